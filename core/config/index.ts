@@ -1,0 +1,118 @@
+/**
+ * One typed, validated view of every endpoint and name the platform uses.
+ *
+ * Values come from the environment (so a Lambda, the local runtime, the CLI and the tests all
+ * read the same variables) with defaults that point at the native offline services.
+ * AWS SDK v3 clients pick the emulator up through `AWS_ENDPOINT_URL` on their own; we only
+ * read it here to decide path-style S3 addressing and to show it in `services status`.
+ */
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const ConfigSchema = z.object({
+  /** Deployment environment name, used in resource names and metrics. */
+  envName: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "lowercase letters, digits and '-' only"),
+  aws: z.object({
+    region: z.string().min(1),
+    /** Set for the emulator; undefined in AWS. */
+    endpointUrl: z.url().optional(),
+  }),
+  kafka: z.object({
+    brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, "host:port")).min(1),
+    /** "none" for the local broker, "iam" for MSK with IAM auth. */
+    auth: z.enum(["none", "iam"]),
+    /** MSK cluster ARN: when set, brokers are looked up at run time with GetBootstrapBrokers. */
+    clusterArn: z.string().optional(),
+    clientId: z.string().min(1),
+  }),
+  postgres: z.object({
+    url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL"),
+    port,
+  }),
+  buckets: z.object({
+    /** Landing bucket: `incoming/<dataset>/` uploads and `raw/` landed batches. */
+    raw: z.string().min(3),
+    quarantine: z.string().min(3),
+    /** dbt artifacts (run_results.json, manifest.json) for the quality gate. */
+    artifacts: z.string().min(3),
+  }),
+  warehouse: z.enum(["postgres", "snowflake"]),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+type Env = Record<string, string | undefined>;
+
+export const LOCAL_DEFAULTS = {
+  region: "us-east-1",
+  awsEndpoint: "http://127.0.0.1:4566",
+  kafkaBrokers: "127.0.0.1:9092",
+  postgresPort: "5432",
+  postgresDatabase: "warehouse",
+} as const;
+
+/** Reads the configuration from `env`; throws a ConfigError listing every bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const pgPort = env.PGPORT ?? LOCAL_DEFAULTS.postgresPort;
+  const candidate = {
+    envName: env.PIPELINE_ENV ?? "local",
+    aws: {
+      region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? LOCAL_DEFAULTS.region,
+      endpointUrl: emptyToUndefined(env.AWS_ENDPOINT_URL),
+    },
+    kafka: {
+      brokers: (env.KAFKA_BROKERS ?? LOCAL_DEFAULTS.kafkaBrokers)
+        .split(",")
+        .map((b) => b.trim())
+        .filter(Boolean),
+      auth: env.KAFKA_AUTH ?? "none",
+      clusterArn: emptyToUndefined(env.MSK_CLUSTER_ARN),
+      clientId: env.KAFKA_CLIENT_ID ?? "pipeline",
+    },
+    postgres: {
+      url:
+        env.DATABASE_URL ??
+        `postgres://${env.PGUSER ?? "pipeline"}:${env.PGPASSWORD ?? "pipeline"}@${env.PGHOST ?? "127.0.0.1"}:${pgPort}/${env.PGDATABASE ?? LOCAL_DEFAULTS.postgresDatabase}`,
+      port: pgPort,
+    },
+    buckets: {
+      raw: env.RAW_BUCKET ?? "pipeline-raw",
+      quarantine: env.QUARANTINE_BUCKET ?? "pipeline-quarantine",
+      artifacts: env.ARTIFACTS_BUCKET ?? "pipeline-artifacts",
+    },
+    warehouse: env.WAREHOUSE_TARGET ?? "postgres",
+  };
+  const parsed = ConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The environment the offline tools (CLI, local runtime, tests) run with: the emulator
+ * endpoint and dummy credentials, unless the caller already set them.
+ */
+export function localAwsEnv(env: Env = process.env): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL ?? LOCAL_DEFAULTS.awsEndpoint,
+    AWS_REGION: env.AWS_REGION ?? LOCAL_DEFAULTS.region,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? "test",
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? "test",
+  };
+}
+
+/** Applies {@link localAwsEnv} to `process.env` (for the CLI and tests, never in Lambda). */
+export function useLocalAwsEnv(): void {
+  Object.assign(process.env, localAwsEnv());
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

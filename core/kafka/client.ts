@@ -1,0 +1,50 @@
+/**
+ * The one module that knows which Kafka client library we use (kafkajs, unmaintained since
+ * 2023): everything else goes through these functions, so switching to another client
+ * (e.g. @platformatic/kafka) touches this folder only.
+ */
+import { type Admin, type ITopicConfig, Kafka, logLevel, type Producer } from "kafkajs";
+import type { Config } from "../config/index.ts";
+
+export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+
+export function createKafka(kafka: Config["kafka"], clientIdSuffix = ""): Kafka {
+  if (kafka.auth === "iam") {
+    throw new Error("MSK IAM auth is configured in core/kafka/msk-iam.ts (not available offline)");
+  }
+  return new Kafka({
+    clientId: `${kafka.clientId}${clientIdSuffix}`,
+    brokers: kafka.brokers,
+    logLevel: logLevel.WARN,
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
+}
+
+/** An idempotent producer: retries never duplicate a record within a partition. */
+export async function connectProducer(client: Kafka): Promise<Producer> {
+  const producer = client.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
+export interface TopicDefinition {
+  readonly topic: string;
+  readonly partitions: number;
+  /** Compacted topics keep the last value per key (the aggregated topics). */
+  readonly compacted?: boolean;
+}
+
+/** Creates the topics that don't exist yet; existing topics are left as they are. */
+export async function ensureTopics(admin: Admin, topics: readonly TopicDefinition[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing: ITopicConfig[] = topics
+    .filter((t) => !existing.has(t.topic))
+    .map((t) => ({
+      topic: t.topic,
+      numPartitions: t.partitions,
+      replicationFactor: 1,
+      configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
+    }));
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  return missing.map((t) => t.topic);
+}
