@@ -1,0 +1,3 @@
+export * from "./keys.ts";
+export * from "./ndjson.ts";
+export * from "./s3-event.ts";

@@ -1,0 +1,70 @@
+/**
+ * Consumed Kafka records → the exact event an MSK event source mapping hands to Lambda.
+ * Tests and the local runtime use it so handlers see what they would see in AWS: base64 key
+ * (left out when null) and value, numeric offset and timestamp, headers as one-entry
+ * objects of byte arrays, records grouped under "<topic>-<partition>".
+ */
+import type { KafkaMessage } from "../kafka/client.ts";
+import type { MskEvent, MskRecord } from "./types.ts";
+
+/** One partition's share of a kafkajs `eachBatch` batch (its `topic`, `partition`, `messages`). */
+export interface ConsumedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+}
+
+export interface MskEventSource {
+  /** The cluster ARN the mapping reads from (a made-up one offline). */
+  readonly eventSourceArn: string;
+  /** Comma-separated broker list, as Lambda sends it. */
+  readonly bootstrapServers: string;
+}
+
+export const LOCAL_EVENT_SOURCE: MskEventSource = {
+  eventSourceArn: "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1",
+  bootstrapServers: "127.0.0.1:9092",
+};
+
+export function toMskRecord(topic: string, partition: number, message: KafkaMessage): MskRecord {
+  const record: MskRecord = {
+    topic,
+    partition,
+    offset: Number(message.offset),
+    timestamp: Number(message.timestamp),
+    // kafkajs doesn't expose the timestamp type; producers here always set create time.
+    timestampType: "CREATE_TIME",
+    value: (message.value ?? Buffer.alloc(0)).toString("base64"),
+    headers: toMskHeaders(message.headers),
+  };
+  if (message.key !== null && message.key !== undefined) record.key = message.key.toString("base64");
+  return record;
+}
+
+/** Builds one MSK event from batches (several partitions may share one event, like Lambda does). */
+export function toMskEvent(
+  batches: readonly ConsumedBatch[],
+  source: MskEventSource = LOCAL_EVENT_SOURCE,
+): MskEvent {
+  const records: Record<string, MskRecord[]> = {};
+  for (const batch of batches) {
+    if (batch.messages.length === 0) continue;
+    const group = `${batch.topic}-${batch.partition}`;
+    const list = records[group] ?? [];
+    for (const message of batch.messages) list.push(toMskRecord(batch.topic, batch.partition, message));
+    records[group] = list;
+  }
+  return { eventSource: "aws:kafka", ...source, records };
+}
+
+function toMskHeaders(headers: KafkaMessage["headers"]): MskRecord["headers"] {
+  const out: MskRecord["headers"] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    // A repeated header arrives as an array in kafkajs; MSK lists each occurrence separately.
+    for (const one of Array.isArray(value) ? value : [value]) {
+      out.push({ [name]: [...(typeof one === "string" ? Buffer.from(one, "utf8") : one)] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,4 @@
+export * from "./build.ts";
+export * from "./decode.ts";
+export * from "./errors.ts";
+export type * from "./types.ts";

@@ -1,0 +1,13 @@
+/** Failures that must fail the invocation so the event source mapping retries the batch. */
+export class LandRecordsError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The event isn't an MSK event at all (a wiring mistake, not a bad record). */
+export class InvalidEventError extends LandRecordsError {}
+
+/** Writing an object to S3 failed; the whole batch is retried and overwrites the same keys. */
+export class ObjectWriteError extends LandRecordsError {}
