@@ -1,0 +1,95 @@
+/**
+ * Runs the project's dbt (dbt/ in this repository) from the native Python environment, with
+ * the connection taken from the same configuration every other part reads (`loadConfig`).
+ * Used by `npx pipeline dbt …`, the tests, and the local runtime's emulation of the Fargate task.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "../config/index.ts";
+import { DbtNotInstalledError, DbtSpawnError } from "./errors.ts";
+
+type Env = Record<string, string | undefined>;
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The dbt project, which also holds `profiles.yml`. */
+export const DBT_PROJECT_DIR = join(REPO_ROOT, "dbt");
+
+/** Where `services up` builds the venv from dbt/requirements.txt; DBT_VENV overrides it. */
+export const DEFAULT_DBT_VENV = join(REPO_ROOT, ".cache", "dbt-venv");
+
+export interface DbtRunOptions {
+  /** Environment to run with (default: process.env); the connection is derived from it. */
+  readonly env?: Env;
+  /** "inherit" streams dbt's output to this terminal; "pipe" (default) collects it. */
+  readonly stdio?: "inherit" | "pipe";
+}
+
+export interface DbtRunResult {
+  /** dbt's exit code: 0 success, 1 a model or test failed, 2 dbt itself failed. */
+  readonly exitCode: number;
+  /** stdout and stderr interleaved (empty with stdio "inherit"). */
+  readonly output: string;
+}
+
+/** The venv's `dbt` executable; throws DbtNotInstalledError when the venv is missing. */
+export function dbtExecutable(env: Env = process.env): string {
+  const venv = env.DBT_VENV ?? DEFAULT_DBT_VENV;
+  const executable = join(venv, "bin", "dbt");
+  if (!existsSync(executable)) {
+    throw new DbtNotInstalledError(
+      `dbt is not installed at ${executable}: run \`npx pipeline services up\` (or set DBT_VENV to a venv with dbt/requirements.txt).`,
+    );
+  }
+  return executable;
+}
+
+/**
+ * The environment dbt runs with: the project and profiles directories, and the PostgreSQL
+ * connection of `loadConfig` (DATABASE_URL or PG*) as the PG* variables profiles.yml reads.
+ */
+export function dbtEnvironment(env: Env = process.env): Env {
+  // loadConfig builds the URL from PG* unless DATABASE_URL is set, so this is right either way.
+  const url = new URL(loadConfig(env).postgres.url);
+  return {
+    ...env,
+    ...connectionFrom(url),
+    DBT_PROJECT_DIR: env.DBT_PROJECT_DIR ?? DBT_PROJECT_DIR,
+    DBT_PROFILES_DIR: env.DBT_PROFILES_DIR ?? DBT_PROJECT_DIR,
+    // No usage pings from a data platform's jobs.
+    DBT_SEND_ANONYMOUS_USAGE_STATS: env.DBT_SEND_ANONYMOUS_USAGE_STATS ?? "false",
+  };
+}
+
+function connectionFrom(url: URL): Env {
+  return {
+    PGHOST: url.hostname,
+    PGPORT: url.port || "5432",
+    PGUSER: decodeURIComponent(url.username),
+    PGPASSWORD: decodeURIComponent(url.password),
+    PGDATABASE: url.pathname.replace(/^\//, ""),
+  };
+}
+
+/** Runs `dbt <args>` in the project directory; resolves with dbt's exit code (never rejects on it). */
+export function runDbt(args: readonly string[], options: DbtRunOptions = {}): Promise<DbtRunResult> {
+  const env = dbtEnvironment(options.env ?? process.env);
+  const executable = dbtExecutable(env);
+  const stdio = options.stdio ?? "pipe";
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable, [...args], {
+      cwd: env.DBT_PROJECT_DIR,
+      env,
+      stdio: ["ignore", stdio, stdio],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.on("error", (cause) => reject(new DbtSpawnError(`could not start ${executable}`, { cause })));
+    child.on("close", (code, signal) => {
+      resolve({ exitCode: code ?? (signal ? 128 : 1), output: Buffer.concat(chunks).toString("utf8") });
+    });
+  });
+}

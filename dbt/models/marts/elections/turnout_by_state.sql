@@ -1,0 +1,25 @@
+-- Turnout by state = registered voters who voted / registered voters.
+with
+
+voters as (
+
+    select * from {{ ref('int_elections__voter_turnout') }}
+
+),
+
+final as (
+
+    select
+        location_id,
+        state,
+
+        count(*) as registered_voters,
+        sum(has_voted) as voters_who_voted,
+        sum(has_voted) * 1.0 / count(*) as turnout
+
+    from voters
+    group by location_id, state
+
+)
+
+select * from final

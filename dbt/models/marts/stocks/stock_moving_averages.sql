@@ -1,0 +1,50 @@
+-- Simple moving averages of the daily close over the last N trading days (vars
+-- short_/long_moving_average_periods, 7 and 30); null until a symbol has N days.
+{% set short_periods = var('short_moving_average_periods') %}
+{% set long_periods = var('long_moving_average_periods') %}
+
+with
+
+daily as (
+
+    select * from {{ ref('fct_stock_daily_prices') }}
+
+),
+
+windowed as (
+
+    select
+        daily_price_id,
+        symbol,
+        close_price,
+        trading_date,
+        row_number() over (partition by symbol order by trading_date) as day_number,
+        avg(close_price) over (
+            partition by symbol order by trading_date
+            rows between {{ short_periods - 1 }} preceding and current row
+        ) as short_average,
+        avg(close_price) over (
+            partition by symbol order by trading_date
+            rows between {{ long_periods - 1 }} preceding and current row
+        ) as long_average
+    from daily
+
+),
+
+final as (
+
+    select
+        daily_price_id,
+        symbol,
+
+        close_price,
+        case when day_number >= {{ short_periods }} then short_average end as moving_average_short,
+        case when day_number >= {{ long_periods }} then long_average end as moving_average_long,
+
+        trading_date
+
+    from windowed
+
+)
+
+select * from final

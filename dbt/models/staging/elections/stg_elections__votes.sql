@@ -1,0 +1,48 @@
+-- One vote per voter: the FIRST vote by Kafka position (topic, partition, offset) counts;
+-- later votes by the same voter are ignored, whatever their voting_time says. Votes are
+-- keyed by voter_id, so all of a voter's votes share one partition and the offset orders them.
+with
+
+source as (
+
+    select * from {{ source('elections', 'elections_votes') }}
+
+),
+
+typed as (
+
+    select
+        {{ pipeline.json_value('payload', 'voter_id') }} as voter_id,
+        {{ pipeline.json_value('payload', 'candidate_id') }} as candidate_id,
+
+        {{ pipeline.json_value('payload', 'state') }} as state,
+        coalesce({{ pipeline.json_value('payload', 'vote', 'integer') }}, 1) as vote,
+
+        {{ pipeline.json_timestamp_utc('payload', 'voting_time') }} as voted_at,
+
+        {{ pipeline.kafka_position_columns() }},
+        {{ pipeline.to_utc('kafka_ts') }} as kafka_ts,
+        ingested_at
+
+    from source
+
+),
+
+first_vote as (
+
+    {{ pipeline.deduplicate('typed', 'voter_id', 'kafka_topic, kafka_partition, kafka_offset') }}
+
+)
+
+select
+    voter_id,
+    candidate_id,
+    state,
+    vote,
+    voted_at,
+    kafka_topic,
+    kafka_partition,
+    kafka_offset,
+    kafka_ts,
+    ingested_at
+from first_vote
