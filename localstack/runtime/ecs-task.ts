@@ -1,0 +1,107 @@
+/**
+ * `ecs:runTask.sync`, run on this machine: the task definition's essential container is
+ * executed as the dbt image would execute it — the image's entrypoint with the command the
+ * state passes as a container override, and the container's environment from the template
+ * plus the state's overrides — against the native dbt environment. The exit code decides
+ * success, as the essential container's does on Fargate.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { dbtEnvironment } from "../../core/dbt/run.ts";
+import { resolve } from "./intrinsics.ts";
+import { TaskError } from "./state-machines.ts";
+import type { EcsRunTaskParameters } from "./tasks.ts";
+import type { LocalStack } from "./template-reader.ts";
+
+export interface EcsTaskRunnerDeps {
+  readonly stack: LocalStack;
+  readonly repoRoot: string;
+  readonly log: (message: string) => void;
+}
+
+interface ContainerDefinition {
+  Name: string;
+  Essential?: boolean;
+  Environment?: Array<{ Name: string; Value: string }>;
+  Command?: string[];
+}
+
+/** The image's entrypoint, run from the repository (the Dockerfile copies this same script). */
+export const DBT_ENTRYPOINT = "dbt/docker/entrypoint.sh";
+
+export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
+  return async (parameters: EcsRunTaskParameters, execution: { name: string; arn: string }) => {
+    const container = essentialContainer(deps.stack, parameters.TaskDefinition);
+    const override = parameters.Overrides?.ContainerOverrides?.find((o) => o.Name === container.Name);
+    const command = override?.Command ?? container.Command ?? [];
+    const environment: Record<string, string> = {};
+    for (const { Name, Value } of [...(container.Environment ?? []), ...(override?.Environment ?? [])]) {
+      environment[Name] = Value;
+    }
+    const entrypoint = join(deps.repoRoot, DBT_ENTRYPOINT);
+    if (!existsSync(entrypoint)) throw new TaskError("States.Runtime", `${DBT_ENTRYPOINT} is missing`);
+    deps.log(`ecs:runTask ${container.Name}: ${command.join(" ")}`);
+    const env = dbtEnvironment({ ...process.env, ...environment, EXECUTION_ID: execution.name });
+    const venvBin = join(String(env.DBT_VENV ?? join(deps.repoRoot, ".cache", "dbt-venv")), "bin");
+    const { exitCode, output } = await run(entrypoint, command, {
+      ...env,
+      PATH: `${venvBin}:${process.env.PATH ?? ""}`,
+    } as NodeJS.ProcessEnv);
+    const tail = output.split("\n").slice(-40).join("\n");
+    if (exitCode !== 0) {
+      throw new TaskError(
+        "States.TaskFailed",
+        `container ${container.Name} exited with ${exitCode}:\n${tail}`,
+      );
+    }
+    return {
+      Tasks: [
+        {
+          LastStatus: "STOPPED",
+          StopCode: "EssentialContainerExited",
+          Containers: [{ Name: container.Name, ExitCode: exitCode, LastStatus: "STOPPED" }],
+          Overrides: parameters.Overrides ?? {},
+        },
+      ],
+      Failures: [],
+    };
+  };
+}
+
+function essentialContainer(stack: LocalStack, taskDefinitionArn: string): ContainerDefinition {
+  const template = stack.context.template;
+  const candidates = Object.entries(template.Resources).filter(
+    ([, r]) => r.Type === "AWS::ECS::TaskDefinition",
+  );
+  const match =
+    candidates.find(([id]) => taskDefinitionArn.includes(id)) ??
+    (candidates.length === 1 ? candidates[0] : undefined);
+  if (!match)
+    throw new TaskError("ECS.ClientException", `task definition ${taskDefinitionArn} is not in the template`);
+  const containers = resolve(
+    stack.context,
+    match[1].Properties?.ContainerDefinitions ?? [],
+  ) as ContainerDefinition[];
+  const essential = containers.find((c) => c.Essential !== false);
+  if (!essential)
+    throw new TaskError("ECS.ClientException", `task definition ${match[0]} has no essential container`);
+  return essential;
+}
+
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ exitCode: number; output: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => chunks.push(c));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolvePromise({ exitCode: code ?? 1, output: Buffer.concat(chunks).toString("utf8") }),
+    );
+  });
+}

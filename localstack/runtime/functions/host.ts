@@ -1,0 +1,155 @@
+/**
+ * Runs Lambda functions of the synthesized template in-process, from the same handler
+ * modules esbuild bundles for AWS. Each function gets a worker thread with the environment
+ * the template gives it; invocations of one function are serialised (one sandbox), and a
+ * timeout kills the sandbox like Lambda does, so the next invocation starts cold.
+ */
+import { randomUUID } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { InvokeMessage, ResultMessage, SerializedError, WorkerInit } from "./worker.ts";
+
+export interface FunctionDefinition {
+  /** Physical function name in the template. */
+  readonly functionName: string;
+  /** Absolute path of the handler module (`lambdas/<name>/index.ts`). */
+  readonly modulePath: string;
+  readonly handlerName: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+export class FunctionError extends Error {
+  override name = "FunctionError";
+  readonly errorType: string;
+  constructor(functionName: string, error: SerializedError) {
+    super(`${functionName}: ${error.name}: ${error.message}`);
+    this.errorType = error.name;
+    this.stack = error.stack;
+  }
+}
+
+export class FunctionTimeoutError extends Error {
+  override name = "FunctionTimeoutError";
+}
+
+interface Sandbox {
+  worker: Worker;
+  ready: Promise<void>;
+}
+
+export class LocalFunction {
+  private sandbox: Sandbox | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 0;
+  invocations = 0;
+  errors = 0;
+
+  readonly definition: FunctionDefinition;
+  private readonly region: string;
+  private readonly baseEnv: Record<string, string | undefined>;
+
+  constructor(definition: FunctionDefinition, region: string, baseEnv: Record<string, string | undefined>) {
+    this.definition = definition;
+    this.region = region;
+    this.baseEnv = baseEnv;
+  }
+
+  /** Invokes the function (RequestResponse); invocations run one after another. */
+  invoke<T = unknown>(event: unknown): Promise<T> {
+    const run = this.queue.then(() => this.invokeNow(event));
+    this.queue = run.catch(() => undefined);
+    return run as Promise<T>;
+  }
+
+  private start(): Sandbox {
+    const init: WorkerInit = {
+      modulePath: this.definition.modulePath,
+      handlerName: this.definition.handlerName,
+      functionName: this.definition.functionName,
+      memoryMb: this.definition.memoryMb,
+      region: this.region,
+    };
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      workerData: init,
+      env: {
+        ...this.baseEnv,
+        ...this.definition.environment,
+        AWS_LAMBDA_FUNCTION_NAME: this.definition.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.definition.memoryMb),
+        AWS_REGION: this.region,
+      },
+    });
+    worker.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean }) => {
+        if (m.ready) {
+          worker.off("error", reject);
+          resolve();
+        }
+      };
+      worker.once("message", onMessage);
+      worker.once("error", reject);
+    });
+    return { worker, ready };
+  }
+
+  private async invokeNow(event: unknown): Promise<unknown> {
+    this.invocations += 1;
+    this.sandbox ??= this.start();
+    const { worker, ready } = this.sandbox;
+    try {
+      await ready;
+    } catch (error) {
+      this.sandbox = undefined;
+      this.errors += 1;
+      throw error;
+    }
+    const id = this.nextId++;
+    const timeoutMs = this.definition.timeoutSeconds * 1000;
+    const message: InvokeMessage = { id, event, deadline: Date.now() + timeoutMs, requestId: randomUUID() };
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        this.errors += 1;
+        this.sandbox = undefined;
+        void worker.terminate();
+        reject(new FunctionTimeoutError(`${this.definition.functionName} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (reply: ResultMessage) => {
+        if (reply.id !== id) return;
+        cleanup();
+        if (reply.ok) resolve(reply.result);
+        else {
+          this.errors += 1;
+          reject(new FunctionError(this.definition.functionName, reply.error));
+        }
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        this.errors += 1;
+        this.sandbox = undefined;
+        reject(
+          new FunctionError(this.definition.functionName, {
+            name: "Runtime.ExitError",
+            message: `exit ${code}`,
+          }),
+        );
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        worker.off("exit", onExit);
+      };
+      worker.on("message", onMessage);
+      worker.on("exit", onExit);
+      worker.postMessage(message);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const sandbox = this.sandbox;
+    this.sandbox = undefined;
+    if (sandbox) await sandbox.worker.terminate();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * One Lambda "sandbox": a worker thread that imports a handler module once and runs
+ * invocations one at a time, with the function's own environment (set by the host when it
+ * creates the worker, so functions never see each other's variables).
+ */
+import { randomUUID } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+import type { Context } from "aws-lambda";
+
+export interface WorkerInit {
+  readonly modulePath: string;
+  readonly handlerName: string;
+  readonly functionName: string;
+  readonly memoryMb: number;
+  readonly region: string;
+}
+
+export interface InvokeMessage {
+  readonly id: number;
+  readonly event: unknown;
+  readonly deadline: number;
+  readonly requestId: string;
+}
+
+export type ResultMessage =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+const init = workerData as WorkerInit;
+const module = (await import(init.modulePath)) as Record<string, unknown>;
+const handler = module[init.handlerName];
+if (typeof handler !== "function") {
+  throw new Error(`${init.modulePath} has no exported function "${init.handlerName}"`);
+}
+
+function lambdaContext(message: InvokeMessage): Context {
+  const arn = `arn:aws:lambda:${init.region}:000000000000:function:${init.functionName}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: init.functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: arn,
+    memoryLimitInMB: String(init.memoryMb),
+    awsRequestId: message.requestId,
+    logGroupName: `/aws/lambda/${init.functionName}`,
+    logStreamName: `local/${randomUUID()}`,
+    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+parentPort?.on("message", async (message: InvokeMessage) => {
+  let reply: ResultMessage;
+  try {
+    const result = await (handler as (event: unknown, context: Context) => Promise<unknown>)(
+      message.event,
+      lambdaContext(message),
+    );
+    reply = { id: message.id, ok: true, result: result ?? null };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    reply = { id: message.id, ok: false, error: { name: e.name, message: e.message, stack: e.stack } };
+  }
+  parentPort?.postMessage(reply);
+});
+parentPort?.postMessage({ ready: true });

@@ -1,0 +1,272 @@
+/**
+ * The local runtime: executes a synthesized stack offline. It reads the cloud assembly,
+ * creates the emulator-held resources, runs custom resources (our topic provisioner) like a
+ * deploy would, then wires the triggers the template declares to in-process functions.
+ */
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { loadConfig } from "../../core/config/index.ts";
+import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
+import { readAssembly } from "./assembly.ts";
+import { createEcsTaskRunner } from "./ecs-task.ts";
+import { LocalFunction } from "./functions/host.ts";
+import { type Execution, ExecutionHistory } from "./history.ts";
+import { arnOf, LOCAL_ACCOUNT } from "./intrinsics.ts";
+import { provision } from "./provision.ts";
+import { startExecution } from "./state-machines.ts";
+import { createTaskRunner } from "./tasks.ts";
+import { type LocalStack, lastArnPart, readStack, type StateMachineDefinition } from "./template-reader.ts";
+import { destinationFromArn } from "./triggers/destinations.ts";
+import { KafkaMapping } from "./triggers/kafka.ts";
+import { S3Poller, type WatchedPrefix } from "./triggers/s3.ts";
+import { Scheduler } from "./triggers/schedule.ts";
+import { QueuePoller } from "./triggers/sqs.ts";
+
+export interface RuntimeOptions {
+  /** The cloud assembly of the local target (`cdk synth -c target=local -o <dir>`). */
+  readonly assemblyDir: string;
+  readonly repoRoot: string;
+  /** Where execution history and the S3 delivery journal live. */
+  readonly stateDir: string;
+  readonly log?: (message: string) => void;
+  /** S3 listing interval (ms). */
+  readonly s3PollMs?: number;
+}
+
+export class LocalRuntime {
+  readonly stack: LocalStack;
+  readonly history: ExecutionHistory;
+  private readonly functions = new Map<string, LocalFunction>();
+  readonly kafkaMappings: KafkaMapping[] = [];
+  private readonly queuePollers: QueuePoller[] = [];
+  private s3Poller: S3Poller | undefined;
+  private readonly scheduler: Scheduler;
+  private readonly options: RuntimeOptions;
+  private readonly log: (message: string) => void;
+  private readonly region: string;
+  private readonly running = new Set<Promise<Execution>>();
+
+  constructor(options: RuntimeOptions) {
+    this.options = options;
+    this.log = options.log ?? ((m) => console.log(`[runtime] ${m}`));
+    this.region = loadConfig().aws.region;
+    const stacks = readAssembly(options.assemblyDir);
+    if (stacks.length !== 1) {
+      throw new Error(
+        `expected one stack in ${options.assemblyDir}, found ${stacks.map((s) => s.stackName).join(", ")}`,
+      );
+    }
+    this.stack = readStack(stacks[0] as (typeof stacks)[number], options.repoRoot, this.region);
+    this.history = new ExecutionHistory(join(options.stateDir, "executions"));
+    this.scheduler = new Scheduler(this.log);
+    const baseEnv = { ...process.env };
+    for (const definition of this.stack.functions) {
+      this.functions.set(definition.functionName, new LocalFunction(definition, this.region, baseEnv));
+    }
+  }
+
+  /** Emulator resources, then custom resources — what `cdk deploy` would do. */
+  async deploy(): Promise<void> {
+    await provision(this.stack.resources);
+    for (const resource of customResources(this.stack)) {
+      await this.invoke(resource.functionName, {
+        RequestType: "Create",
+        ServiceToken: resource.serviceToken,
+        ResponseURL: "http://127.0.0.1/local-runtime",
+        StackId: `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`,
+        RequestId: crypto.randomUUID(),
+        LogicalResourceId: resource.logicalId,
+        ResourceType: resource.type,
+        ResourceProperties: resource.properties,
+      });
+      this.log(`custom resource ${resource.logicalId} created by ${resource.functionName}`);
+    }
+  }
+
+  /** Starts every trigger of the template. */
+  async start(): Promise<void> {
+    for (const m of this.stack.kafkaMappings.filter((k) => k.enabled)) {
+      const kafka = new Kafka({
+        clientId: `local-runtime-${m.id}`,
+        brokers: m.brokers ?? loadConfig().kafka.brokers,
+        logLevel: logLevel.WARN,
+      });
+      const mapping = new KafkaMapping(
+        {
+          id: m.id,
+          functionName: m.functionName,
+          topics: m.topics,
+          groupId: m.groupId,
+          batchSize: m.batchSize,
+          batchingWindowMs: m.batchingWindowMs,
+          startingPosition: m.startingPosition,
+          maxRetryAttempts: m.maxRetryAttempts,
+          onFailure: m.onFailureArn
+            ? destinationFromArn(m.onFailureArn, (name) => this.queueUrl(name))
+            : undefined,
+        },
+        {
+          kafka,
+          source: { ...LOCAL_EVENT_SOURCE, bootstrapServers: (m.brokers ?? []).join(",") },
+          invoke: (event) => this.invoke(m.functionName, event),
+          log: this.log,
+        },
+      );
+      await mapping.start();
+      this.kafkaMappings.push(mapping);
+      this.log(
+        `kafka ${m.topics.join(",")} → ${m.functionName} (batch ${m.batchSize}, window ${m.batchingWindowMs} ms)`,
+      );
+    }
+    for (const q of this.stack.queueMappings) {
+      const poller = new QueuePoller(
+        { ...q, queueUrl: this.queueUrl(lastArnPart(q.queueArn)), region: this.region },
+        (event) => this.invoke(q.functionName, event),
+        this.log,
+      );
+      poller.start();
+      this.queuePollers.push(poller);
+    }
+    const watched: WatchedPrefix[] = this.stack.notifications
+      .filter((n) => n.events.some((e) => e.startsWith("s3:ObjectCreated")))
+      .map((n) => ({
+        bucket: n.bucket,
+        prefix: n.prefix,
+        suffix: n.suffix,
+        deliver: n.functionArn
+          ? async (event) => {
+              await this.invoke(lastArnPart(n.functionArn as string), event);
+            }
+          : async (event) => {
+              const { SendMessageCommand } = await import("@aws-sdk/client-sqs");
+              const { sqs } = await import("../../core/aws/clients.ts");
+              await sqs().send(
+                new SendMessageCommand({
+                  QueueUrl: this.queueUrl(lastArnPart(n.queueArn as string)),
+                  MessageBody: JSON.stringify(event),
+                }),
+              );
+            },
+      }));
+    if (watched.length > 0) {
+      this.s3Poller = new S3Poller(watched, {
+        journalPath: join(this.options.stateDir, "s3-delivered.log"),
+        region: this.region,
+        intervalMs: this.options.s3PollMs ?? 1000,
+        log: this.log,
+      });
+      this.s3Poller.start();
+      for (const w of watched) this.log(`s3://${w.bucket}/${w.prefix}* → notifications`);
+    }
+    for (const schedule of this.stack.schedules.filter((s) => s.enabled)) {
+      this.scheduler.add({
+        id: schedule.id,
+        expression: schedule.expression,
+        run: async () => {
+          if (schedule.targetArn.includes(":states:"))
+            await this.startExecution(schedule.targetArn, schedule.input).done;
+          else await this.invoke(lastArnPart(schedule.targetArn), schedule.input);
+        },
+      });
+      this.log(`schedule ${schedule.expression} → ${lastArnPart(schedule.targetArn)}`);
+    }
+  }
+
+  invoke<T = unknown>(functionName: string, event: unknown): Promise<T> {
+    const fn = this.functions.get(functionName);
+    if (!fn) throw new Error(`no function ${functionName} in the template`);
+    return fn.invoke<T>(event);
+  }
+
+  /** Looks a function up by its `lambdas/<name>` folder name. */
+  functionNameOf(pipelineFunction: string): string {
+    const found = this.stack.functions.find((f) => f.pipelineFunction === pipelineFunction);
+    if (!found) throw new Error(`the template has no function for lambdas/${pipelineFunction}`);
+    return found.functionName;
+  }
+
+  stateMachine(nameOrArn?: string): StateMachineDefinition {
+    const machines = this.stack.stateMachines;
+    const found = nameOrArn
+      ? machines.find((m) => m.arn === nameOrArn || m.name === nameOrArn || m.id === nameOrArn)
+      : machines.length === 1
+        ? machines[0]
+        : undefined;
+    if (!found)
+      throw new Error(
+        `state machine ${nameOrArn ?? "(default)"} not found; have ${machines.map((m) => m.name).join(", ")}`,
+      );
+    return found;
+  }
+
+  startExecution(stateMachine: string | undefined, input: unknown, name?: string) {
+    const machine = this.stateMachine(stateMachine);
+    const runTask = createTaskRunner({
+      invokeFunction: (fn, payload) => this.invoke(fn, payload),
+      runEcsTask: createEcsTaskRunner({ stack: this.stack, repoRoot: this.options.repoRoot, log: this.log }),
+    });
+    const started = startExecution(machine, { history: this.history, runTask }, { input, name });
+    this.running.add(started.done);
+    void started.done.finally(() => this.running.delete(started.done));
+    return started;
+  }
+
+  /** Delivers pending S3 notifications now (tests and the demo use it to wait for loading). */
+  async scanS3(): Promise<void> {
+    await this.s3Poller?.scanOnce();
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+    await Promise.all(this.kafkaMappings.map((m) => m.stop()));
+    await Promise.all(this.queuePollers.map((p) => p.stop()));
+    await this.s3Poller?.stop();
+    await Promise.allSettled([...this.running]);
+    await Promise.all([...this.functions.values()].map((f) => f.stop()));
+  }
+
+  private queueUrl(name: string): string {
+    const endpoint = process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566";
+    return `${endpoint}/${LOCAL_ACCOUNT}/${name}`;
+  }
+}
+
+interface CustomResourceCall {
+  logicalId: string;
+  type: string;
+  functionName: string;
+  serviceToken: string;
+  properties: Record<string, unknown>;
+}
+
+/** Custom resources backed by one of our functions (directly or through CDK's provider framework). */
+function customResources(stack: LocalStack): CustomResourceCall[] {
+  const calls: CustomResourceCall[] = [];
+  const byName = new Map(stack.functions.map((f) => [f.functionName, f]));
+  for (const [logicalId, resource] of Object.entries(stack.context.template.Resources)) {
+    if (!resource.Type.startsWith("Custom::") && resource.Type !== "AWS::CloudFormation::CustomResource")
+      continue;
+    if (resource.Type === "Custom::S3BucketNotifications") continue;
+    const token = resource.Properties?.ServiceToken as { "Fn::GetAtt"?: [string, string] } | undefined;
+    const targetId = token?.["Fn::GetAtt"]?.[0];
+    if (!targetId) continue;
+    const serviceToken = arnOf(stack.context, targetId);
+    let functionName = lastArnPart(serviceToken);
+    if (!byName.has(functionName)) {
+      // CDK's provider framework: its onEvent function names ours in USER_ON_EVENT_FUNCTION_ARN.
+      const env = (
+        stack.context.template.Resources[targetId]?.Properties?.Environment as {
+          Variables?: Record<string, unknown>;
+        }
+      )?.Variables;
+      const user = env?.USER_ON_EVENT_FUNCTION_ARN as { "Fn::GetAtt"?: [string, string] } | undefined;
+      const userId = user?.["Fn::GetAtt"]?.[0];
+      if (!userId) continue;
+      functionName = lastArnPart(arnOf(stack.context, userId));
+      if (!byName.has(functionName)) continue;
+    }
+    const { ServiceToken: _token, ...rest } = (resource.Properties ?? {}) as Record<string, unknown>;
+    calls.push({ logicalId, type: resource.Type, functionName, serviceToken, properties: rest });
+  }
+  return calls;
+}

@@ -1,0 +1,72 @@
+/**
+ * On-failure destinations of event source mappings, as Lambda writes them: an invocation
+ * record with the request context and, for S3, the whole failed batch.
+ */
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { s3, sqs } from "../../../core/aws/clients.ts";
+
+export interface FailedBatch {
+  readonly mappingId: string;
+  readonly functionName: string;
+  readonly event: unknown;
+  readonly error: string;
+}
+
+export interface FailureDestination {
+  readonly arn: string;
+  send(batch: FailedBatch): Promise<void>;
+}
+
+function invocationRecord(batch: FailedBatch, withPayload: boolean) {
+  return {
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    requestContext: {
+      requestId: crypto.randomUUID(),
+      functionArn: `arn:aws:lambda:local:000000000000:function:${batch.functionName}`,
+      condition: "RetryAttemptsExhausted",
+      approximateInvokeCount: 1,
+    },
+    responseContext: { statusCode: 200, functionError: "Unhandled", errorMessage: batch.error },
+    ...(withPayload ? { payload: batch.event } : {}),
+  };
+}
+
+/** A destination from its ARN (S3 bucket, SQS queue); other kinds are reported, not faked. */
+export function destinationFromArn(arn: string, queueUrl: (name: string) => string): FailureDestination {
+  const [, , service, , , resource] = arn.split(":");
+  if (service === "s3") {
+    const bucket = resource ?? "";
+    return {
+      arn,
+      async send(batch) {
+        const now = new Date();
+        const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
+        await s3().send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: `aws/lambda/${batch.mappingId}/${day}/${now.toISOString()}-${crypto.randomUUID()}.json`,
+            Body: JSON.stringify(invocationRecord(batch, true)),
+            ContentType: "application/json",
+          }),
+        );
+      },
+    };
+  }
+  if (service === "sqs") {
+    const url = queueUrl(resource ?? "");
+    return {
+      arn,
+      async send(batch) {
+        await sqs().send(
+          new SendMessageCommand({
+            QueueUrl: url,
+            MessageBody: JSON.stringify(invocationRecord(batch, false)),
+          }),
+        );
+      },
+    };
+  }
+  throw new Error(`on-failure destination ${arn}: only S3 and SQS destinations run locally`);
+}

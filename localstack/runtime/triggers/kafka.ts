@@ -1,0 +1,150 @@
+/**
+ * A Kafka event source mapping run the way Lambda runs it: a consumer group per mapping,
+ * batches of at most `batchSize` records gathered for up to the batching window, the MSK
+ * event shape, offsets committed only after the function succeeded, bounded retries with
+ * backoff, then the on-failure destination, then on to the next batch.
+ *
+ * Lambda interleaves partitions in one event; here each event carries one partition's batch
+ * (a subset Lambda also sends), which keeps the commit after success exact per partition.
+ */
+import type { Kafka } from "kafkajs";
+import type { Consumer } from "../../../core/kafka/client.ts";
+import { type MskEventSource, toMskEvent } from "../../../core/msk-event/build.ts";
+import type { MskEvent } from "../../../core/msk-event/types.ts";
+import type { FailureDestination } from "./destinations.ts";
+
+export interface KafkaMappingSpec {
+  /** Logical id of the AWS::Lambda::EventSourceMapping. */
+  readonly id: string;
+  readonly functionName: string;
+  readonly topics: readonly string[];
+  readonly groupId: string;
+  readonly batchSize: number;
+  readonly batchingWindowMs: number;
+  readonly startingPosition: "TRIM_HORIZON" | "LATEST";
+  /** -1 = retry until it succeeds (Lambda's default for Kafka). */
+  readonly maxRetryAttempts: number;
+  readonly onFailure?: FailureDestination;
+}
+
+export interface MappingStats {
+  batches: number;
+  records: number;
+  retries: number;
+  sentToDestination: number;
+  lastError?: string;
+}
+
+export interface KafkaMappingDeps {
+  readonly kafka: Kafka;
+  readonly invoke: (event: MskEvent) => Promise<unknown>;
+  readonly source: MskEventSource;
+  /** First retry delay; doubles up to 30 s (Lambda backs off exponentially too). */
+  readonly retryBaseMs?: number;
+  readonly log?: (message: string) => void;
+}
+
+export class KafkaMapping {
+  readonly stats: MappingStats = { batches: 0, records: 0, retries: 0, sentToDestination: 0 };
+  private consumer: Consumer | undefined;
+  readonly spec: KafkaMappingSpec;
+  private readonly deps: KafkaMappingDeps;
+
+  constructor(spec: KafkaMappingSpec, deps: KafkaMappingDeps) {
+    this.spec = spec;
+    this.deps = deps;
+  }
+
+  async start(): Promise<void> {
+    const { spec } = this;
+    const consumer = this.deps.kafka.consumer({
+      groupId: spec.groupId,
+      // The batching window: the broker holds a fetch until it has data or the window ends.
+      maxWaitTimeInMs: Math.max(spec.batchingWindowMs, 10),
+      minBytes: 1,
+      maxBytesPerPartition: 6 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [...spec.topics],
+      fromBeginning: spec.startingPosition === "TRIM_HORIZON",
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (let start = 0; start < batch.messages.length; start += spec.batchSize) {
+          if (!isRunning() || isStale()) return;
+          const messages = batch.messages.slice(start, start + spec.batchSize);
+          const event = toMskEvent(
+            [{ topic: batch.topic, partition: batch.partition, messages }],
+            this.deps.source,
+          );
+          await this.deliver(event, heartbeat);
+          const last = messages[messages.length - 1];
+          if (!last) continue;
+          resolveOffset(last.offset);
+          // Commit only after success: a crash before this line redelivers the batch.
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) },
+          ]);
+          this.stats.batches += 1;
+          this.stats.records += messages.length;
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  /** Invokes until success, or until the retry bound, then hands the batch to the destination. */
+  private async deliver(event: MskEvent, heartbeat: () => Promise<void>): Promise<void> {
+    const { maxRetryAttempts } = this.spec;
+    const base = this.deps.retryBaseMs ?? 500;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.invoke(event);
+        return;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.stats.lastError = message;
+        const exhausted = maxRetryAttempts >= 0 && attempt >= maxRetryAttempts;
+        this.deps.log?.(
+          `${this.spec.functionName} failed on ${describe(event)} (attempt ${attempt + 1}): ${message}`,
+        );
+        if (exhausted) {
+          if (this.spec.onFailure) {
+            await this.spec.onFailure.send({
+              mappingId: this.spec.id,
+              functionName: this.spec.functionName,
+              event,
+              error: message,
+            });
+            this.stats.sentToDestination += 1;
+          }
+          // Without a destination Lambda drops the batch after the retries: we log it loudly.
+          else this.deps.log?.(`${this.spec.functionName}: batch ${describe(event)} discarded after retries`);
+          return;
+        }
+        this.stats.retries += 1;
+        await heartbeat();
+        await sleep(Math.min(base * 2 ** attempt, 30_000));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+}
+
+function describe(event: MskEvent): string {
+  return Object.entries(event.records)
+    .map(([group, records]) => `${group}@${records[0]?.offset}-${records[records.length - 1]?.offset}`)
+    .join(",");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
