@@ -21,7 +21,6 @@ function message(key: string | null, value: Buffer | string, offset = "41"): Kaf
     timestamp: "1762178700000",
     attributes: 0,
     offset,
-    size: 0,
     headers: { "schema-version": Buffer.from("1"), source: "generator", multi: ["a", Buffer.from("b")] },
   };
 }
