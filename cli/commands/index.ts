@@ -1,9 +1,11 @@
 /** Every CLI command module, in one list: add a command by adding a line. */
 import type { Command } from "commander";
+import { register as produce } from "./produce.ts";
+import { register as services } from "./services.ts";
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [];
+const commands: Register[] = [produce, services];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -5,6 +5,7 @@
  * marts — no pipeline change.
  */
 import type { z } from "zod";
+import type { DatasetSources } from "../sources/types.ts";
 
 /** One Kafka topic of a dataset and the raw table it lands in. */
 export interface TopicSpec<Schema extends z.ZodType = z.ZodType> {
@@ -33,6 +34,8 @@ export interface Dataset {
   /** Bumped when a schema changes incompatibly; sent in the `schema-version` header. */
   readonly schemaVersion: number;
   readonly topics: readonly TopicSpec[];
+  /** Where `pipeline produce` gets records from (generators, shipped files, APIs). */
+  readonly sources?: DatasetSources;
 }
 
 /** Declares a topic while keeping its schema's type for `key` and `eventTime`. */

@@ -1,10 +1,12 @@
 import { type Dataset, defineTopic } from "../types.ts";
 import { candidateSchema, voterSchema, voteSchema } from "./schema.ts";
+import { electionsSources } from "./source.ts";
 
 export const elections: Dataset = {
   name: "elections",
   description: "Voter registrations (randomuser.me shape), candidates and votes.",
   schemaVersion: 1,
+  sources: electionsSources,
   topics: [
     defineTopic({
       entity: "candidates",

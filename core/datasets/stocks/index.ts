@@ -1,10 +1,12 @@
 import { type Dataset, defineTopic } from "../types.ts";
 import { priceSchema } from "./schema.ts";
+import { stocksSources } from "./source.ts";
 
 export const stocks: Dataset = {
   name: "stocks",
   description: "Stock prices: vega-datasets monthly closes, generated ticks, or a quotes API.",
   schemaVersion: 1,
+  sources: stocksSources,
   topics: [
     defineTopic({
       entity: "prices",

@@ -1,0 +1,167 @@
+/**
+ * The producer every source goes through (CLI, file-to-topic, stock poller): validates each
+ * record against its topic's schema, keys it, and sends JSON values in batches with several
+ * batches in flight on kafkajs's idempotent producer. Invalid records are never sent and never
+ * dropped silently: they are counted by reason and handed to `onInvalid`.
+ */
+import type { Dataset } from "../datasets/types.ts";
+import type { Producer } from "../kafka/client.ts";
+import type { SourceRecord } from "../sources/types.ts";
+import { specsByEntity, toMessage } from "./validate.ts";
+
+export type Compression = "none" | "gzip";
+
+export interface ProduceOptions {
+  /** The `source` header: generator | superstore-file | stocks-csv | api | file:<s3 key>. */
+  readonly source: string;
+  /** Messages per `sendBatch` call. */
+  readonly batchSize?: number;
+  /** `sendBatch` calls awaiting their acks at once. */
+  readonly maxInFlight?: number;
+  /** Records per second (read from the source, valid or not); undefined = as fast as possible. */
+  readonly rate?: number;
+  readonly compression?: Compression;
+  /** Called for each record that fails validation (e.g. to quarantine it). */
+  readonly onInvalid?: (invalid: InvalidRecord) => void | Promise<void>;
+  /** Called after each acknowledged batch and at the end. */
+  readonly onProgress?: (progress: ProduceProgress) => void;
+}
+
+export interface InvalidRecord {
+  /** 1-based position in the source. */
+  readonly index: number;
+  readonly entity: string;
+  readonly reason: string;
+  readonly value: unknown;
+}
+
+export interface ProduceProgress {
+  /** Records read from the source. */
+  readonly read: number;
+  /** Records acknowledged by Kafka. */
+  readonly produced: number;
+  readonly invalid: number;
+}
+
+export interface ProduceResult extends ProduceProgress {
+  readonly producedByTopic: Record<string, number>;
+  readonly invalidByReason: Record<string, number>;
+}
+
+export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+
+interface Message {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+export async function produceRecords(
+  producer: Producer,
+  dataset: Dataset,
+  records: AsyncIterable<SourceRecord> | Iterable<SourceRecord>,
+  options: ProduceOptions,
+): Promise<ProduceResult> {
+  const specs = specsByEntity(dataset);
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH_SIZE, smoothBatch(options.rate)));
+  const maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  const compression = options.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
+  const headers = {
+    "schema-version": String(dataset.schemaVersion),
+    source: options.source,
+    dataset: dataset.name,
+  };
+  const producedByTopic: Record<string, number> = Object.fromEntries(dataset.topics.map((t) => [t.topic, 0]));
+  const invalidByReason: Record<string, number> = {};
+  let read = 0;
+  let produced = 0;
+  let invalid = 0;
+  const report = () => options.onProgress?.({ read, produced, invalid });
+
+  let batch = new Map<string, Message[]>();
+  let batchCount = 0;
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+
+  const flush = async () => {
+    if (batchCount === 0) return;
+    const topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
+    const sent = batch;
+    batch = new Map();
+    batchCount = 0;
+    const request = producer
+      .sendBatch({ topicMessages, acks: -1, compression })
+      .then(() => {
+        for (const [topic, messages] of sent) {
+          producedByTopic[topic] = (producedByTopic[topic] ?? 0) + messages.length;
+          produced += messages.length;
+        }
+        report();
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => inFlight.delete(request));
+    inFlight.add(request);
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    if (failure) throw failure;
+  };
+
+  const pace = options.rate ? new Pacer(options.rate) : undefined;
+  for await (const record of records) {
+    read++;
+    const spec = specs.get(record.entity);
+    const message = spec
+      ? toMessage(spec, record.value)
+      : { ok: false as const, reason: `unknown entity "${record.entity}"` };
+    if (!message.ok) {
+      invalid++;
+      invalidByReason[message.reason] = (invalidByReason[message.reason] ?? 0) + 1;
+      await options.onInvalid?.({
+        index: read,
+        entity: record.entity,
+        reason: message.reason,
+        value: record.value,
+      });
+    } else {
+      let list = batch.get(message.topic);
+      if (!list) {
+        list = [];
+        batch.set(message.topic, list);
+      }
+      list.push({ key: message.key, value: message.value, headers });
+      if (++batchCount >= batchSize) await flush();
+    }
+    if (pace) await pace.wait(read);
+  }
+  await flush();
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  report();
+  return { read, produced, invalid, producedByTopic, invalidByReason };
+}
+
+// kafkajs's enum values, repeated so this module needs no runtime kafkajs import (core/kafka owns it).
+const CompressionTypes = { None: 0, GZIP: 1 } as const;
+
+/** With a rate limit, send about ten batches a second so the rate looks steady. */
+function smoothBatch(rate: number | undefined): number {
+  return rate ? Math.max(1, Math.floor(rate / 10)) : Number.POSITIVE_INFINITY;
+}
+
+/** Sleeps so that record n is not read before start + n / rate seconds. */
+class Pacer {
+  readonly #start = performance.now();
+  readonly #rate: number;
+
+  constructor(rate: number) {
+    this.#rate = rate;
+  }
+
+  async wait(n: number): Promise<void> {
+    const due = this.#start + (n / this.#rate) * 1000;
+    const ahead = due - performance.now();
+    if (ahead > 5) await new Promise((resolve) => setTimeout(resolve, ahead));
+  }
+}
