@@ -1,11 +1,13 @@
 /** Every CLI command module, in one list: add a command by adding a line. */
 import type { Command } from "commander";
+import { register as local } from "./local.ts";
 import { register as produce } from "./produce.ts";
+import { register as runs } from "./runs.ts";
 import { register as services } from "./services.ts";
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [produce, services];
+const commands: Register[] = [local, runs, produce, services];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -1,0 +1,40 @@
+/**
+ * What every CLI entry into the local runtime does first: point the process at the native
+ * services, synthesize the local target (or reuse a given assembly), and load it.
+ */
+import { join } from "node:path";
+import { useLocalAwsEnv } from "../../core/config/index.ts";
+import { clientEnv, servicesSettings } from "../services/settings.ts";
+import { LocalRuntime } from "./runtime.ts";
+import { synthLocal } from "./synth.ts";
+
+export interface OpenOptions {
+  /** Use this cloud assembly instead of synthesizing. */
+  readonly assemblyDir?: string;
+  /** Extra CDK context for the synth (e.g. `{ envName: "dev" }`). */
+  readonly context?: Record<string, string>;
+  readonly log?: (message: string) => void;
+  readonly s3PollMs?: number;
+}
+
+export const RUNTIME_STATE_DIR = (repoRoot: string) => join(repoRoot, ".cache", "runtime");
+
+/** Sets the service endpoints (unless already set) on this process's environment. */
+export function useLocalServicesEnv(): void {
+  const settings = servicesSettings();
+  for (const [key, value] of Object.entries(clientEnv(settings))) process.env[key] ??= value;
+  useLocalAwsEnv();
+}
+
+export async function openRuntime(options: OpenOptions = {}): Promise<LocalRuntime> {
+  useLocalServicesEnv();
+  const repoRoot = servicesSettings().repoRoot;
+  const assemblyDir = options.assemblyDir ?? (await synthLocal({ repoRoot, context: options.context }));
+  return new LocalRuntime({
+    assemblyDir,
+    repoRoot,
+    stateDir: RUNTIME_STATE_DIR(repoRoot),
+    log: options.log,
+    s3PollMs: options.s3PollMs,
+  });
+}
