@@ -40,6 +40,7 @@ const client = new pg.Client({ connectionString: loadConfig().postgres.url });
 
 // Kafka positions per topic, kept across the two loads as a real log would.
 const logs = {
+  candidates: new PartitionedLog(1),
   voters: new PartitionedLog(3),
   votes: new PartitionedLog(3),
   sales: new PartitionedLog(3),

@@ -1,5 +1,6 @@
 -- Simple moving averages of the daily close over the last N trading days (vars
--- short_/long_moving_average_periods, 7 and 30); null until a symbol has N days.
+-- short_/long_moving_average_periods, 7 and 30); null until a symbol has N days. Rounded to
+-- the portable numeric type (28 digits, 6 decimals).
 {% set short_periods = var('short_moving_average_periods') %}
 {% set long_periods = var('long_moving_average_periods') %}
 
@@ -38,8 +39,8 @@ final as (
         symbol,
 
         close_price,
-        case when day_number >= {{ short_periods }} then short_average end as moving_average_short,
-        case when day_number >= {{ long_periods }} then long_average end as moving_average_long,
+        case when day_number >= {{ short_periods }} then cast(short_average as {{ dbt.type_numeric() }}) end as moving_average_short,
+        case when day_number >= {{ long_periods }} then cast(long_average as {{ dbt.type_numeric() }}) end as moving_average_long,
 
         trading_date
 
