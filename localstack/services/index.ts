@@ -1,0 +1,7 @@
+/** The native offline services (Kafka, PostgreSQL, the AWS emulator, dbt): see README.md in localstack/. */
+export { dbtExecutable } from "./dbt/dbt.ts";
+export * from "./errors.ts";
+export { kafkaClasspath } from "./kafka/kafka.ts";
+export { type DownResult, down, type ServiceStatus, status, type UpResult, up } from "./lifecycle.ts";
+export { postgresUrl } from "./postgres/postgres.ts";
+export { clientEnv, type ServicesSettings, servicesSettings } from "./settings.ts";

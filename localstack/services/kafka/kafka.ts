@@ -1,0 +1,190 @@
+/**
+ * Apache Kafka, one broker in KRaft mode (broker and controller in one process), from jars
+ * Maven resolves into ~/.m2. Topics are never created automatically: the project creates its
+ * own. Log4j writes to stdout, which the lifecycle appends to the service log file.
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { createKafka } from "../../../core/kafka/client.ts";
+import { InstallError } from "../errors.ts";
+import { tcpOpen } from "../health.ts";
+import { JAVA, MAVEN, requirePrerequisite } from "../prerequisites.ts";
+import type { ServiceContext, ServiceDefinition } from "../service.ts";
+import type { ServicesSettings } from "../settings.ts";
+
+const run = promisify(execFile);
+const POM = "localstack/services/kafka/pom.xml";
+
+export const kafkaService: ServiceDefinition = {
+  name: "kafka",
+  prerequisites: [JAVA, MAVEN],
+  port: (s) => s.ports.kafka,
+  endpoint: (s) => `127.0.0.1:${s.ports.kafka}`,
+  install: async (s) => {
+    await kafkaClasspath(s);
+  },
+  prepare: async (ctx) => {
+    const classpath = await kafkaClasspath(ctx.settings);
+    const files = writeKafkaConfig(ctx);
+    const java = requirePrerequisite(JAVA);
+    const jvm = [`-Dlog4j2.configurationFile=${files.log4j}`, "-Djava.awt.headless=true", "-cp", classpath];
+    if (!existsSync(join(files.dataDir, "meta.properties"))) {
+      await formatStorage(java, jvm, files.serverProperties, ctx.logFile);
+    }
+    const heap = (process.env.KAFKA_HEAP_OPTS ?? "-Xms256m -Xmx1g").split(/\s+/).filter(Boolean);
+    return {
+      command: java,
+      args: [...heap, "-XX:+UseG1GC", ...jvm, "kafka.Kafka", files.serverProperties],
+      cwd: ctx.dir,
+    };
+  },
+  markers: (ctx) => ["kafka.Kafka", join(ctx.dir, "server.properties")],
+  healthy: async (ctx) => (await tcpOpen(ctx.settings.ports.kafka)) && (await brokerAnswers(ctx.settings)),
+  stopSignal: "SIGTERM",
+  startTimeoutMs: 120_000,
+};
+
+/**
+ * The broker's classpath (also the perf tools': `org.apache.kafka.tools.ProducerPerformance`),
+ * resolved by Maven once per version of pom.xml and cached in `<cache>/kafka/`.
+ */
+export async function kafkaClasspath(settings: ServicesSettings): Promise<string> {
+  const pom = join(settings.repoRoot, POM);
+  const hash = createHash("sha256").update(readFileSync(pom)).digest("hex").slice(0, 16);
+  const dir = join(settings.cacheDir, "kafka");
+  const cached = join(dir, `classpath-${hash}.txt`);
+  if (existsSync(cached)) {
+    const classpath = readFileSync(cached, "utf8").trim();
+    // ~/.m2 may have been cleaned since: then resolve again.
+    if (classpath.split(":").every((jar) => existsSync(jar))) return classpath;
+  }
+  mkdirSync(dir, { recursive: true });
+  const log = join(dir, "maven.log");
+  const partial = `${cached}.partial`;
+  const mvn = requirePrerequisite(MAVEN);
+  try {
+    const { stdout, stderr } = await run(
+      mvn,
+      [
+        "-B",
+        "-f",
+        pom,
+        "dependency:build-classpath",
+        `-Dmdep.outputFile=${partial}`,
+        "-DincludeScope=runtime",
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    writeFileSync(log, stdout + stderr);
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    writeFileSync(log, stdout + stderr);
+    throw new InstallError(`Maven could not resolve the Kafka jars; see ${log}`, { cause: error });
+  }
+  renameSync(partial, cached);
+  return readFileSync(cached, "utf8").trim();
+}
+
+function writeKafkaConfig(ctx: ServiceContext) {
+  const { kafka, kafkaController } = ctx.settings.ports;
+  const dataDir = join(ctx.dir, "data");
+  mkdirSync(dataDir, { recursive: true });
+  const serverProperties = join(ctx.dir, "server.properties");
+  writeFileSync(
+    serverProperties,
+    `${[
+      "# Written by `pipeline services up` on every start; edit kafka.ts, not this file.",
+      "process.roles=broker,controller",
+      "node.id=1",
+      `controller.quorum.voters=1@127.0.0.1:${kafkaController}`,
+      `listeners=PLAINTEXT://127.0.0.1:${kafka},CONTROLLER://127.0.0.1:${kafkaController}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${kafka}`,
+      "controller.listener.names=CONTROLLER",
+      "inter.broker.listener.name=PLAINTEXT",
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      `log.dirs=${dataDir}`,
+      "auto.create.topics.enable=false",
+      "num.partitions=1",
+      // One broker: every internal topic has one replica.
+      "offsets.topic.replication.factor=1",
+      "offsets.topic.num.partitions=10",
+      "transaction.state.log.replication.factor=1",
+      "transaction.state.log.min.isr=1",
+      "share.coordinator.state.topic.replication.factor=1",
+      "share.coordinator.state.topic.min.isr=1",
+      // Consumer groups of tests and the local runtime join at once, without the 3 s wait.
+      "group.initial.rebalance.delay.ms=0",
+    ].join("\n")}\n`,
+  );
+  const log4j = join(ctx.dir, "log4j2.properties");
+  writeFileSync(
+    log4j,
+    [
+      "status = warn",
+      "appender.stdout.type = Console",
+      "appender.stdout.name = stdout",
+      "appender.stdout.layout.type = PatternLayout",
+      "appender.stdout.layout.pattern = [%d] %p %m (%c)%n",
+      "rootLogger.level = INFO",
+      "rootLogger.appenderRef.stdout.ref = stdout",
+      // The request logger and the state change logger are chatty at INFO.
+      "logger.request.name = kafka.request.logger",
+      "logger.request.level = WARN",
+      "logger.state.name = state.change.logger",
+      "logger.state.level = WARN",
+      "",
+    ].join("\n"),
+  );
+  return { dataDir, serverProperties, log4j };
+}
+
+/** KRaft needs its storage formatted with a cluster id before the first start. */
+async function formatStorage(java: string, jvm: string[], serverProperties: string, logFile: string) {
+  const clusterId = newClusterId();
+  try {
+    const { stdout, stderr } = await run(java, [
+      ...jvm,
+      "kafka.tools.StorageTool",
+      "format",
+      "--ignore-formatted",
+      "-t",
+      clusterId,
+      "-c",
+      serverProperties,
+    ]);
+    writeFileSync(logFile, stdout + stderr, { flag: "a" });
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    writeFileSync(logFile, stdout + stderr, { flag: "a" });
+    throw new InstallError(`formatting the Kafka storage failed; see ${logFile}`, { cause: error });
+  }
+}
+
+/** A Kafka cluster id: 16 random bytes, URL-safe base64 (Kafka avoids a leading '-'). */
+function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
+/** The broker answers a metadata request (describeCluster) through the project's client. */
+async function brokerAnswers(settings: ServicesSettings): Promise<boolean> {
+  const admin = createKafka({
+    brokers: [`127.0.0.1:${settings.ports.kafka}`],
+    auth: "none",
+    clientId: "pipeline-services",
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * `up`, `down` and `status` over the registry. `up` is idempotent (a service whose pid file
+ * points at our live, healthy process is left alone), installs what is missing, and starts
+ * services concurrently; `down` stops each process group and checks nothing is left.
+ */
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ServicesError, StartError } from "./errors.ts";
+import { tcpOpen } from "./health.ts";
+import { withLock } from "./lock.ts";
+import { assertPrerequisites } from "./prerequisites.ts";
+import {
+  isOurs,
+  isRunning,
+  launchDetached,
+  processGroup,
+  readPid,
+  removePid,
+  stopGroup,
+  waitUntil,
+  writePid,
+} from "./processes.ts";
+import { NAMES, SERVICES, TOOLS } from "./registry.ts";
+import {
+  type ServiceContext,
+  type ServiceDefinition,
+  serviceContext,
+  type ToolDefinition,
+} from "./service.ts";
+import type { ServicesSettings } from "./settings.ts";
+
+const STOP_GRACE_MS = 30_000;
+
+export interface UpResult {
+  readonly name: string;
+  readonly action: "started" | "already running" | "installed";
+  readonly pid?: number;
+  readonly seconds: number;
+}
+
+export interface DownResult {
+  readonly name: string;
+  readonly action: "stopped" | "not running";
+  /** Every pid of the service's process group that was stopped. */
+  readonly pids: number[];
+}
+
+export interface ServiceStatus {
+  readonly name: string;
+  readonly kind: "service" | "tool";
+  readonly state: "running" | "unhealthy" | "stopped" | "installed" | "not installed";
+  readonly pid?: number;
+  /** Where clients reach it (for a tool: its executable). */
+  readonly endpoint: string;
+  readonly healthy: boolean;
+  readonly logFile?: string;
+}
+
+/** Installs what is missing and starts the selected services (all by default). */
+export async function up(settings: ServicesSettings, names: readonly string[] = []): Promise<UpResult[]> {
+  const { services, tools } = select(names);
+  assertPrerequisites([...services, ...tools].flatMap((s) => s.prerequisites));
+  mkdirSync(settings.stateDir, { recursive: true });
+  return withLock(join(settings.stateDir, ".lock"), "another `services up/down`", () =>
+    Promise.all([
+      ...services.map((service) => startService(service, settings)),
+      ...tools.map((tool) => installTool(tool, settings)),
+    ]),
+  );
+}
+
+/** Stops the selected services (all by default); resolves once none of their processes is left. */
+export async function down(settings: ServicesSettings, names: readonly string[] = []): Promise<DownResult[]> {
+  const { services } = select(names);
+  mkdirSync(settings.stateDir, { recursive: true });
+  return withLock(join(settings.stateDir, ".lock"), "another `services up/down`", () =>
+    Promise.all(services.map((service) => stopService(service, settings))),
+  );
+}
+
+export async function status(settings: ServicesSettings): Promise<ServiceStatus[]> {
+  const services = SERVICES.map(async (service): Promise<ServiceStatus> => {
+    const ctx = serviceContext(settings, service.name);
+    const pid = ourPid(service, ctx);
+    const healthy = pid !== undefined && (await service.healthy(ctx));
+    return {
+      name: service.name,
+      kind: "service",
+      state: pid === undefined ? "stopped" : healthy ? "running" : "unhealthy",
+      pid,
+      endpoint: service.endpoint(settings),
+      healthy,
+      logFile: ctx.logFile,
+    };
+  });
+  const tools = TOOLS.map(async (tool): Promise<ServiceStatus> => {
+    const { location, installed } = await tool.describe(settings);
+    return {
+      name: tool.name,
+      kind: "tool",
+      state: installed ? "installed" : "not installed",
+      endpoint: location,
+      healthy: installed,
+    };
+  });
+  return Promise.all([...services, ...tools]);
+}
+
+async function startService(service: ServiceDefinition, settings: ServicesSettings): Promise<UpResult> {
+  const started = Date.now();
+  const ctx = serviceContext(settings, service.name);
+  mkdirSync(ctx.dir, { recursive: true });
+  const seconds = () => Math.round((Date.now() - started) / 100) / 10;
+
+  const running = ourPid(service, ctx);
+  if (running !== undefined) {
+    if (!(await waitUntil(() => service.healthy(ctx), service.startTimeoutMs, 500))) {
+      throw new StartError(
+        `${service.name} runs (pid ${running}) but is not healthy; see ${ctx.logFile}, or run \`pipeline services down\` and up again`,
+      );
+    }
+    return { name: service.name, action: "already running", pid: running, seconds: seconds() };
+  }
+  removePid(ctx.pidFile);
+  const port = service.port(settings);
+  if (await tcpOpen(port)) {
+    throw new StartError(
+      `port ${port} for ${service.name} is already in use by a process these services did not start; stop it or choose another port (see localstack/README.md)`,
+    );
+  }
+
+  await installOnce(service, settings);
+  const spec = await service.prepare(ctx);
+  appendFileSync(
+    ctx.logFile,
+    `\n--- ${new Date().toISOString()} pipeline services up: starting ${service.name} ---\n`,
+  );
+  const pid = launchDetached(spec, ctx.logFile);
+  writePid(ctx.pidFile, pid);
+
+  let exited = false;
+  const healthy = await waitUntil(
+    async () => {
+      exited = !isRunning(pid);
+      return exited || (await service.healthy(ctx));
+    },
+    service.startTimeoutMs,
+    500,
+  );
+  if (exited || !healthy) {
+    if (!exited) await stopGroup(pid, "SIGKILL", 0);
+    removePid(ctx.pidFile);
+    const why = exited ? "exited while starting" : `was not healthy after ${service.startTimeoutMs / 1000} s`;
+    throw new StartError(`${service.name} ${why}; see ${ctx.logFile}`);
+  }
+  await service.afterStart?.(ctx);
+  return { name: service.name, action: "started", pid, seconds: seconds() };
+}
+
+async function stopService(service: ServiceDefinition, settings: ServicesSettings): Promise<DownResult> {
+  const ctx = serviceContext(settings, service.name);
+  const pid = ourPid(service, ctx);
+  if (pid === undefined) {
+    removePid(ctx.pidFile);
+    return { name: service.name, action: "not running", pids: [] };
+  }
+  const pids = processGroup(pid);
+  await stopGroup(pid, service.stopSignal, STOP_GRACE_MS);
+  removePid(ctx.pidFile);
+  appendFileSync(ctx.logFile, `--- ${new Date().toISOString()} pipeline services down: stopped ---\n`);
+  return { name: service.name, action: "stopped", pids };
+}
+
+async function installTool(tool: ToolDefinition, settings: ServicesSettings): Promise<UpResult> {
+  const started = Date.now();
+  await installOnce(tool, settings);
+  return { name: tool.name, action: "installed", seconds: Math.round((Date.now() - started) / 100) / 10 };
+}
+
+/** Installs under a lock shared by every state dir: two `up`s never build the same venv at once. */
+function installOnce(item: ServiceDefinition | ToolDefinition, settings: ServicesSettings): Promise<void> {
+  mkdirSync(settings.cacheDir, { recursive: true });
+  return withLock(join(settings.cacheDir, `.install-${item.name}.lock`), `the install of ${item.name}`, () =>
+    item.install(settings),
+  );
+}
+
+/** The pid in the service's pid file, if that process is still ours. */
+function ourPid(service: ServiceDefinition, ctx: ServiceContext): number | undefined {
+  const pid = readPid(ctx.pidFile);
+  return pid !== undefined && isOurs(pid, service.markers(ctx)) ? pid : undefined;
+}
+
+function select(names: readonly string[]) {
+  const unknown = names.filter((n) => !NAMES.includes(n));
+  if (unknown.length > 0) {
+    throw new ServicesError(`unknown service ${unknown.join(", ")}; the services are ${NAMES.join(", ")}`);
+  }
+  const wanted = (name: string) => names.length === 0 || names.includes(name);
+  return { services: SERVICES.filter((s) => wanted(s.name)), tools: TOOLS.filter((t) => wanted(t.name)) };
+}

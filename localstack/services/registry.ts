@@ -1,0 +1,12 @@
+/** Every native service and tool, in one list: add one by adding an entry. */
+import { awsEmulatorService } from "./aws-emulator/aws-emulator.ts";
+import { dbtTool } from "./dbt/dbt.ts";
+import { kafkaService } from "./kafka/kafka.ts";
+import { postgresService } from "./postgres/postgres.ts";
+import type { ServiceDefinition, ToolDefinition } from "./service.ts";
+
+export const SERVICES: readonly ServiceDefinition[] = [kafkaService, postgresService, awsEmulatorService];
+
+export const TOOLS: readonly ToolDefinition[] = [dbtTool];
+
+export const NAMES: readonly string[] = [...SERVICES, ...TOOLS].map((s) => s.name);

@@ -1,0 +1,71 @@
+/**
+ * Where the native services live and which ports they use, read from the environment so a
+ * second, separate set (other ports, another state dir) can run beside the shared one.
+ */
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ServicesError } from "./errors.ts";
+
+type Env = Record<string, string | undefined>;
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface ServicesSettings {
+  readonly repoRoot: string;
+  /** Installed things shared by every state dir: Python venvs, the Kafka classpath. */
+  readonly cacheDir: string;
+  /** Data, logs and pid files of one set of services. */
+  readonly stateDir: string;
+  readonly ports: {
+    readonly kafka: number;
+    readonly kafkaController: number;
+    readonly postgres: number;
+    readonly awsEmulator: number;
+  };
+}
+
+/**
+ * Settings from the environment: `PIPELINE_SERVICES_DIR` (default `.cache/services`),
+ * `PIPELINE_CACHE_DIR` (default `.cache`), `KAFKA_PORT` (9092), `KAFKA_CONTROLLER_PORT`
+ * (Kafka port + 1), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566).
+ */
+export function servicesSettings(env: Env = process.env): ServicesSettings {
+  const cacheDir = resolve(env.PIPELINE_CACHE_DIR || join(REPO_ROOT, ".cache"));
+  const kafka = portFrom(env, "KAFKA_PORT", 9092);
+  return {
+    repoRoot: REPO_ROOT,
+    cacheDir,
+    stateDir: resolve(env.PIPELINE_SERVICES_DIR || join(cacheDir, "services")),
+    ports: {
+      kafka,
+      kafkaController: portFrom(env, "KAFKA_CONTROLLER_PORT", kafka + 1),
+      postgres: portFrom(env, "PGPORT", 5432),
+      awsEmulator: portFrom(env, "AWS_EMULATOR_PORT", 4566),
+    },
+  };
+}
+
+/** The environment a client of these services needs (brokers, database URL, emulator). */
+export function clientEnv(settings: ServicesSettings): Record<string, string> {
+  const { ports } = settings;
+  return {
+    KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+    DATABASE_URL: `postgres://pipeline:pipeline@127.0.0.1:${ports.postgres}/warehouse`,
+    PGHOST: "127.0.0.1",
+    PGPORT: String(ports.postgres),
+    PGUSER: "pipeline",
+    PGPASSWORD: "pipeline",
+    PGDATABASE: "warehouse",
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${ports.awsEmulator}`,
+  };
+}
+
+function portFrom(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ServicesError(`${name} must be a TCP port number (1-65535), got "${raw}"`);
+  }
+  return port;
+}
