@@ -5,13 +5,13 @@
  */
 import { type Admin, type ITopicConfig, Kafka, logLevel, type Producer } from "kafkajs";
 import type { Config } from "../config/index.ts";
+import { bootstrapBrokers } from "./brokers.ts";
+import { mskOauthBearerProvider } from "./msk-iam.ts";
 
 export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
 
 export function createKafka(kafka: Config["kafka"], clientIdSuffix = ""): Kafka {
-  if (kafka.auth === "iam") {
-    throw new Error("MSK IAM auth is configured in core/kafka/msk-iam.ts (not available offline)");
-  }
+  if (kafka.auth === "iam") return createMskIamKafka(kafka, clientIdSuffix);
   return new Kafka({
     clientId: `${kafka.clientId}${clientIdSuffix}`,
     brokers: kafka.brokers,
@@ -20,9 +20,31 @@ export function createKafka(kafka: Config["kafka"], clientIdSuffix = ""): Kafka 
   });
 }
 
+/**
+ * MSK with IAM auth: TLS + SASL/OAUTHBEARER with a refreshing signed token; brokers from
+ * GetBootstrapBrokers when a cluster ARN is configured (MSK has no CloudFormation attribute
+ * for them), otherwise the configured list.
+ */
+function createMskIamKafka(kafka: Config["kafka"], clientIdSuffix: string): Kafka {
+  const region = process.env.AWS_REGION ?? "us-east-1";
+  const clusterArn = kafka.clusterArn;
+  return new Kafka({
+    clientId: `${kafka.clientId}${clientIdSuffix}`,
+    brokers: clusterArn ? () => bootstrapBrokers(clusterArn) : kafka.brokers,
+    ssl: true,
+    sasl: { mechanism: "oauthbearer", oauthBearerProvider: mskOauthBearerProvider(region) },
+    logLevel: logLevel.WARN,
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
+}
+
 /** An idempotent producer: retries never duplicate a record within a partition. */
 export async function connectProducer(client: Kafka): Promise<Producer> {
-  const producer = client.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  const producer = client.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   return producer;
 }

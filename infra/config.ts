@@ -1,0 +1,93 @@
+/**
+ * The CDK app's configuration: typed, validated with zod, read from CDK context
+ * (`-c key=value` or `cdk.json`'s "context") with the defaults below.
+ *
+ * | context key       | values                        | default                 |
+ * |-------------------|-------------------------------|-------------------------|
+ * | target            | aws \| local                  | aws                     |
+ * | envName           | lowercase name                | dev                     |
+ * | warehouse         | postgres \| snowflake         | snowflake (aws), postgres (local) |
+ * | kafkaMode         | serverless \| provisioned     | serverless              |
+ * | natGateway        | true \| false                 | false                   |
+ * | schedule          | EventBridge Scheduler expression | rate(1 hour)         |
+ * | alertEmail        | e-mail address                | none (topic without subscription) |
+ * | removalPolicy     | retain \| destroy             | retain                  |
+ * | snowflakeStage    | Snowflake stage over raw/     | RAW.LAKE_STAGE          |
+ * | logRetentionDays  | one of CloudWatch's values    | 30                      |
+ * | localKafkaBrokers | host:port list (local target) | 127.0.0.1:9092          |
+ * | localAwsEndpoint  | emulator URL (local target)   | http://127.0.0.1:4566   |
+ * | localDatabaseUrl  | postgres URL (local target)   | postgres://pipeline:pipeline@127.0.0.1:5432/warehouse |
+ */
+import { z } from "zod";
+
+const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+
+export const InfraConfigSchema = z.object({
+  /** `aws` deploys to AWS; `local` synthesizes the variant the local runtime executes. */
+  target: z.enum(["aws", "local"]).default("aws"),
+  envName: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,20}$/, "lowercase letters, digits and '-' only")
+    .default("dev"),
+  warehouse: z.enum(["postgres", "snowflake"]).optional(),
+  kafkaMode: z.enum(["serverless", "provisioned"]).default("serverless"),
+  natGateway: bool.default(false),
+  /** Scheduler expression: `rate(…)`, `cron(…)` or `at(…)`. */
+  schedule: z
+    .string()
+    .regex(/^(rate|cron|at)\(.+\)$/, "a Scheduler expression such as rate(1 hour) or cron(0 * * * ? *)")
+    .default("rate(1 hour)"),
+  alertEmail: z.email().optional(),
+  removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
+  snowflakeStage: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/, "a Snowflake stage name")
+    .default("RAW.LAKE_STAGE"),
+  logRetentionDays: z.coerce
+    .number()
+    .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].includes(d), "a CloudWatch retention")
+    .default(30),
+  localKafkaBrokers: z
+    .string()
+    .regex(/^[^:\s,]+:\d+(,[^:\s,]+:\d+)*$/, "host:port[,host:port]")
+    .default("127.0.0.1:9092"),
+  localAwsEndpoint: z.url().default("http://127.0.0.1:4566"),
+  localDatabaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "a postgres:// URL")
+    .default("postgres://pipeline:pipeline@127.0.0.1:5432/warehouse"),
+});
+
+export type InfraConfigInput = z.input<typeof InfraConfigSchema>;
+
+/** The validated configuration, with the warehouse default filled in per target. */
+export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, "warehouse"> & {
+  readonly warehouse: "postgres" | "snowflake";
+};
+
+export const CONTEXT_KEYS = Object.keys(InfraConfigSchema.shape) as (keyof InfraConfigInput)[];
+
+export class InfraConfigError extends Error {
+  override name = "InfraConfigError";
+}
+
+/** Validates raw values (from context); throws one InfraConfigError naming every bad key. */
+export function parseInfraConfig(raw: Record<string, unknown>): InfraConfig {
+  const parsed = InfraConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new InfraConfigError(`invalid CDK context: ${problems}`);
+  }
+  const config = parsed.data;
+  return { ...config, warehouse: config.warehouse ?? (config.target === "local" ? "postgres" : "snowflake") };
+}
+
+/** Reads every known key from a construct's context (`node.tryGetContext`). */
+export function configFromContext(tryGetContext: (key: string) => unknown): InfraConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) {
+    const value = tryGetContext(key);
+    if (value !== undefined) raw[key] = value;
+  }
+  return parseInfraConfig(raw);
+}

@@ -1,0 +1,143 @@
+/**
+ * Warehouse: where loaded data and dbt models live, and the credentials to reach it.
+ *
+ * - `snowflake`: a Secrets Manager secret holding the key-pair credentials of the service
+ *   user (JSON: account, username, privateKey, privateKeyPassphrase?, warehouse, database,
+ *   role) — the shape core/warehouse/snowflake reads. The stack creates it with placeholder
+ *   values; docs/DEPLOY.md shows the setup SQL and the `put-secret-value` that fills it.
+ * - `postgres`: a secret in the RDS shape (host, port, username, password, dbname) for an
+ *   existing PostgreSQL, or — local target — a plain connection URL for the offline one.
+ */
+import { Fn, type RemovalPolicy } from "aws-cdk-lib";
+import * as ecs from "aws-cdk-lib/aws-ecs";
+import type * as iam from "aws-cdk-lib/aws-iam";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+
+export interface WarehouseProps {
+  readonly target: "postgres" | "snowflake";
+  /**
+   * Local target only: the offline PostgreSQL URL, passed as plain environment (no secret).
+   * @default undefined (credentials in Secrets Manager)
+   */
+  readonly localDatabaseUrl?: string;
+  /** Snowflake external stage over the raw bucket (see docs/DEPLOY.md). @default "RAW.LAKE_STAGE" */
+  readonly snowflakeStage?: string;
+  /** @default RemovalPolicy.RETAIN (CDK default for secrets) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const SNOWFLAKE_FIELDS = {
+  account: "SNOWFLAKE_ACCOUNT",
+  username: "SNOWFLAKE_USER",
+  privateKey: "SNOWFLAKE_PRIVATE_KEY",
+  privateKeyPassphrase: "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE",
+  warehouse: "SNOWFLAKE_WAREHOUSE",
+  database: "SNOWFLAKE_DATABASE",
+  role: "SNOWFLAKE_ROLE",
+} as const;
+
+const POSTGRES_FIELDS = {
+  host: "PGHOST",
+  port: "PGPORT",
+  username: "PGUSER",
+  password: "PGPASSWORD",
+  dbname: "PGDATABASE",
+} as const;
+
+export class Warehouse extends Construct {
+  public readonly target: "postgres" | "snowflake";
+  /** Undefined for the local target. */
+  public readonly secret?: secretsmanager.Secret;
+  /** Environment of the loader functions (WAREHOUSE_TARGET, where the credentials are). */
+  public readonly environment: Record<string, string>;
+  /** dbt's `DBT_TARGET` (see dbt/profiles.yml). */
+  public readonly dbtTarget: "local" | "prod";
+
+  constructor(scope: Construct, id: string, props: WarehouseProps) {
+    super(scope, id);
+    this.target = props.target;
+    this.dbtTarget = props.target === "snowflake" ? "prod" : "local";
+    if (props.localDatabaseUrl) {
+      this.environment = { WAREHOUSE_TARGET: props.target, DATABASE_URL: props.localDatabaseUrl };
+      return;
+    }
+    const fields = props.target === "snowflake" ? SNOWFLAKE_FIELDS : POSTGRES_FIELDS;
+    const template = Object.fromEntries(
+      Object.keys(fields)
+        // Generated or optional fields stay out of the placeholder template.
+        .filter((f) => !["password", "privateKey", "privateKeyPassphrase"].includes(f))
+        .map((f) => [f, "SET-ME"]),
+    );
+    this.secret = new secretsmanager.Secret(this, "Credentials", {
+      description: `${props.target} credentials of the pipeline (fill after deploy, see docs/DEPLOY.md)`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify(template),
+        generateStringKey: props.target === "snowflake" ? "privateKey" : "password",
+        // The password goes into a URL: no characters that need escaping there.
+        excludePunctuation: true,
+      },
+      removalPolicy: props.removalPolicy,
+    });
+    this.environment =
+      props.target === "snowflake"
+        ? {
+            WAREHOUSE_TARGET: "snowflake",
+            SNOWFLAKE_SECRET_ID: this.secret.secretArn,
+            SNOWFLAKE_STAGE: props.snowflakeStage ?? "RAW.LAKE_STAGE",
+          }
+        : { WAREHOUSE_TARGET: "postgres", DATABASE_URL: this.postgresUrl(this.secret) };
+  }
+
+  /**
+   * `postgres://user:password@host:port/dbname` assembled from dynamic references: CloudFormation
+   * resolves them at deploy, so no credential is in the template (core/config reads DATABASE_URL).
+   */
+  private postgresUrl(secret: secretsmanager.Secret): string {
+    const field = (name: string) => secret.secretValueFromJson(name).unsafeUnwrap();
+    return Fn.join("", [
+      "postgres://",
+      field("username"),
+      ":",
+      field("password"),
+      "@",
+      field("host"),
+      ":",
+      field("port"),
+      "/",
+      field("dbname"),
+    ]);
+  }
+
+  /** Reads the credentials (GetSecretValue, DescribeSecret on this secret only). */
+  grantRead(grantee: iam.IGrantable): void {
+    this.secret?.grantRead(grantee);
+  }
+
+  /** The dbt container's secrets: each secret field as the variable dbt/profiles.yml reads. */
+  containerSecrets(): Record<string, ecs.Secret> {
+    const secret = this.secret;
+    if (!secret) return {};
+    const fields: Record<string, string> = this.target === "snowflake" ? SNOWFLAKE_FIELDS : POSTGRES_FIELDS;
+    return Object.fromEntries(
+      Object.entries(fields)
+        .filter(([field]) => field !== "privateKeyPassphrase")
+        .map(([field, variable]) => [variable, ecs.Secret.fromSecretsManager(secret, field)]),
+    );
+  }
+
+  /** The dbt container's plain environment (local target: the offline PostgreSQL). */
+  containerEnvironment(): Record<string, string> {
+    const url = this.environment.DATABASE_URL;
+    if (!url) return { DBT_TARGET: this.dbtTarget };
+    const parsed = new URL(url);
+    return {
+      DBT_TARGET: this.dbtTarget,
+      PGHOST: parsed.hostname,
+      PGPORT: parsed.port || "5432",
+      PGUSER: decodeURIComponent(parsed.username),
+      PGPASSWORD: decodeURIComponent(parsed.password),
+      PGDATABASE: parsed.pathname.slice(1),
+    };
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The function registry: every Lambda of the platform, its handler module, what triggers it,
+ * what it may touch, and its size. Both targets (AWS and local) synthesize from this list,
+ * so the wiring is declared once; adding a function is adding an entry here (and its folder
+ * `lambdas/<name>/index.ts` exporting `handler`).
+ */
+import { aggregatedTopics, datasets } from "../core/datasets/index.ts";
+
+/** Kafka event source mapping: Lambda polls the topics and invokes with MSK-shaped batches. */
+export interface KafkaTrigger {
+  readonly kind: "kafka";
+  readonly topics: readonly string[];
+  /** Records per invocation (MSK max 10,000). */
+  readonly batchSize: number;
+  /** Seconds Lambda gathers records before invoking (Kafka default 0.5 s). */
+  readonly maxBatchingWindowSeconds: number;
+  readonly startingPosition: "TRIM_HORIZON" | "LATEST";
+  /** Bounded retries before the batch goes to the on-failure destination (≤ 10 with one). */
+  readonly retryAttempts: number;
+  readonly bisectBatchOnError: boolean;
+}
+
+/** S3 ObjectCreated notifications on a prefix of the raw bucket. */
+export interface S3Trigger {
+  readonly kind: "s3";
+  readonly bucket: "raw";
+  readonly prefix: string;
+  /**
+   * Deliver through an SQS queue with a batching window when the warehouse is one of these
+   * (Snowflake loads best as one COPY of many files); a direct notification otherwise.
+   */
+  readonly batchThroughQueueFor?: readonly ("postgres" | "snowflake")[];
+  readonly queueBatchSize?: number;
+  readonly queueBatchingWindowSeconds?: number;
+}
+
+/** An EventBridge Scheduler schedule invoking the function. */
+export interface ScheduleTrigger {
+  readonly kind: "schedule";
+  readonly expression: string;
+}
+
+/** A Task state of the "pipeline run" state machine. */
+export interface StateMachineTaskTrigger {
+  readonly kind: "state-machine-task";
+  readonly state: "load-pending" | "quality-gate" | "publish-summary";
+}
+
+/** Backs a CloudFormation custom resource (runs at deploy time). */
+export interface CustomResourceTrigger {
+  readonly kind: "custom-resource";
+}
+
+export type Trigger =
+  | KafkaTrigger
+  | S3Trigger
+  | ScheduleTrigger
+  | StateMachineTaskTrigger
+  | CustomResourceTrigger;
+
+type Access = "read" | "write" | "read-write";
+
+export interface FunctionSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly triggers: readonly Trigger[];
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  /** Bucket access the function gets (least privilege, per bucket). */
+  readonly buckets?: { readonly raw?: Access; readonly quarantine?: Access; readonly artifacts?: Access };
+  /**
+   * How the function talks to Kafka as a client (not through an event source mapping).
+   * Functions with a Kafka client run in the VPC, next to the cluster.
+   */
+  readonly kafkaClient?: "produce" | "admin";
+  /** Reads the warehouse connection secret. */
+  readonly warehouse?: boolean;
+  /** Packages kept out of the esbuild bundle and installed as node_modules instead. */
+  readonly nodeModules?: readonly string[];
+}
+
+/** Every topic a dataset declares: what land-records consumes. */
+export const datasetTopics: readonly string[] = datasets.flatMap((d) => d.topics.map((t) => t.topic));
+
+/** Every topic the deploy-time custom resource creates, with partitions and compaction. */
+export const topicDefinitions = [
+  ...datasets.flatMap((d) => d.topics.map((t) => ({ topic: t.topic, partitions: t.partitions }))),
+  ...aggregatedTopics.map((topic) => ({ topic, partitions: 3, compacted: true })),
+];
+
+export const functions: readonly FunctionSpec[] = [
+  {
+    name: "land-records",
+    description: "Kafka batches → gzip NDJSON objects under raw/ (invalid records to quarantine/)",
+    triggers: [
+      {
+        kind: "kafka",
+        topics: datasetTopics,
+        batchSize: 5_000,
+        maxBatchingWindowSeconds: 5,
+        startingPosition: "TRIM_HORIZON",
+        retryAttempts: 5,
+        bisectBatchOnError: false,
+      },
+    ],
+    memorySize: 1024,
+    timeoutSeconds: 120,
+    buckets: { raw: "write", quarantine: "write" },
+  },
+  {
+    name: "load-raw",
+    description: "raw/ objects → warehouse raw tables, exactly once through the load manifest",
+    triggers: [
+      {
+        kind: "s3",
+        bucket: "raw",
+        prefix: "raw/",
+        batchThroughQueueFor: ["snowflake"],
+        queueBatchSize: 100,
+        queueBatchingWindowSeconds: 60,
+      },
+    ],
+    memorySize: 1024,
+    timeoutSeconds: 300,
+    buckets: { raw: "read" },
+    warehouse: true,
+    nodeModules: ["snowflake-sdk"],
+  },
+  {
+    name: "file-to-topic",
+    description: "incoming/ uploads (CSV, NDJSON) → validated records produced to the dataset topics",
+    triggers: [{ kind: "s3", bucket: "raw", prefix: "incoming/" }],
+    memorySize: 512,
+    timeoutSeconds: 900,
+    buckets: { raw: "read", quarantine: "write" },
+    kafkaClient: "produce",
+  },
+  {
+    name: "stock-poller",
+    description: "Polls the stock quotes source on a schedule and produces ticks to stocks.prices",
+    triggers: [{ kind: "schedule", expression: "rate(1 minute)" }],
+    memorySize: 256,
+    timeoutSeconds: 50,
+    kafkaClient: "produce",
+  },
+  {
+    name: "load-pending",
+    description: "Pipeline run, first step: loads raw/ objects the manifest has not seen yet",
+    triggers: [{ kind: "state-machine-task", state: "load-pending" }],
+    memorySize: 1024,
+    timeoutSeconds: 900,
+    buckets: { raw: "read" },
+    warehouse: true,
+    nodeModules: ["snowflake-sdk"],
+  },
+  {
+    name: "quality-gate",
+    description: "Pipeline run: fails the run when dbt's run_results.json has an error or a failed test",
+    triggers: [{ kind: "state-machine-task", state: "quality-gate" }],
+    memorySize: 256,
+    timeoutSeconds: 60,
+    buckets: { artifacts: "read" },
+  },
+  {
+    name: "publish-summary",
+    description: "Pipeline run, last step: writes the run summary next to dbt's artifacts",
+    triggers: [{ kind: "state-machine-task", state: "publish-summary" }],
+    memorySize: 256,
+    timeoutSeconds: 60,
+    buckets: { artifacts: "read-write" },
+  },
+  {
+    name: "topics-provisioner",
+    description: "Custom resource: creates the Kafka topics (partitions, compaction) at deploy time",
+    triggers: [{ kind: "custom-resource" }],
+    memorySize: 256,
+    timeoutSeconds: 300,
+    kafkaClient: "admin",
+  },
+];
+
+export function getFunction(name: string): FunctionSpec {
+  const spec = functions.find((f) => f.name === name);
+  if (!spec) throw new Error(`no function "${name}" in infra/functions.ts`);
+  return spec;
+}
+
+/** The handler module of a function, relative to the repository root. */
+export function handlerModule(name: string): string {
+  return `lambdas/${name}/index.ts`;
+}

@@ -1,0 +1,165 @@
+/**
+ * The pipeline stack: the constructs wired together for one target.
+ *
+ * AWS: Network → Streaming (MSK) → Lake → Warehouse → Ingestion (functions and triggers)
+ * → topics custom resource → Transform (dbt on Fargate) → Orchestration.
+ * Local: the same, minus the VPC and MSK: the offline broker as self-managed Kafka,
+ * emulator endpoints and the offline PostgreSQL in the environment, fixed resource names
+ * matching core/config's defaults, placeholder network ids for the dbt task (the local
+ * runtime runs it as a local process).
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import type * as ecs from "aws-cdk-lib/aws-ecs";
+import * as kms from "aws-cdk-lib/aws-kms";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import type { InfraConfig } from "./config.ts";
+import { Ingestion } from "./constructs/ingestion.ts";
+import { Lake } from "./constructs/lake.ts";
+import { Network } from "./constructs/network.ts";
+import { Orchestration } from "./constructs/orchestration.ts";
+import { type KafkaCluster, LocalKafka, Streaming } from "./constructs/streaming.ts";
+import { Transform } from "./constructs/transform.ts";
+import { Warehouse } from "./constructs/warehouse.ts";
+import { type FunctionSpec, functions as registry, topicDefinitions } from "./functions.ts";
+
+export interface PipelineStackProps extends StackProps {
+  readonly config: InfraConfig;
+  /** The registry to synthesize. @default every entry of infra/functions.ts */
+  readonly functions?: readonly FunctionSpec[];
+  /** The dbt image. @default built from dbt/Dockerfile */
+  readonly dbtImage?: ecs.ContainerImage;
+}
+
+export class PipelineStack extends Stack {
+  public readonly lake: Lake;
+  public readonly ingestion: Ingestion;
+  public readonly orchestration: Orchestration;
+  public readonly transform: Transform;
+  public readonly warehouse: Warehouse;
+  /** Undefined for the local target. */
+  public readonly network?: Network;
+  public readonly kafka: KafkaCluster;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const local = config.target === "local";
+    const removalPolicy = config.removalPolicy === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const prefix = `pipeline-${config.envName}`;
+
+    this.lake = new Lake(this, "Lake", {
+      removalPolicy,
+      // Offline, the names core/config defaults to, so every tool finds the same buckets.
+      bucketNames: local
+        ? { raw: "pipeline-raw", quarantine: "pipeline-quarantine", artifacts: "pipeline-artifacts" }
+        : undefined,
+    });
+    this.warehouse = new Warehouse(this, "Warehouse", {
+      target: config.warehouse,
+      localDatabaseUrl: local ? config.localDatabaseUrl : undefined,
+      snowflakeStage: config.snowflakeStage,
+      removalPolicy,
+    });
+
+    let vpc: ec2.IVpc;
+    let taskSubnets: ec2.SubnetSelection;
+    let taskSecurityGroup: ec2.ISecurityGroup | undefined;
+    if (local) {
+      this.kafka = new LocalKafka(this, "Streaming", { brokers: config.localKafkaBrokers.split(",") });
+      // No VPC offline: placeholder ids the dbt state names and the local runtime ignores.
+      vpc = ec2.Vpc.fromVpcAttributes(this, "NoVpc", {
+        vpcId: "vpc-local",
+        availabilityZones: ["local-1a"],
+        publicSubnetIds: ["subnet-local"],
+      });
+      taskSubnets = { subnetType: ec2.SubnetType.PUBLIC };
+      taskSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, "NoSecurityGroup", "sg-local");
+    } else {
+      this.network = new Network(this, "Network", { natGateway: config.natGateway });
+      vpc = this.network.vpc;
+      taskSubnets = this.network.taskSubnets;
+      this.kafka = new Streaming(this, "Streaming", {
+        vpc,
+        subnets: this.network.privateSubnets,
+        securityGroup: this.network.clusterSecurityGroup,
+        clusterName: prefix,
+        mode: config.kafkaMode,
+      });
+    }
+
+    const emulator: Record<string, string> = local ? { AWS_ENDPOINT_URL: config.localAwsEndpoint } : {};
+    this.ingestion = new Ingestion(this, "Ingestion", {
+      functions: props.functions ?? registry,
+      envName: config.envName,
+      lake: this.lake,
+      kafka: this.kafka,
+      warehouse: this.warehouse,
+      environment: emulator,
+      network: this.network && {
+        vpc: this.network.vpc,
+        subnets: this.network.privateSubnets,
+        securityGroup: this.network.kafkaClients,
+      },
+      fixedNames: local,
+      installNodeModules: !local,
+      logRetention,
+      removalPolicy,
+    });
+
+    const provisioner = this.ingestion.functions.get("topics-provisioner");
+    if (this.kafka instanceof Streaming && provisioner) {
+      const topics = this.kafka.provisionTopics(provisioner, topicDefinitions);
+      this.kafka.grantAdmin(
+        provisioner,
+        topicDefinitions.map((t) => t.topic),
+      );
+      // Mappings start polling once their topics exist.
+      for (const fn of this.ingestion.functions.values()) {
+        for (const child of fn.node.findAll()) {
+          if (child instanceof lambda.CfnEventSourceMapping) child.node.addDependency(topics);
+        }
+      }
+    }
+
+    this.transform = new Transform(this, "Transform", {
+      vpc,
+      warehouse: this.warehouse,
+      lake: this.lake,
+      environment: emulator,
+      securityGroup: taskSecurityGroup,
+      image: props.dbtImage,
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    this.orchestration = new Orchestration(this, "Orchestration", {
+      stateMachineName: local ? `${prefix}-run` : undefined,
+      alertsTopicName: local ? `${prefix}-alerts` : undefined,
+      loadPending: this.ingestion.fn("load-pending"),
+      qualityGate: this.ingestion.fn("quality-gate"),
+      publishSummary: this.ingestion.fn("publish-summary"),
+      transform: this.transform,
+      taskSubnets,
+      assignPublicIp: !local,
+      schedule: config.schedule,
+      alertEmail: config.alertEmail,
+      alertsKey: local ? undefined : kms.Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
+      logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    new CfnOutput(this, "RawBucket", { value: this.lake.raw.bucketName });
+    new CfnOutput(this, "ArtifactsBucket", { value: this.lake.artifacts.bucketName });
+    new CfnOutput(this, "StateMachineArn", { value: this.orchestration.stateMachine.stateMachineArn });
+    new CfnOutput(this, "AlertsTopicArn", { value: this.orchestration.alerts.topicArn });
+    if (this.kafka instanceof Streaming)
+      new CfnOutput(this, "MskClusterArn", { value: this.kafka.clusterArn });
+    if (this.warehouse.secret) {
+      new CfnOutput(this, "WarehouseSecretArn", { value: this.warehouse.secret.secretArn });
+    }
+  }
+}
