@@ -17,8 +17,13 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The dbt project, which also holds `profiles.yml`. */
 export const DBT_PROJECT_DIR = join(REPO_ROOT, "dbt");
 
-/** Where `services up` builds the venv from dbt/requirements.txt; DBT_VENV overrides it. */
-export const DEFAULT_DBT_VENV = join(REPO_ROOT, ".cache", "dbt-venv");
+/**
+ * Where `services up` builds the venv from dbt/requirements.txt (`$PIPELINE_CACHE_DIR/dbt-venv`,
+ * default `.cache/dbt-venv`); DBT_VENV overrides it.
+ */
+export function dbtVenvDir(env: Env = process.env): string {
+  return env.DBT_VENV || join(env.PIPELINE_CACHE_DIR || join(REPO_ROOT, ".cache"), "dbt-venv");
+}
 
 export interface DbtRunOptions {
   /** Environment to run with (default: process.env); the connection is derived from it. */
@@ -36,8 +41,7 @@ export interface DbtRunResult {
 
 /** The venv's `dbt` executable; throws DbtNotInstalledError when the venv is missing. */
 export function dbtExecutable(env: Env = process.env): string {
-  const venv = env.DBT_VENV ?? DEFAULT_DBT_VENV;
-  const executable = join(venv, "bin", "dbt");
+  const executable = join(dbtVenvDir(env), "bin", "dbt");
   if (!existsSync(executable)) {
     throw new DbtNotInstalledError(
       `dbt is not installed at ${executable}: run \`npx pipeline services up\` (or set DBT_VENV to a venv with dbt/requirements.txt).`,
