@@ -28,12 +28,13 @@ export interface MiniStackOptions {
 
 /** Handler modules the mini stack's functions point at, written into a throw-away repo root. */
 const HANDLERS: Record<string, string> = {
-  // Appends every event it gets to EVENTS_FILE; fails on a record containing "poison".
+  // Appends every event it gets to EVENTS_FILE; fails on a Kafka record whose value contains "poison".
   echo: `
     import { appendFileSync } from "node:fs";
     export const handler = async (event) => {
       appendFileSync(process.env.EVENTS_FILE, JSON.stringify(event) + "\\n");
-      if (JSON.stringify(event).includes("poison")) throw new Error("poison record");
+      const values = Object.values(event.records ?? {}).flat().map((r) => Buffer.from(r.value, "base64").toString());
+      if (values.some((v) => v.includes("poison"))) throw new Error("poison record");
       return { received: true, env: process.env.GREETING };
     };`,
   flaky: `

@@ -28,6 +28,8 @@ export interface KafkaMappingSpec {
 }
 
 export interface MappingStats {
+  /** "Enabled", or Lambda-style "PROBLEM: …" while the mapping can't consume (e.g. no such topic). */
+  state: string;
   batches: number;
   records: number;
   retries: number;
@@ -45,7 +47,13 @@ export interface KafkaMappingDeps {
 }
 
 export class KafkaMapping {
-  readonly stats: MappingStats = { batches: 0, records: 0, retries: 0, sentToDestination: 0 };
+  readonly stats: MappingStats = {
+    state: "Creating",
+    batches: 0,
+    records: 0,
+    retries: 0,
+    sentToDestination: 0,
+  };
   private consumer: Consumer | undefined;
   readonly spec: KafkaMappingSpec;
   private readonly deps: KafkaMappingDeps;
@@ -55,7 +63,29 @@ export class KafkaMapping {
     this.deps = deps;
   }
 
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Starts consuming. Like Lambda, a mapping whose topic doesn't exist yet isn't an error for
+   * the stack: it reports a problem state and keeps trying until the topic appears.
+   */
   async start(): Promise<void> {
+    try {
+      await this.connect();
+      this.stats.state = "Enabled";
+    } catch (error) {
+      await this.consumer?.disconnect().catch(() => undefined);
+      this.consumer = undefined;
+      this.stats.state = `PROBLEM: ${(error as Error).message}`;
+      this.deps.log?.(
+        `${this.spec.functionName} ← ${this.spec.topics.join(",")}: ${this.stats.state}; retrying in 5 s`,
+      );
+      if (!this.stopped) this.retryTimer = setTimeout(() => void this.start(), 5_000);
+    }
+  }
+
+  private async connect(): Promise<void> {
     const { spec } = this;
     const consumer = this.deps.kafka.consumer({
       groupId: spec.groupId,
@@ -136,6 +166,8 @@ export class KafkaMapping {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }
