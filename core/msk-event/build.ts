@@ -68,3 +68,46 @@ function toMskHeaders(headers: KafkaMessage["headers"]): MskRecord["headers"] {
   }
   return out;
 }
+
+/** Lambda's limits for one MSK event: 10,000 records and 6 MB of payload. */
+export const MSK_EVENT_LIMITS = { maxRecords: 10_000, maxBytes: 6 * 1024 * 1024 } as const;
+
+/**
+ * Cuts consumed batches into MSK events the way the event source mapping does: partitions in
+ * order, each event within the record and byte limits, a partition's records never
+ * reordered (one partition may span several events; one event may hold several partitions).
+ */
+export function toMskEvents(
+  batches: readonly ConsumedBatch[],
+  limits: { maxRecords: number; maxBytes: number } = MSK_EVENT_LIMITS,
+  source: MskEventSource = LOCAL_EVENT_SOURCE,
+): MskEvent[] {
+  const events: MskEvent[] = [];
+  let current: ConsumedBatch[] = [];
+  let records = 0;
+  let bytes = 0;
+  const flush = () => {
+    if (records > 0) events.push(toMskEvent(current, source));
+    current = [];
+    records = 0;
+    bytes = 0;
+  };
+  for (const batch of batches) {
+    let slice: KafkaMessage[] = [];
+    for (const message of batch.messages) {
+      // base64 grows payloads by 4/3; that is what counts against Lambda's limit.
+      const size = Math.ceil(((message.value?.length ?? 0) + (message.key?.length ?? 0)) / 3) * 4;
+      if (records > 0 && (records + 1 > limits.maxRecords || bytes + size > limits.maxBytes)) {
+        if (slice.length > 0) current.push({ ...batch, messages: slice });
+        slice = [];
+        flush();
+      }
+      slice.push(message);
+      records += 1;
+      bytes += size;
+    }
+    if (slice.length > 0) current.push({ ...batch, messages: slice });
+  }
+  flush();
+  return events;
+}

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { toMskEvent } from "./build.ts";
+import { toMskEvent, toMskEvents } from "./build.ts";
 import { decodeMskRecord } from "./decode.ts";
 import {
   InvalidJsonError,
@@ -148,5 +148,32 @@ describe("decodeMskRecord", () => {
     const bytes = Buffer.from([0xff, 0xfe]);
     const result = decodeMskRecord(record(bytes, "the-key"));
     expect(result.ok || [result.bytes, result.key]).toEqual([bytes, "the-key"]);
+  });
+});
+
+describe("toMskEvents", () => {
+  it("cuts batches at Lambda's record limit, keeping each partition's order", () => {
+    // Prepare
+    const messages = (n: number) => Array.from({ length: n }, (_, i) => message("k", "{}", String(i)));
+    const batches = [
+      { topic: "t", partition: 0, messages: messages(5) },
+      { topic: "t", partition: 1, messages: messages(4) },
+    ];
+    // Act
+    const events = toMskEvents(batches, { maxRecords: 4, maxBytes: 1_000_000 });
+    // Assess
+    const shape = events.map((e) =>
+      Object.fromEntries(Object.entries(e.records).map(([k, rs]) => [k, rs.map((r) => r.offset)])),
+    );
+    expect(shape).toEqual([{ "t-0": [0, 1, 2, 3] }, { "t-0": [4], "t-1": [0, 1, 2] }, { "t-1": [3] }]);
+  });
+
+  it("cuts at the byte limit of the base64 payload", () => {
+    const big = Array.from({ length: 3 }, (_, i) => message("k", "x".repeat(299), String(i)));
+    const events = toMskEvents([{ topic: "t", partition: 0, messages: big }], {
+      maxRecords: 100,
+      maxBytes: 900,
+    });
+    expect(events.map((e) => e.records["t-0"]?.length)).toEqual([2, 1]);
   });
 });
