@@ -67,7 +67,7 @@ describe("bad input is quarantined with its reason, the batch goes on", () => {
       value: vote() as Buffer | string,
     }));
     for (const m of messages) m.key = JSON.parse(m.value as string).voter_id;
-    bad.forEach((b, i) => messages.splice(i * 5, 0, { key: b.key, value: b.value }));
+    for (const [i, b] of bad.entries()) messages.splice(i * 5, 0, { key: b.key, value: b.value });
     const producer = await connectProducer(kafka);
     await producer.send({ topic: "elections.votes", messages });
     await producer.send({
