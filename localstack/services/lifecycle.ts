@@ -62,7 +62,7 @@ export async function up(settings: ServicesSettings, names: readonly string[] = 
   assertPrerequisites([...services, ...tools].flatMap((s) => s.prerequisites));
   mkdirSync(settings.stateDir, { recursive: true });
   return withLock(join(settings.stateDir, ".lock"), "another `services up/down`", () =>
-    Promise.all([
+    allOrFirstError([
       ...services.map((service) => startService(service, settings)),
       ...tools.map((tool) => installTool(tool, settings)),
     ]),
@@ -74,7 +74,7 @@ export async function down(settings: ServicesSettings, names: readonly string[] 
   const { services } = select(names);
   mkdirSync(settings.stateDir, { recursive: true });
   return withLock(join(settings.stateDir, ".lock"), "another `services up/down`", () =>
-    Promise.all(services.map((service) => stopService(service, settings))),
+    allOrFirstError(services.map((service) => stopService(service, settings))),
   );
 }
 
@@ -198,4 +198,15 @@ function select(names: readonly string[]) {
   }
   const wanted = (name: string) => names.length === 0 || names.includes(name);
   return { services: SERVICES.filter((s) => wanted(s.name)), tools: TOOLS.filter((t) => wanted(t.name)) };
+}
+
+/**
+ * Like Promise.all, but waits for every task before throwing the first error: the lock must
+ * not be released while a service is still starting (a `down` could then miss it).
+ */
+async function allOrFirstError<T>(tasks: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(tasks);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

@@ -5,7 +5,7 @@
  * `postgres` system user, which then owns the cluster's directory.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -30,7 +30,10 @@ export const postgresService: ServiceDefinition = {
     const user = serverUser();
     const dataDir = join(ctx.dir, "data");
     // The cluster directory belongs to the server's user; its log file stays ours (we append to it).
-    if (user) chownSync(ctx.dir, user.uid, user.gid);
+    if (user) {
+      assertReachable(ctx.dir, user);
+      chownSync(ctx.dir, user.uid, user.gid);
+    }
     await initCluster(bin, dataDir, ctx, user);
     const settings = {
       listen_addresses: "127.0.0.1",
@@ -113,6 +116,20 @@ async function initCluster(bin: string, dataDir: string, ctx: ServiceContext, us
     throw new StartError(`initdb failed; see ${ctx.logFile}`, { cause: error });
   } finally {
     rmSync(pwfile, { force: true });
+  }
+}
+
+/** The server's user must be able to walk down to its directory (a 0700 /tmp/xyz stops it). */
+function assertReachable(dir: string, user: ServerUser): void {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const { mode, uid, gid } = statSync(d);
+    const searchable = uid === user.uid ? mode & 0o100 : gid === user.gid ? mode & 0o010 : mode & 0o001;
+    if (!searchable) {
+      throw new StartError(
+        `PostgreSQL runs as the postgres user, which cannot enter ${d}; make it traversable (chmod o+x ${d}) or choose another PIPELINE_SERVICES_DIR`,
+      );
+    }
+    if (d === dirname(d)) return;
   }
 }
 

@@ -1,0 +1,153 @@
+/**
+ * The lifecycle of `pipeline services` on a second, separate set of services (other ports,
+ * another state dir), through the real CLI, so the shared services are never disturbed.
+ */
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
+
+interface Status {
+  name: string;
+  kind: "service" | "tool";
+  state: string;
+  pid?: number;
+  endpoint: string;
+  logFile?: string;
+}
+
+describe("pipeline services up | status | down", () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "pipeline-services-"));
+  // mkdtemp makes it 0700; PostgreSQL runs as its own user when we are root and must get in.
+  chmodSync(stateDir, 0o755);
+  let env: NodeJS.ProcessEnv = {};
+  let ports: Record<string, number> = {};
+
+  const cli = async (...args: string[]) =>
+    (await run(process.execPath, [CLI, "services", ...args], { env })).stdout;
+  const services = async () =>
+    (JSON.parse(await cli("status", "--json")) as Status[]).filter((s) => s.kind === "service");
+
+  beforeAll(async () => {
+    const [kafka, controller, postgres, aws] = await freePorts(4);
+    ports = { kafka, controller, postgres, aws } as Record<string, number>;
+    env = {
+      ...process.env,
+      PIPELINE_SERVICES_DIR: stateDir,
+      KAFKA_PORT: String(kafka),
+      KAFKA_CONTROLLER_PORT: String(controller),
+      PGPORT: String(postgres),
+      AWS_EMULATOR_PORT: String(aws),
+    };
+  });
+
+  afterAll(async () => {
+    await cli("down").catch(() => {});
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("starts every service on the chosen ports, and a second `up` leaves them alone", async () => {
+    // Act
+    await cli("up");
+    const first = await services();
+    const secondUp = await cli("up");
+    const second = await services();
+
+    // Assess
+    expect(first.map((s) => [s.name, s.state])).toEqual([
+      ["kafka", "running"],
+      ["postgres", "running"],
+      ["aws-emulator", "running"],
+    ]);
+    expect(second.map((s) => s.pid)).toEqual(first.map((s) => s.pid));
+    expect(secondUp).toMatch(/kafka\s+already running/);
+    expect(secondUp).toMatch(/postgres\s+already running/);
+    expect(secondUp).toMatch(/aws-emulator\s+already running/);
+  });
+
+  it("reports where each service runs and logs", async () => {
+    // Act
+    const statuses = await services();
+    const table = await cli("status");
+
+    // Assess
+    const byName = Object.fromEntries(statuses.map((s) => [s.name, s]));
+    expect(byName.kafka?.endpoint).toBe(`127.0.0.1:${ports.kafka}`);
+    expect(byName.postgres?.endpoint).toContain(`@127.0.0.1:${ports.postgres}/warehouse`);
+    expect(byName["aws-emulator"]?.endpoint).toBe(`http://127.0.0.1:${ports.aws}`);
+    for (const s of statuses) {
+      expect(s.logFile?.startsWith(stateDir)).toBe(true);
+      expect(existsSync(s.logFile as string)).toBe(true);
+      expect(alive(s.pid as number)).toBe(true);
+      expect(table).toContain(s.logFile);
+    }
+  });
+
+  it("`down` leaves no process behind and `status` then says stopped", async () => {
+    // Prepare
+    const pids = (await services()).map((s) => s.pid as number);
+    const groupMembers = pids.flatMap(processGroup);
+    expect(groupMembers.length).toBeGreaterThanOrEqual(pids.length);
+
+    // Act
+    await cli("down");
+    const after = await services();
+
+    // Assess
+    expect(groupMembers.filter(alive)).toEqual([]);
+    expect(pids.flatMap(processGroup)).toEqual([]);
+    expect(after.map((s) => [s.name, s.state, s.pid])).toEqual([
+      ["kafka", "stopped", undefined],
+      ["postgres", "stopped", undefined],
+      ["aws-emulator", "stopped", undefined],
+    ]);
+  });
+});
+
+/** Alive and not a zombie (a zombie has ended; only its exit status waits to be collected). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Live members of process group `pgid` (PostgreSQL forks helpers into its group). */
+function processGroup(pgid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return Number(pgrp) === pgid && state !== "Z";
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import("node:net").Server>((resolve) => {
+          const server = createServer();
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
