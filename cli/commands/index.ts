@@ -1,6 +1,7 @@
 /** Every CLI command module, in one list: add a command by adding a line. */
 import type { Command } from "commander";
 import { register as dbt } from "./dbt.ts";
+import { register as demo } from "./demo.ts";
 import { register as local } from "./local.ts";
 import { register as produce } from "./produce.ts";
 import { register as runs } from "./runs.ts";
@@ -8,7 +9,7 @@ import { register as services } from "./services.ts";
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [local, runs, produce, services, dbt];
+const commands: Register[] = [demo, local, runs, produce, services, dbt];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

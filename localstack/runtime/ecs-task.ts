@@ -44,7 +44,8 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
     deps.log(`ecs:runTask ${container.Name}: ${command.join(" ")}`);
     const env = dbtEnvironment({ ...process.env, ...environment, EXECUTION_ID: execution.name });
     const venvBin = join(String(env.DBT_VENV ?? join(deps.repoRoot, ".cache", "dbt-venv")), "bin");
-    const { exitCode, output } = await run(entrypoint, command, {
+    // The image's WORKDIR is the dbt project; its python3 is the one with dbt and boto3.
+    const { exitCode, output } = await run(entrypoint, command, String(env.DBT_PROJECT_DIR), {
       ...env,
       PATH: `${venvBin}:${process.env.PATH ?? ""}`,
     } as NodeJS.ProcessEnv);
@@ -95,7 +96,7 @@ function run(
   env: NodeJS.ProcessEnv,
 ): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const chunks: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => chunks.push(c));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
