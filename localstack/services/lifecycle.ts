@@ -1,7 +1,7 @@
 /**
  * `up`, `down` and `status` over the registry. `up` is idempotent (a service whose pid file
  * points at our live, healthy process is left alone), installs what is missing, and starts
- * services concurrently; `down` stops each process group and checks nothing is left.
+ * services concurrently; `down` stops each process tree and checks nothing is left.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,10 +13,10 @@ import {
   isOurs,
   isRunning,
   launchDetached,
-  processGroup,
+  processTree,
   readPid,
   removePid,
-  stopGroup,
+  stopTree,
   waitUntil,
   writePid,
 } from "./processes.ts";
@@ -41,7 +41,7 @@ export interface UpResult {
 export interface DownResult {
   readonly name: string;
   readonly action: "stopped" | "not running";
-  /** Every pid of the service's process group that was stopped. */
+  /** Every pid of the service (its process and their children) that was stopped. */
   readonly pids: number[];
 }
 
@@ -148,7 +148,7 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
     500,
   );
   if (exited || !healthy) {
-    if (!exited) await stopGroup(pid, "SIGKILL", 0);
+    if (!exited) await stopTree(pid, "SIGKILL", 0);
     removePid(ctx.pidFile);
     const why = exited ? "exited while starting" : `was not healthy after ${service.startTimeoutMs / 1000} s`;
     throw new StartError(`${service.name} ${why}; see ${ctx.logFile}`);
@@ -164,8 +164,8 @@ async function stopService(service: ServiceDefinition, settings: ServicesSetting
     removePid(ctx.pidFile);
     return { name: service.name, action: "not running", pids: [] };
   }
-  const pids = processGroup(pid);
-  await stopGroup(pid, service.stopSignal, STOP_GRACE_MS);
+  const pids = processTree(pid);
+  await stopTree(pid, service.stopSignal, STOP_GRACE_MS);
   removePid(ctx.pidFile);
   appendFileSync(ctx.logFile, `--- ${new Date().toISOString()} pipeline services down: stopped ---\n`);
   return { name: service.name, action: "stopped", pids };

@@ -73,32 +73,59 @@ export function isOurs(pid: number, markers: readonly string[]): boolean {
   }
 }
 
-/** Live processes of process group `pgid` (a detached service and the children it forked). */
-export function processGroup(pgid: number): number[] {
-  const members: number[] = [];
+interface ProcInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgrp: number;
+}
+
+/** Every live (non-zombie) process, from /proc. */
+function liveProcesses(): ProcInfo[] {
+  const live: ProcInfo[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(pgrp) === pgid && state !== "Z") members.push(Number(entry));
+      const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (state !== "Z") live.push({ pid: Number(entry), ppid: Number(ppid), pgrp: Number(pgrp) });
     } catch {
       // the process ended while we looked
     }
   }
-  return members;
+  return live;
 }
 
 /**
- * Stops the process group led by `pid`: `signal` to the leader (its own clean shutdown),
- * then SIGKILL to the whole group after `graceMs`. Resolves once no member is left.
+ * A service's live processes: the leader `pid`, its process group, and its descendants
+ * (PostgreSQL's backends start their own sessions, so the group alone misses them).
  */
-export async function stopGroup(pid: number, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+export function processTree(pid: number): number[] {
+  const live = liveProcesses();
+  const tree = new Set(live.filter((p) => p.pid === pid || p.pgrp === pid).map((p) => p.pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of live) {
+      if (!tree.has(p.pid) && tree.has(p.ppid)) {
+        tree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree].sort((a, b) => a - b);
+}
+
+/**
+ * Stops a service: `signal` to the leader `pid` (its own clean shutdown), then SIGKILL to
+ * whatever of its tree is left after `graceMs`. Resolves once none of the tree is alive.
+ */
+export async function stopTree(pid: number, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const tree = processTree(pid);
+  const left = () => tree.filter(isRunning);
   signalSafely(pid, signal);
-  if (await waitUntil(() => processGroup(pid).length === 0, graceMs)) return;
-  signalSafely(-pid, "SIGKILL");
-  if (await waitUntil(() => processGroup(pid).length === 0, 5_000)) return;
-  throw new StopError(`processes ${processGroup(pid).join(", ")} survived SIGKILL`);
+  if (await waitUntil(() => left().length === 0, graceMs)) return;
+  for (const member of left()) signalSafely(member, "SIGKILL");
+  if (await waitUntil(() => left().length === 0, 5_000)) return;
+  throw new StopError(`processes ${left().join(", ")} survived SIGKILL`);
 }
 
 /** Polls `check` every `intervalMs` until it holds or `timeoutMs` passed; returns whether it held. */

@@ -92,16 +92,15 @@ describe("pipeline services up | status | down", () => {
   it("`down` leaves no process behind and `status` then says stopped", async () => {
     // Prepare
     const pids = (await services()).map((s) => s.pid as number);
-    const groupMembers = pids.flatMap(processGroup);
-    expect(groupMembers.length).toBeGreaterThanOrEqual(pids.length);
+    const trees = pids.flatMap(processTree);
+    expect(trees.length).toBeGreaterThan(pids.length); // PostgreSQL has backends, at least
 
     // Act
     await cli("down");
     const after = await services();
 
     // Assess
-    expect(groupMembers.filter(alive)).toEqual([]);
-    expect(pids.flatMap(processGroup)).toEqual([]);
+    expect(trees.filter(alive)).toEqual([]);
     expect(after.map((s) => [s.name, s.state, s.pid])).toEqual([
       ["kafka", "stopped", undefined],
       ["postgres", "stopped", undefined],
@@ -120,20 +119,23 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Live members of process group `pgid` (PostgreSQL forks helpers into its group). */
-function processGroup(pgid: number): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return Number(pgrp) === pgid && state !== "Z";
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+/** `pid` and its live descendants (PostgreSQL's backends, a JVM's helpers…), from /proc. */
+function processTree(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (state !== "Z") parents.set(Number(entry), Number(ppid));
+    } catch {
+      // ended while we looked
+    }
+  }
+  const tree = parents.has(pid) ? [pid] : [];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  }
+  return tree;
 }
 
 async function freePorts(count: number): Promise<number[]> {
