@@ -44,7 +44,7 @@ export function register(program: Command): void {
 
   services
     .command("status")
-    .description("Say what runs where: service, state, pid, endpoint, log file")
+    .description("Say what runs where: service, state, health, pid, endpoint, log file")
     .option("--json", "print JSON instead of a table")
     .action(async (options: { json?: boolean }) => {
       const statuses = await status(servicesSettings());
@@ -54,8 +54,15 @@ export function register(program: Command): void {
 
 function table(statuses: readonly ServiceStatus[]): string {
   const rows = [
-    ["SERVICE", "STATE", "PID", "ENDPOINT", "LOG"],
-    ...statuses.map((s) => [s.name, s.state, s.pid ? String(s.pid) : "-", s.endpoint, s.logFile ?? "-"]),
+    ["SERVICE", "STATE", "HEALTH", "PID", "ENDPOINT", "LOG"],
+    ...statuses.map((s) => [
+      s.name,
+      s.state,
+      s.kind === "tool" || s.state === "stopped" ? "-" : s.healthy ? "ok" : "failing",
+      s.pid ? String(s.pid) : "-",
+      s.endpoint,
+      s.logFile ?? "-",
+    ]),
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
   return rows

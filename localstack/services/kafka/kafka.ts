@@ -178,10 +178,15 @@ async function brokerAnswers(settings: ServicesSettings): Promise<boolean> {
     auth: "none",
     clientId: "pipeline-services",
   }).admin();
-  try {
+  const ask = async () => {
     await admin.connect();
     const cluster = await admin.describeCluster();
     return cluster.brokers.length > 0 && cluster.controller !== null;
+  };
+  // The client retries for a while on its own; a health check should answer quickly.
+  const giveUp = new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, false).unref());
+  try {
+    return await Promise.race([ask(), giveUp]);
   } catch {
     return false;
   } finally {
