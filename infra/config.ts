@@ -5,7 +5,7 @@
  * | context key       | values                        | default                 |
  * |-------------------|-------------------------------|-------------------------|
  * | target            | aws \| local                  | aws                     |
- * | envName           | lowercase name                | dev                     |
+ * | envName           | lowercase name                | dev (aws), local (local) |
  * | warehouse         | postgres \| snowflake         | snowflake (aws), postgres (local) |
  * | kafkaMode         | serverless \| provisioned     | serverless              |
  * | natGateway        | true \| false                 | false                   |
@@ -28,7 +28,7 @@ export const InfraConfigSchema = z.object({
   envName: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,20}$/, "lowercase letters, digits and '-' only")
-    .default("dev"),
+    .optional(),
   warehouse: z.enum(["postgres", "snowflake"]).optional(),
   kafkaMode: z.enum(["serverless", "provisioned"]).default("serverless"),
   natGateway: bool.default(false),
@@ -61,8 +61,9 @@ export const InfraConfigSchema = z.object({
 export type InfraConfigInput = z.input<typeof InfraConfigSchema>;
 
 /** The validated configuration, with the warehouse default filled in per target. */
-export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, "warehouse"> & {
+export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, "warehouse" | "envName"> & {
   readonly warehouse: "postgres" | "snowflake";
+  readonly envName: string;
 };
 
 export const CONTEXT_KEYS = Object.keys(InfraConfigSchema.shape) as (keyof InfraConfigInput)[];
@@ -79,7 +80,12 @@ export function parseInfraConfig(raw: Record<string, unknown>): InfraConfig {
     throw new InfraConfigError(`invalid CDK context: ${problems}`);
   }
   const config = parsed.data;
-  return { ...config, warehouse: config.warehouse ?? (config.target === "local" ? "postgres" : "snowflake") };
+  const local = config.target === "local";
+  return {
+    ...config,
+    envName: config.envName ?? (local ? "local" : "dev"),
+    warehouse: config.warehouse ?? (local ? "postgres" : "snowflake"),
+  };
 }
 
 /** Reads every known key from a construct's context (`node.tryGetContext`). */

@@ -10,6 +10,7 @@ import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { flattenCfnReference } from "cdk-nag/lib/utils/flatten-cfn-reference.js";
@@ -45,6 +46,10 @@ const WILDCARD_RESOURCE_REASONS: readonly { actions: RegExp; reason: string }[] 
     actions:
       /^logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$/,
     reason: "Step Functions log delivery APIs have no resource-level permissions",
+  },
+  {
+    actions: /^ecr:GetAuthorizationToken$/,
+    reason: "Pulling the dbt image needs an ECR auth token, which has no resource-level permissions",
   },
   {
     actions: /^lambda:InvokeFunction$/,
@@ -188,6 +193,8 @@ function isDeadLetterQueue(stack: Stack, queue: sqs.CfnQueue): boolean {
     if (c instanceof lambda.CfnEventInvokeConfig) {
       return JSON.stringify(stack.resolve(c.destinationConfig) ?? "").includes(id);
     }
+    if (c instanceof sns.CfnSubscription)
+      return JSON.stringify(stack.resolve(c.redrivePolicy) ?? "").includes(id);
     if (CfnResource.isCfnResource(c) && c.cfnResourceType === "AWS::Scheduler::Schedule") {
       return JSON.stringify(stack.resolve((c as CfnResource & { target?: unknown }).target) ?? "").includes(
         id,

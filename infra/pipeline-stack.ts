@@ -88,6 +88,7 @@ export class PipelineStack extends Stack {
         securityGroup: this.network.clusterSecurityGroup,
         clusterName: prefix,
         mode: config.kafkaMode,
+        logRetention,
       });
     }
 

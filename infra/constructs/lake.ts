@@ -30,9 +30,11 @@ export class Lake extends Construct {
   public readonly quarantine: s3.Bucket;
   public readonly artifacts: s3.Bucket;
   public readonly accessLogs: s3.Bucket;
+  private readonly bucketNames: LakeProps["bucketNames"];
 
   constructor(scope: Construct, id: string, props: LakeProps = {}) {
     super(scope, id);
+    this.bucketNames = props.bucketNames;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const shortLived = Duration.days(props.shortLivedDays ?? 90);
@@ -93,10 +95,12 @@ export class Lake extends Construct {
 
   /** The environment every function gets (core/config reads these names). */
   get environment(): Record<string, string> {
+    // Fixed names go in as literals, so the local runtime reads them without resolving a Ref.
+    const names = this.bucketNames;
     return {
-      RAW_BUCKET: this.raw.bucketName,
-      QUARANTINE_BUCKET: this.quarantine.bucketName,
-      ARTIFACTS_BUCKET: this.artifacts.bucketName,
+      RAW_BUCKET: names?.raw ?? this.raw.bucketName,
+      QUARANTINE_BUCKET: names?.quarantine ?? this.quarantine.bucketName,
+      ARTIFACTS_BUCKET: names?.artifacts ?? this.artifacts.bucketName,
     };
   }
 

@@ -13,7 +13,7 @@
  * command; `{"backfill": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}}` runs dbt once per day
  * with `--vars {"run_date": "<day>"}` appended. dbt's artifacts of a run go to
  * `dbt/<runId>/` in the artifacts bucket (runId = execution name, plus `/<day>` in a backfill),
- * the container reading `PIPELINE_EXECUTION_ID`.
+ * the container (dbt/docker/entrypoint.sh) reading `EXECUTION_ID`.
  */
 import { Duration, type RemovalPolicy } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
@@ -25,6 +25,7 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as targets from "aws-cdk-lib/aws-scheduler-targets";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
+import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
@@ -76,7 +77,17 @@ export class Orchestration extends Construct {
       enforceSSL: true,
       masterKey: props.alertsKey,
     });
-    if (props.alertEmail) this.alerts.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
+    if (props.alertEmail) {
+      // Undeliverable alerts are kept rather than lost.
+      const undelivered = new sqs.Queue(this, "UndeliveredAlerts", {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      this.alerts.addSubscription(
+        new subscriptions.EmailSubscription(props.alertEmail, { deadLetterQueue: undelivered }),
+      );
+    }
 
     const failed = new tasks.SnsPublish(this, "Notify failure", {
       topic: this.alerts,
@@ -131,14 +142,17 @@ export class Orchestration extends Construct {
 
     const expandDays = sfn.Pass.jsonata(this, "Expand backfill days", {
       comment: "One item per day of backfill.from..backfill.to, each with its dbt arguments",
-      outputs: `{% (
-  $from := $toMillis($states.input.backfill.from & "T00:00:00Z");
-  $to := $toMillis($states.input.backfill.to & "T00:00:00Z");
-  $merge([$states.input, {"days": [$map([0..$floor(($to - $from) / 86400000)], function($i) {(
-    $day := $fromMillis($from + $i * 86400000, "[Y0001]-[M01]-[D01]");
-    {"day": $day, "dbtArgs": $append($states.input.dbtArgs, ["--vars", '{"run_date": "' & $day & '"}'])}
-  )})]}])
-) %}`,
+      // One line: JSONata strings are `{% … %}` without line breaks in ASL validators.
+      outputs: [
+        "{% (",
+        '$from := $toMillis($states.input.backfill.from & "T00:00:00Z");',
+        '$to := $toMillis($states.input.backfill.to & "T00:00:00Z");',
+        '$merge([$states.input, {"days": [$map([0..$floor(($to - $from) / 86400000)], function($i) {(',
+        '$day := $fromMillis($from + $i * 86400000, "[Y0001]-[M01]-[D01]");',
+        '{"day": $day, "dbtArgs": $append($states.input.dbtArgs, ["--vars", \'{"run_date": "\' & $day & \'"}\'])}',
+        ")})]}])",
+        ") %}",
+      ].join(" "),
     });
     const days = catchAll(
       new sfn.Map(this, "Backfill days", {
@@ -203,16 +217,12 @@ export class Orchestration extends Construct {
           {
             containerDefinition: transform.container,
             command: sfn.JsonPath.listAt("$.dbtArgs"),
-            environment: [{ name: "PIPELINE_EXECUTION_ID", value: sfn.JsonPath.stringAt("$.runId") }],
+            environment: [{ name: "EXECUTION_ID", value: sfn.JsonPath.stringAt("$.runId") }],
           },
         ],
         // ecs:runTask.sync succeeds when the task stops, whatever dbt's exit code: the
         // quality gate gets the code and fails the run on a non-zero one.
-        resultSelector: {
-          "exitCode.$": "$.Containers[0].ExitCode",
-          "stoppedReason.$": "$.StoppedReason",
-          "taskArn.$": "$.TaskArn",
-        },
+        resultSelector: { "exitCode.$": "$.Containers[0].ExitCode" },
         resultPath: "$.dbt",
         taskTimeout: sfn.Timeout.duration(Duration.hours(2)),
       }),

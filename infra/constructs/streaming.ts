@@ -15,6 +15,7 @@ import {
   ManagedKafkaEventSource,
   SelfManagedKafkaEventSource,
 } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as logs from "aws-cdk-lib/aws-logs";
 import * as msk from "aws-cdk-lib/aws-msk";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
@@ -65,6 +66,8 @@ export interface StreamingProps {
   readonly mode?: "serverless" | "provisioned";
   /** Provisioned only. @default "kafka.t3.small" */
   readonly brokerInstanceType?: string;
+  /** Provisioned only: broker log retention. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
   /** Provisioned only. @default "3.8.x" */
   readonly kafkaVersion?: string;
 }
@@ -104,6 +107,16 @@ export class Streaming extends Construct implements KafkaCluster {
         clientAuthentication: { sasl: { iam: { enabled: true } }, unauthenticated: { enabled: false } },
         encryptionInfo: { encryptionInTransit: { clientBroker: "TLS", inCluster: true } },
         enhancedMonitoring: "PER_BROKER",
+        loggingInfo: {
+          brokerLogs: {
+            cloudWatchLogs: {
+              enabled: true,
+              logGroup: new logs.LogGroup(this, "BrokerLogs", {
+                retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+              }).logGroupName,
+            },
+          },
+        },
       });
       this.clusterArn = cluster.attrArn;
     }

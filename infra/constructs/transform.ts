@@ -72,7 +72,7 @@ export class Transform extends Construct {
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: "dbt", logGroup }),
       environment: {
         ...props.warehouse.containerEnvironment(),
-        ARTIFACTS_BUCKET: props.lake.artifacts.bucketName,
+        ARTIFACTS_BUCKET: props.lake.environment.ARTIFACTS_BUCKET as string,
         ...props.environment,
       },
       secrets: props.warehouse.containerSecrets(),

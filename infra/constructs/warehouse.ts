@@ -53,11 +53,13 @@ export class Warehouse extends Construct {
   public readonly environment: Record<string, string>;
   /** dbt's `DBT_TARGET` (see dbt/profiles.yml). */
   public readonly dbtTarget: "local" | "prod";
+  private readonly localDatabaseUrl?: string;
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
     this.target = props.target;
     this.dbtTarget = props.target === "snowflake" ? "prod" : "local";
+    this.localDatabaseUrl = props.localDatabaseUrl;
     if (props.localDatabaseUrl) {
       this.environment = { WAREHOUSE_TARGET: props.target, DATABASE_URL: props.localDatabaseUrl };
       return;
@@ -128,7 +130,7 @@ export class Warehouse extends Construct {
 
   /** The dbt container's plain environment (local target: the offline PostgreSQL). */
   containerEnvironment(): Record<string, string> {
-    const url = this.environment.DATABASE_URL;
+    const url = this.localDatabaseUrl;
     if (!url) return { DBT_TARGET: this.dbtTarget };
     const parsed = new URL(url);
     return {
