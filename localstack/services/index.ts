@@ -3,5 +3,6 @@ export { dbtExecutable } from "./dbt/dbt.ts";
 export * from "./errors.ts";
 export { kafkaClasspath } from "./kafka/kafka.ts";
 export { type DownResult, down, type ServiceStatus, status, type UpResult, up } from "./lifecycle.ts";
-export { postgresUrl } from "./postgres/postgres.ts";
+export { clusterDir as postgresClusterDir, postgresUrl } from "./postgres/postgres.ts";
+export { serviceContext } from "./service.ts";
 export { clientEnv, type ServicesSettings, servicesSettings } from "./settings.ts";

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postgresClusterDir, serviceContext, servicesSettings } from "../../localstack/services/index.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
@@ -106,6 +107,40 @@ describe("pipeline services up | status | down", () => {
       ["postgres", "stopped", undefined],
       ["aws-emulator", "stopped", undefined],
     ]);
+  });
+});
+
+describe("pipeline services up postgres, from a state dir the postgres user cannot enter", () => {
+  // mkdtemp makes a 0700 directory: when we are root, PostgreSQL (run as `postgres`) cannot get in.
+  const stateDir = mkdtempSync(join(tmpdir(), "pipeline-services-private-"));
+  let env: NodeJS.ProcessEnv = {};
+  const cli = async (...args: string[]) =>
+    (await run(process.execPath, [CLI, "services", ...args], { env })).stdout;
+
+  beforeAll(async () => {
+    const [postgres] = await freePorts(1);
+    env = { ...process.env, PIPELINE_SERVICES_DIR: stateDir, PGPORT: String(postgres) };
+  });
+
+  afterAll(async () => {
+    await cli("down", "postgres").catch(() => {});
+    const settings = servicesSettings(env);
+    rmSync(postgresClusterDir(serviceContext(settings, "postgres")), { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("keeps the cluster where that user can reach it, and still logs to the state dir", async () => {
+    // Act
+    await cli("up", "postgres");
+    const statuses = JSON.parse(await cli("status", "--json")) as Status[];
+
+    // Assess
+    const postgres = statuses.find((s) => s.name === "postgres");
+    expect(postgres?.state).toBe("running");
+    expect(postgres?.logFile?.startsWith(stateDir)).toBe(true);
+    const clusterDir = postgresClusterDir(serviceContext(servicesSettings(env), "postgres"));
+    expect(existsSync(join(clusterDir, "data", "PG_VERSION"))).toBe(true);
+    if (process.getuid?.() === 0) expect(clusterDir.startsWith(stateDir)).toBe(false);
   });
 });
 

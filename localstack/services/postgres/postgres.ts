@@ -5,7 +5,9 @@
  * `postgres` system user, which then owns the cluster's directory.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { chownSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -28,17 +30,16 @@ export const postgresService: ServiceDefinition = {
   prepare: async (ctx) => {
     const bin = requirePrerequisite(POSTGRES);
     const user = serverUser();
-    const dataDir = join(ctx.dir, "data");
-    // The cluster directory belongs to the server's user; its log file stays ours (we append to it).
-    if (user) {
-      assertReachable(ctx.dir, user);
-      chownSync(ctx.dir, user.uid, user.gid);
-    }
-    await initCluster(bin, dataDir, ctx, user);
+    const cluster = clusterDir(ctx);
+    const dataDir = join(cluster, "data");
+    mkdirSync(cluster, { recursive: true, mode: 0o700 });
+    // The cluster directory belongs to the server's user; the log file stays ours (we append to it).
+    if (user) chownSync(cluster, user.uid, user.gid);
+    await initCluster(bin, dataDir, cluster, ctx.logFile, user);
     const settings = {
       listen_addresses: "127.0.0.1",
       port: String(ctx.settings.ports.postgres),
-      unix_socket_directories: ctx.dir,
+      unix_socket_directories: cluster,
       max_connections: "200",
       // A throw-away cluster: a crash may lose the last commits, never corrupt them (fsync stays on).
       synchronous_commit: "off",
@@ -47,11 +48,11 @@ export const postgresService: ServiceDefinition = {
     return {
       command: join(bin, "postgres"),
       args: ["-D", dataDir, ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])],
-      cwd: ctx.dir,
+      cwd: cluster,
       user,
     };
   },
-  markers: (ctx) => ["-D", join(ctx.dir, "data")],
+  markers: (ctx) => ["-D", join(clusterDir(ctx), "data")],
   healthy: async (ctx) => {
     try {
       await query(ctx.settings, "postgres", "select 1");
@@ -79,7 +80,13 @@ export function postgresUrl(settings: ServicesSettings, database: string): strin
 }
 
 /** Runs `initdb` once per state dir (again when the installed major version changed). */
-async function initCluster(bin: string, dataDir: string, ctx: ServiceContext, user: ServerUser | undefined) {
+async function initCluster(
+  bin: string,
+  dataDir: string,
+  cluster: string,
+  logFile: string,
+  user: ServerUser | undefined,
+) {
   const major = basename(dirname(bin));
   const versionFile = join(dataDir, "PG_VERSION");
   if (existsSync(versionFile)) {
@@ -88,7 +95,7 @@ async function initCluster(bin: string, dataDir: string, ctx: ServiceContext, us
     // Throw-away data: a cluster of another major version is recreated, not upgraded.
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const pwfile = join(ctx.dir, ".pwfile");
+  const pwfile = join(cluster, ".pwfile");
   writeFileSync(pwfile, `${POSTGRES_PASSWORD}\n`, { mode: 0o600 });
   if (user) chownSync(pwfile, user.uid, user.gid);
   try {
@@ -106,30 +113,38 @@ async function initCluster(bin: string, dataDir: string, ctx: ServiceContext, us
         "--locale=C",
         "--no-instructions",
       ],
-      { cwd: ctx.dir, uid: user?.uid, gid: user?.gid },
+      { cwd: cluster, uid: user?.uid, gid: user?.gid },
     );
-    writeFileSync(ctx.logFile, stdout + stderr, { flag: "a" });
+    writeFileSync(logFile, stdout + stderr, { flag: "a" });
   } catch (error) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    writeFileSync(ctx.logFile, stdout + stderr, { flag: "a" });
+    writeFileSync(logFile, stdout + stderr, { flag: "a" });
     rmSync(dataDir, { recursive: true, force: true });
-    throw new StartError(`initdb failed; see ${ctx.logFile}`, { cause: error });
+    throw new StartError(`initdb failed; see ${logFile}`, { cause: error });
   } finally {
     rmSync(pwfile, { force: true });
   }
 }
 
-/** The server's user must be able to walk down to its directory (a 0700 /tmp/xyz stops it). */
-function assertReachable(dir: string, user: ServerUser): void {
+/**
+ * Where the cluster lives: `<state dir>/postgres`, unless the server runs as the `postgres`
+ * user and cannot get there (a clone under /root, a 0700 temp dir): then a directory of its
+ * own under /tmp, one per state dir.
+ */
+export function clusterDir(ctx: ServiceContext): string {
+  const user = serverUser();
+  if (!user || canReach(ctx.dir, user)) return ctx.dir;
+  const id = createHash("sha256").update(ctx.dir).digest("hex").slice(0, 12);
+  return join(tmpdir(), `pipeline-postgres-${id}`);
+}
+
+/** Whether `user` may walk down every ancestor of `dir` (search permission). */
+function canReach(dir: string, user: ServerUser): boolean {
   for (let d = dirname(dir); ; d = dirname(d)) {
     const { mode, uid, gid } = statSync(d);
     const searchable = uid === user.uid ? mode & 0o100 : gid === user.gid ? mode & 0o010 : mode & 0o001;
-    if (!searchable) {
-      throw new StartError(
-        `PostgreSQL runs as the postgres user, which cannot enter ${d}; make it traversable (chmod o+x ${d}) or choose another PIPELINE_SERVICES_DIR`,
-      );
-    }
-    if (d === dirname(d)) return;
+    if (!searchable) return false;
+    if (d === dirname(d)) return true;
   }
 }
 
@@ -139,7 +154,14 @@ interface ServerUser {
 }
 
 /** The `postgres` system user when we run as root; ourselves (undefined) otherwise. */
+let cachedServerUser: ServerUser | undefined | null = null;
+
 function serverUser(): ServerUser | undefined {
+  if (cachedServerUser === null) cachedServerUser = lookUpServerUser();
+  return cachedServerUser;
+}
+
+function lookUpServerUser(): ServerUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
     const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
