@@ -8,7 +8,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKafka, ensureTopics } from "../../core/kafka/client.ts";
 import { postgresClusterDir, serviceContext, servicesSettings } from "../../localstack/services/index.ts";
 
 const run = promisify(execFile);
@@ -108,6 +110,29 @@ describe("pipeline services up | status | down", () => {
       ["aws-emulator", "stopped", undefined],
     ]);
   });
+
+  it("keeps Kafka topics and PostgreSQL tables across `down` and `up`", async () => {
+    // Prepare
+    await cli("up", "kafka", "postgres");
+    const kafka = createKafka({ brokers: [`127.0.0.1:${ports.kafka}`], auth: "none", clientId: "lifecycle" });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [{ topic: "kept-across-restarts", partitions: 1 }]);
+    await admin.disconnect();
+    const url = `postgres://pipeline:pipeline@127.0.0.1:${ports.postgres}/warehouse`;
+    await withPg(url, (c) => c.query("create table kept (id int); insert into kept values (42)"));
+
+    // Act
+    await cli("down");
+    await cli("up", "kafka", "postgres");
+
+    // Assess
+    await admin.connect();
+    expect(await admin.listTopics()).toContain("kept-across-restarts");
+    await admin.disconnect();
+    const { rows } = await withPg(url, (c) => c.query("select id from kept"));
+    expect(rows).toEqual([{ id: 42 }]);
+  });
 });
 
 describe("pipeline services up postgres, from a state dir the postgres user cannot enter", () => {
@@ -143,6 +168,16 @@ describe("pipeline services up postgres, from a state dir the postgres user cann
     if (process.getuid?.() === 0) expect(clusterDir.startsWith(stateDir)).toBe(false);
   });
 });
+
+async function withPg<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
 
 /** Alive and not a zombie (a zombie has ended; only its exit status waits to be collected). */
 function alive(pid: number): boolean {
