@@ -16,6 +16,11 @@ export interface ProduceOptions {
   readonly source: string;
   /** Messages per `sendBatch` call. */
   readonly batchSize?: number;
+  /**
+   * Bytes of keys and values per `sendBatch` call. Kafka rejects a record batch over the
+   * broker's message.max.bytes (1 MB by default), so a batch is sent before it gets there.
+   */
+  readonly maxBatchBytes?: number;
   /** `sendBatch` calls awaiting their acks at once. */
   readonly maxInFlight?: number;
   /** Records per second (read from the source, valid or not); undefined = as fast as possible. */
@@ -30,6 +35,8 @@ export interface ProduceOptions {
 export interface InvalidRecord {
   /** 1-based position in the source. */
   readonly index: number;
+  /** The source's line number, when it has lines. */
+  readonly line?: number;
   readonly entity: string;
   readonly reason: string;
   readonly value: unknown;
@@ -50,6 +57,7 @@ export interface ProduceResult extends ProduceProgress {
 
 export const DEFAULT_BATCH_SIZE = 1000;
 export const DEFAULT_MAX_IN_FLIGHT = 4;
+export const DEFAULT_MAX_BATCH_BYTES = 768 * 1024;
 
 interface Message {
   key: string;
@@ -81,6 +89,8 @@ export async function produceRecords(
 
   let batch = new Map<string, Message[]>();
   let batchCount = 0;
+  let batchBytes = 0;
+  const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
 
@@ -90,6 +100,7 @@ export async function produceRecords(
     const sent = batch;
     batch = new Map();
     batchCount = 0;
+    batchBytes = 0;
     const request = producer
       .sendBatch({ topicMessages, acks: -1, compression })
       .then(() => {
@@ -131,7 +142,8 @@ export async function produceRecords(
         batch.set(message.topic, list);
       }
       list.push({ key: message.key, value: message.value, headers });
-      if (++batchCount >= batchSize) await flush();
+      batchBytes += message.key.length + message.value.length;
+      if (++batchCount >= batchSize || batchBytes >= maxBatchBytes) await flush();
     }
     if (pace) await pace.wait(read);
   }

@@ -8,6 +8,8 @@
 export interface SourceRecord {
   readonly entity: string;
   readonly value: unknown;
+  /** Where it came from in a file (line number), reported back if the record is invalid. */
+  readonly line?: number;
 }
 
 export interface Source {
