@@ -18,9 +18,14 @@ export async function handler(event: unknown): Promise<void> {
     await respond(request, { status: "SUCCESS", data: { Created: created.join(",") } });
   } catch (error) {
     logger.error("topics provisioning failed", { error });
-    await respond(request, {
-      status: "FAILED",
-      reason: error instanceof Error ? error.message : String(error),
-    });
+    await respond(request, { status: "FAILED", reason: describe(error) });
   }
+}
+
+/** The message, with the per-topic errors kafkajs aggregates (e.g. an invalid topic name). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const inner = (error as Error & { errors?: unknown[] }).errors ?? [];
+  const details = inner.map((e) => (e instanceof Error ? e.message : String(e)));
+  return [error.message, ...details].join(": ");
 }
