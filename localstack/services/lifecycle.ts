@@ -33,7 +33,7 @@ const STOP_GRACE_MS = 30_000;
 
 export interface UpResult {
   readonly name: string;
-  readonly action: "started" | "already running" | "installed";
+  readonly action: "started" | "already running" | "installed" | "already installed";
   readonly pid?: number;
   readonly seconds: number;
 }
@@ -173,12 +173,19 @@ async function stopService(service: ServiceDefinition, settings: ServicesSetting
 
 async function installTool(tool: ToolDefinition, settings: ServicesSettings): Promise<UpResult> {
   const started = Date.now();
-  await installOnce(tool, settings);
-  return { name: tool.name, action: "installed", seconds: Math.round((Date.now() - started) / 100) / 10 };
+  const installed = await installOnce(tool, settings);
+  return {
+    name: tool.name,
+    action: installed ? "installed" : "already installed",
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
 }
 
 /** Installs under a lock shared by every state dir: two `up`s never build the same venv at once. */
-function installOnce(item: ServiceDefinition | ToolDefinition, settings: ServicesSettings): Promise<void> {
+function installOnce<T>(
+  item: { name: string; install: (s: ServicesSettings) => Promise<T> },
+  settings: ServicesSettings,
+) {
   mkdirSync(settings.cacheDir, { recursive: true });
   return withLock(join(settings.cacheDir, `.install-${item.name}.lock`), `the install of ${item.name}`, () =>
     item.install(settings),

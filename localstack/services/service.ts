@@ -40,7 +40,8 @@ export interface ServiceDefinition {
 export interface ToolDefinition {
   readonly name: string;
   readonly prerequisites: readonly Prerequisite[];
-  readonly install: (settings: ServicesSettings) => Promise<void>;
+  /** Resolves to whether it had to install (false: it was already there and current). */
+  readonly install: (settings: ServicesSettings) => Promise<boolean>;
   /** Where it is and whether it is installed and current. */
   readonly describe: (settings: ServicesSettings) => Promise<{ location: string; installed: boolean }>;
 }

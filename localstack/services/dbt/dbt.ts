@@ -13,13 +13,12 @@ const REQUIREMENTS = "dbt/requirements.txt";
 export const dbtTool: ToolDefinition = {
   name: "dbt",
   prerequisites: [PYTHON],
-  install: async (s) => {
-    await ensureVenv(
+  install: (s) =>
+    ensureVenv(
       dbtVenvDir(s),
       join(s.repoRoot, REQUIREMENTS),
       join(s.cacheDir, "install-logs", "dbt-pip.log"),
-    );
-  },
+    ),
   describe: async (s) => ({
     location: dbtExecutable(s),
     installed: await venvIsCurrent(dbtVenvDir(s), join(s.repoRoot, REQUIREMENTS)),
