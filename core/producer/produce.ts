@@ -131,6 +131,7 @@ export async function produceRecords(
       invalidByReason[message.reason] = (invalidByReason[message.reason] ?? 0) + 1;
       await options.onInvalid?.({
         index: read,
+        line: record.line,
         entity: record.entity,
         reason: message.reason,
         value: record.value,
