@@ -6,10 +6,12 @@ import { register as local } from "./local.ts";
 import { register as produce } from "./produce.ts";
 import { register as runs } from "./runs.ts";
 import { register as services } from "./services.ts";
+import { register as topics } from "./topics.ts";
+import { register as upload } from "./upload.ts";
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [demo, local, runs, produce, services, dbt];
+const commands: Register[] = [demo, local, runs, produce, topics, upload, services, dbt];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
