@@ -55,6 +55,15 @@ describe("pipeline services up | status | down", () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
+  it("starts every service once even when two `up`s race", async () => {
+    // Act
+    await Promise.all([cli("up"), cli("up")]);
+
+    // Assess: one broker and one postmaster for this state dir.
+    expect(commandLinesContaining(join(stateDir, "kafka", "server.properties"))).toHaveLength(1);
+    expect(commandLinesContaining(`-D ${join(stateDir, "postgres", "data")} `)).toHaveLength(1);
+  });
+
   it("starts every service on the chosen ports, and a second `up` leaves them alone", async () => {
     // Act
     await cli("up");
@@ -89,6 +98,49 @@ describe("pipeline services up | status | down", () => {
       expect(existsSync(s.logFile as string)).toBe(true);
       expect(alive(s.pid as number)).toBe(true);
       expect(table).toContain(s.logFile);
+    }
+  });
+
+  it("notices a service that died and starts it again on the next `up`", async () => {
+    // Prepare
+    const before = (await services()).find((s) => s.name === "aws-emulator") as Status;
+    process.kill(before.pid as number, "SIGKILL");
+    await waitFor(() => !alive(before.pid as number));
+
+    // Act
+    const whileDead = (await services()).find((s) => s.name === "aws-emulator");
+    await cli("up");
+    const after = (await services()).find((s) => s.name === "aws-emulator");
+
+    // Assess
+    expect(whileDead).toMatchObject({ state: "stopped" });
+    expect(after?.state).toBe("running");
+    expect(after?.pid).not.toBe(before.pid);
+  });
+
+  it("refuses a port that a stranger holds, in one sentence", async () => {
+    // Prepare
+    const stranger = createServer();
+    await new Promise<void>((resolve) => stranger.listen(0, "127.0.0.1", resolve));
+    const port = (stranger.address() as import("node:net").AddressInfo).port;
+    const otherDir = mkdtempSync(join(tmpdir(), "pipeline-services-stranger-"));
+
+    try {
+      // Act
+      const failure = await run(process.execPath, [CLI, "services", "up", "aws-emulator"], {
+        env: { ...env, PIPELINE_SERVICES_DIR: otherDir, AWS_EMULATOR_PORT: String(port) },
+      }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+
+      // Assess
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toContain(`port ${port} for aws-emulator is already in use`);
+      expect(failure?.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => stranger.close(resolve));
+      rmSync(otherDir, { recursive: true, force: true });
     }
   });
 
@@ -176,6 +228,28 @@ async function withPg<T>(url: string, work: (client: pg.Client) => Promise<T>): 
     return await work(client);
   } finally {
     await client.end();
+  }
+}
+
+/** Command lines (NULs as spaces) of live processes that contain `text`. */
+function commandLinesContaining(text: string): string[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry) && alive(Number(entry)))
+    .map((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        return "";
+      }
+    })
+    .filter((cmdline) => cmdline.includes(text));
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
