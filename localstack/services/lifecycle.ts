@@ -110,7 +110,7 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
   const started = Date.now();
   const ctx = serviceContext(settings, service.name);
   mkdirSync(ctx.dir, { recursive: true });
-  const seconds = () => Math.round((Date.now() - started) / 100) / 10;
+  const seconds = () => secondsSince(started);
 
   const running = ourPid(service, ctx);
   if (running !== undefined) {
@@ -177,7 +177,7 @@ async function installTool(tool: ToolDefinition, settings: ServicesSettings): Pr
   return {
     name: tool.name,
     action: installed ? "installed" : "already installed",
-    seconds: Math.round((Date.now() - started) / 100) / 10,
+    seconds: secondsSince(started),
   };
 }
 
@@ -190,6 +190,10 @@ function installOnce<T>(
   return withLock(join(settings.cacheDir, `.install-${item.name}.lock`), `the install of ${item.name}`, () =>
     item.install(settings),
   );
+}
+
+function secondsSince(start: number): number {
+  return Math.round((Date.now() - start) / 100) / 10;
 }
 
 /** The pid in the service's pid file, if that process is still ours. */
