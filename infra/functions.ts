@@ -75,6 +75,8 @@ export interface FunctionSpec {
   readonly kafkaClient?: "produce" | "admin";
   /** Reads the warehouse connection secret. */
   readonly warehouse?: boolean;
+  /** Invokes itself asynchronously (file-to-topic continues a big file in a new invocation). */
+  readonly invokesItself?: boolean;
   /** Packages kept out of the esbuild bundle and installed as node_modules instead. */
   readonly nodeModules?: readonly string[];
 }
@@ -132,8 +134,10 @@ export const functions: readonly FunctionSpec[] = [
     triggers: [{ kind: "s3", bucket: "raw", prefix: "incoming/" }],
     memorySize: 512,
     timeoutSeconds: 900,
-    buckets: { raw: "read", quarantine: "write" },
+    // read-write: checkpoints of big files live under checkpoints/file-to-topic/ in the raw bucket.
+    buckets: { raw: "read-write", quarantine: "write" },
     kafkaClient: "produce",
+    invokesItself: true,
   },
   {
     name: "stock-poller",

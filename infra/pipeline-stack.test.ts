@@ -264,6 +264,24 @@ describe("AWS target (defaults: MSK Serverless, Snowflake, no NAT)", () => {
     expect(offending).toEqual([]);
   });
 
+  it("lets file-to-topic invoke itself (continuing a big file) and nothing else", () => {
+    const role = resourcesOf(template, "AWS::Lambda::Function")[functionId(template, "file-to-topic")]
+      ?.Properties?.Role as { "Fn::GetAtt": [string, string] };
+    const policy = Object.values(resourcesOf(template, "AWS::IAM::Policy")).find(
+      (p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: role["Fn::GetAtt"][0] }]),
+    );
+
+    const document = policy?.Properties?.PolicyDocument as {
+      Statement?: { Action: unknown; Resource: unknown }[];
+    };
+    const invoke = (document?.Statement ?? []).filter((st) =>
+      [st.Action].flat().includes("lambda:InvokeFunction"),
+    );
+
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0]?.Resource)).toContain(":function:pipeline-dev-file-to-topic");
+  });
+
   it("grants Kafka access per topic and consumer group, not per cluster wildcard", () => {
     const policies = JSON.stringify(resourcesOf(template, "AWS::IAM::Policy"));
     expect(policies).toContain("kafka-cluster:ReadData");

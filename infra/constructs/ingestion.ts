@@ -5,8 +5,9 @@
  * tasks and the custom resource are wired by Orchestration and Streaming, which take the
  * functions from here.
  */
-import { Duration, type RemovalPolicy } from "aws-cdk-lib";
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import { SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type * as logs from "aws-cdk-lib/aws-logs";
@@ -93,8 +94,10 @@ export class Ingestion extends Construct {
     const { props } = this;
     const inVpc = spec.kafkaClient !== undefined && props.network !== undefined;
     const asynchronous = spec.triggers.some((t) => t.kind === "s3" || t.kind === "schedule");
+    const functionName = `pipeline-${props.envName}-${spec.name}`;
     const fn = new PipelineFunction(this, pascal(spec.name), {
       spec,
+      functionName,
       environment: {
         PIPELINE_ENV: props.envName,
         ...props.lake.environment,
@@ -118,6 +121,22 @@ export class Ingestion extends Construct {
     if (buckets.quarantine) Lake.grant(fn, lake.quarantine, buckets.quarantine);
     if (buckets.artifacts) Lake.grant(fn, lake.artifacts, buckets.artifacts);
     if (spec.warehouse) props.warehouse.grantRead(fn);
+    // Its own ARN only; the name is built so the policy does not depend on the function itself.
+    if (spec.invokesItself) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["lambda:InvokeFunction"],
+          resources: [
+            Stack.of(this).formatArn({
+              service: "lambda",
+              resource: "function",
+              resourceName: functionName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
     return fn;
   }
 

@@ -1,0 +1,63 @@
+/**
+ * `npx cdk synth` as a deploy (or the local runtime) runs it: the real CLI, the real app from
+ * cdk.json, esbuild bundles of every function, offline. One synth per target; slow by nature
+ * (it bundles every function), so it lives in its own file.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./constructs/pipeline-function.ts";
+import { functions } from "./functions.ts";
+
+const run = promisify(execFile);
+const outDirs: string[] = [];
+
+async function cdkSynth(
+  target: "aws" | "local",
+): Promise<{ dir: string; template: Record<string, unknown> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), `cdk-synth-${target}-`));
+  outDirs.push(dir);
+  const bin = path.join(REPO_ROOT, "node_modules", ".bin");
+  await run(path.join(bin, "cdk"), ["synth", "--quiet", "-o", dir, "-c", `target=${target}`], {
+    cwd: REPO_ROOT,
+    // npx puts node_modules/.bin first: the app runs on the project's Node 24.
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, CDK_DISABLE_VERSION_CHECK: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const stack = target === "local" ? "PipelineLocal-local" : "Pipeline-dev";
+  return { dir, template: JSON.parse(readFileSync(path.join(dir, `${stack}.template.json`), "utf8")) };
+}
+
+afterAll(() => {
+  for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npx cdk synth", () => {
+  for (const target of ["aws", "local"] as const) {
+    it(`synthesizes the ${target} target with an esbuild bundle and source map per function`, {
+      timeout: 600_000,
+    }, async () => {
+      const { dir, template } = await cdkSynth(target);
+
+      const resources = Object.values(
+        template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+      );
+      const pipelineFunctions = resources.filter(
+        (r) =>
+          r.Type === "AWS::Lambda::Function" &&
+          (r.Properties.Environment as { Variables?: { PIPELINE_FUNCTION?: string } })?.Variables
+            ?.PIPELINE_FUNCTION,
+      );
+      expect(pipelineFunctions).toHaveLength(functions.length);
+      for (const fn of pipelineFunctions) {
+        const metadata = (fn as unknown as { Metadata?: Record<string, string> }).Metadata ?? {};
+        const assetDir = path.join(dir, String(metadata["aws:asset:path"]));
+        expect(existsSync(path.join(assetDir, "index.mjs")), assetDir).toBe(true);
+        expect(existsSync(path.join(assetDir, "index.mjs.map")), assetDir).toBe(true);
+      }
+    });
+  }
+});
