@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ServicesError, StartError } from "./errors.ts";
 import { tcpOpen } from "./health.ts";
 import { withLock } from "./lock.ts";
+import { portOwner } from "./port-owner.ts";
 import { assertPrerequisites } from "./prerequisites.ts";
 import {
   isOurs,
@@ -124,8 +125,12 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
   removePid(ctx.pidFile);
   const port = service.port(settings);
   if (await tcpOpen(port)) {
+    const owner = portOwner(port);
+    const holder = owner
+      ? `pid ${owner.pid} (${abbreviate(owner.commandLine)})`
+      : "a process these services did not start";
     throw new StartError(
-      `port ${port} for ${service.name} is already in use by a process these services did not start; stop it or choose another port (see localstack/README.md)`,
+      `port ${port} for ${service.name} is already in use by ${holder}; stop it (if it is this project's, from another checkout or state dir: \`pipeline services down\` there) or choose another port with ${service.portVariable}`,
     );
   }
 
@@ -190,6 +195,10 @@ function installOnce<T>(
   return withLock(join(settings.cacheDir, `.install-${item.name}.lock`), `the install of ${item.name}`, () =>
     item.install(settings),
   );
+}
+
+function abbreviate(commandLine: string, max = 120): string {
+  return commandLine.length <= max ? commandLine : `${commandLine.slice(0, max - 1)}…`;
 }
 
 function secondsSince(start: number): number {

@@ -19,8 +19,9 @@ export interface ServiceContext {
 export interface ServiceDefinition {
   readonly name: string;
   readonly prerequisites: readonly Prerequisite[];
-  /** The port clients use (checked for strangers before starting). */
+  /** The port clients use (checked for strangers before starting), and the variable setting it. */
   readonly port: (settings: ServicesSettings) => number;
+  readonly portVariable: string;
   readonly endpoint: (settings: ServicesSettings) => string;
   /** Installs what every state dir shares (jars, venv); cached, so cheap when done before. */
   readonly install: (settings: ServicesSettings) => Promise<void>;

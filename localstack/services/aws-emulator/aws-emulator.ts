@@ -16,6 +16,7 @@ export const awsEmulatorService: ServiceDefinition = {
   name: "aws-emulator",
   prerequisites: [PYTHON],
   port: (s) => s.ports.awsEmulator,
+  portVariable: "AWS_EMULATOR_PORT",
   endpoint: (s) => `http://127.0.0.1:${s.ports.awsEmulator}`,
   install: async (s) => {
     await ensureVenv(emulatorVenv(s).dir, join(s.repoRoot, REQUIREMENTS), installLog(s));

@@ -22,6 +22,7 @@ export const kafkaService: ServiceDefinition = {
   name: "kafka",
   prerequisites: [JAVA, MAVEN],
   port: (s) => s.ports.kafka,
+  portVariable: "KAFKA_PORT",
   endpoint: (s) => `127.0.0.1:${s.ports.kafka}`,
   install: async (s) => {
     await kafkaClasspath(s);
@@ -30,7 +31,14 @@ export const kafkaService: ServiceDefinition = {
     const classpath = await kafkaClasspath(ctx.settings);
     const files = writeKafkaConfig(ctx);
     const java = requirePrerequisite(JAVA);
-    const jvm = [`-Dlog4j2.configurationFile=${files.log4j}`, "-Djava.awt.headless=true", "-cp", classpath];
+    // The classpath (~100 jars) goes in a java @argfile: `ps` and error messages stay readable.
+    const classpathArgs = join(ctx.dir, "classpath.args");
+    writeFileSync(classpathArgs, `-cp "${classpath}"\n`);
+    const jvm = [
+      `-Dlog4j2.configurationFile=${files.log4j}`,
+      "-Djava.awt.headless=true",
+      `@${classpathArgs}`,
+    ];
     if (!existsSync(join(files.dataDir, "meta.properties"))) {
       await formatStorage(java, jvm, files.serverProperties, ctx.logFile);
     }

@@ -25,6 +25,7 @@ export const postgresService: ServiceDefinition = {
   name: "postgres",
   prerequisites: [POSTGRES],
   port: (s) => s.ports.postgres,
+  portVariable: "PGPORT",
   endpoint: (s) => postgresUrl(s, POSTGRES_DATABASE),
   install: async () => {},
   prepare: async (ctx) => {
