@@ -20,7 +20,7 @@ async function writeBigFile(path: string): Promise<void> {
   const out = createWriteStream(path);
   for (let id = 1; id <= ROWS; id++) {
     const line = isBad(id) ? `{"id":"not a number","note":"bad"}\n` : `{"id":${id},"note":"${NOTE}"}\n`;
-    if (!out.write(line)) await new Promise((resolve) => out.once("drain", resolve));
+    if (!out.write(line)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
   }
   out.end();
   await finished(out);
