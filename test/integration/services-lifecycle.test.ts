@@ -136,7 +136,9 @@ describe("pipeline services up | status | down", () => {
 
       // Assess
       expect(failure?.code).toBe(1);
-      expect(failure?.stderr).toContain(`port ${port} for aws-emulator is already in use by pid ${process.pid} `);
+      expect(failure?.stderr).toContain(
+        `port ${port} for aws-emulator is already in use by pid ${process.pid} `,
+      );
       expect(failure?.stderr).toContain("AWS_EMULATOR_PORT");
       expect(failure?.stderr).not.toMatch(/\n\s+at /);
     } finally {
