@@ -13,6 +13,7 @@
  * | alertEmail        | e-mail address                | none (topic without subscription) |
  * | removalPolicy     | retain \| destroy             | retain                  |
  * | snowflakeStage    | Snowflake stage over raw/     | RAW.LAKE_STAGE          |
+ * | snowflakeIamUserArn / snowflakeExternalId | from DESC INTEGRATION | none (no stage role) |
  * | logRetentionDays  | one of CloudWatch's values    | 30                      |
  * | localKafkaBrokers | host:port list (local target) | 127.0.0.1:9092          |
  * | localAwsEndpoint  | emulator URL (local target)   | http://127.0.0.1:4566   |
@@ -43,6 +44,12 @@ export const InfraConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/, "a Snowflake stage name")
     .default("RAW.LAKE_STAGE"),
+  /** Snowflake storage integration principal: both or neither. */
+  snowflakeIamUserArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:user\/.+$/, "an IAM user ARN")
+    .optional(),
+  snowflakeExternalId: z.string().min(1).optional(),
   logRetentionDays: z.coerce
     .number()
     .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365].includes(d), "a CloudWatch retention")

@@ -28,7 +28,7 @@ export function addNagChecks(app: IConstruct): void {
 const WILDCARD_RESOURCE_REASONS: readonly { actions: RegExp; reason: string }[] = [
   {
     actions:
-      /^s3:(GetObject|PutObject|DeleteObject\w*|List\w*|GetBucket\w*|Abort\w*|PutObjectLegalHold|PutObjectRetention|PutObjectTagging|PutObjectVersionTagging)$/,
+      /^s3:(GetObject|GetObjectVersion|PutObject|DeleteObject\w*|List\w*|GetBucket\w*|Abort\w*|PutObjectLegalHold|PutObjectRetention|PutObjectTagging|PutObjectVersionTagging)$/,
     reason:
       "Object-level S3 actions need an object ARN (bucket/*); the statement names exact actions on one bucket",
   },

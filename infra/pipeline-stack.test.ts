@@ -353,6 +353,29 @@ describe("AWS target options", () => {
     });
   });
 
+  it("creates the role Snowflake's storage integration assumes, reading raw/ only", {
+    timeout: 120_000,
+  }, () => {
+    const iamUserArn = "arn:aws:iam::111122223333:user/abc1-s-snowflake";
+    const { template } = synthesize({
+      snowflakeIamUserArn: iamUserArn,
+      snowflakeExternalId: "ACME_SFCRole=1_x",
+    });
+
+    template.hasResourceProperties("AWS::IAM::Role", {
+      RoleName: "pipeline-dev-snowflake-stage",
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { AWS: iamUserArn },
+            Condition: { StringEquals: { "sts:ExternalId": "ACME_SFCRole=1_x" } },
+          }),
+        ],
+      },
+    });
+    template.hasOutput("SnowflakeStageRoleArn", {});
+  });
+
   it("adds one NAT gateway, the schedule and the alert subscription from context", {
     timeout: 120_000,
   }, () => {

@@ -62,6 +62,15 @@ export class PipelineStack extends Stack {
       target: config.warehouse,
       localDatabaseUrl: local ? config.localDatabaseUrl : undefined,
       snowflakeStage: config.snowflakeStage,
+      snowflakeIntegration:
+        config.snowflakeIamUserArn && config.snowflakeExternalId
+          ? {
+              iamUserArn: config.snowflakeIamUserArn,
+              externalId: config.snowflakeExternalId,
+              roleName: `${prefix}-snowflake-stage`,
+              rawBucket: this.lake.raw,
+            }
+          : undefined,
       removalPolicy,
     });
 
@@ -163,6 +172,9 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, "AlertsTopicArn", { value: this.orchestration.alerts.topicArn });
     if (this.kafka instanceof Streaming)
       new CfnOutput(this, "MskClusterArn", { value: this.kafka.clusterArn });
+    if (this.warehouse.snowflakeRole) {
+      new CfnOutput(this, "SnowflakeStageRoleArn", { value: this.warehouse.snowflakeRole.roleArn });
+    }
     if (this.warehouse.secret) {
       new CfnOutput(this, "WarehouseSecretArn", { value: this.warehouse.secret.secretArn });
     }

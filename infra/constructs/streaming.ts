@@ -128,8 +128,13 @@ export class Streaming extends Construct implements KafkaCluster {
       clusterArn: this.clusterArn,
       topic,
       ...eventSourceOptions(trigger, groupId, onFailure),
-      // Bounded retries, bisect and on-failure destinations need provisioned pollers.
-      provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 3 },
+      // Bounded retries, bisect and on-failure destinations need provisioned pollers; one
+      // poller group shares them between the per-topic mappings (one idle poller, not one each).
+      provisionedPollerConfig: {
+        minimumPollers: 1,
+        maximumPollers: 3,
+        pollerGroupName: `${this.clusterName}-pollers`,
+      },
     });
   }
 

@@ -10,7 +10,8 @@
  */
 import { Fn, type RemovalPolicy } from "aws-cdk-lib";
 import * as ecs from "aws-cdk-lib/aws-ecs";
-import type * as iam from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 
@@ -23,6 +24,18 @@ export interface WarehouseProps {
   readonly localDatabaseUrl?: string;
   /** Snowflake external stage over the raw bucket (see docs/DEPLOY.md). @default "RAW.LAKE_STAGE" */
   readonly snowflakeStage?: string;
+  /**
+   * Snowflake's storage integration principal (DESC INTEGRATION: STORAGE_AWS_IAM_USER_ARN and
+   * STORAGE_AWS_EXTERNAL_ID). When given, the stack creates the role the integration assumes
+   * (named `roleName`), allowed to read the raw bucket's `raw/` objects only.
+   * @default no role (create it by hand, docs/DEPLOY.md)
+   */
+  readonly snowflakeIntegration?: {
+    readonly iamUserArn: string;
+    readonly externalId: string;
+    readonly roleName: string;
+    readonly rawBucket: s3.IBucket;
+  };
   /** @default RemovalPolicy.RETAIN (CDK default for secrets) */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -53,6 +66,8 @@ export class Warehouse extends Construct {
   public readonly environment: Record<string, string>;
   /** dbt's `DBT_TARGET` (see dbt/profiles.yml). */
   public readonly dbtTarget: "local" | "prod";
+  /** The role Snowflake's storage integration assumes, when configured. */
+  public readonly snowflakeRole?: iam.Role;
   private readonly localDatabaseUrl?: string;
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
@@ -81,6 +96,9 @@ export class Warehouse extends Construct {
       },
       removalPolicy: props.removalPolicy,
     });
+    if (props.target === "snowflake" && props.snowflakeIntegration) {
+      this.snowflakeRole = this.createSnowflakeRole(props.snowflakeIntegration);
+    }
     this.environment =
       props.target === "snowflake"
         ? {
@@ -89,6 +107,28 @@ export class Warehouse extends Construct {
             SNOWFLAKE_STAGE: props.snowflakeStage ?? "RAW.LAKE_STAGE",
           }
         : { WAREHOUSE_TARGET: "postgres", DATABASE_URL: this.postgresUrl(this.secret) };
+  }
+
+  private createSnowflakeRole(integration: NonNullable<WarehouseProps["snowflakeIntegration"]>): iam.Role {
+    const role = new iam.Role(this, "SnowflakeStageRole", {
+      roleName: integration.roleName,
+      description: "Assumed by Snowflake's storage integration to read landed raw/ objects",
+      assumedBy: new iam.ArnPrincipal(integration.iamUserArn),
+      externalIds: [integration.externalId],
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:GetObject", "s3:GetObjectVersion"],
+        resources: [integration.rawBucket.arnForObjects("raw/*")],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:ListBucket", "s3:GetBucketLocation"],
+        resources: [integration.rawBucket.bucketArn],
+      }),
+    );
+    return role;
   }
 
   /**
