@@ -3,8 +3,9 @@ import { loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
 import { sales } from "../../core/datasets/sales/index.ts";
 import { SUPERSTORE_ROWS, superstorePath, superstoreSource } from "../../core/datasets/sales/source.ts";
 import type { Dataset } from "../../core/datasets/types.ts";
-import { createKafka } from "../../core/kafka/client.ts";
-import { produceDataset } from "../../core/producer/produce-dataset.ts";
+import { connectProducer, createKafka } from "../../core/kafka/client.ts";
+import { type InvalidRecord, produceRecords } from "../../core/producer/produce.ts";
+import { ensureDatasetTopics, produceDataset } from "../../core/producer/produce-dataset.ts";
 import { readCsvFile } from "../../core/sources/csv-file.ts";
 import { consumeRange, highWatermarks, uniqueName } from "./ingest-helpers.ts";
 
@@ -62,5 +63,52 @@ describe("pipeline produce sales → Kafka", () => {
       source: "superstore-file",
       dataset: "sales",
     });
+  });
+
+  it("never sends an invalid record and never drops one silently: each is counted and reported", async () => {
+    // Prepare
+    const own = salesOnUniqueTopic();
+    const ownTopic = own.topics[0]?.topic as string;
+    await ensureDatasetTopics(config, own);
+    const rows: Record<string, string>[] = [];
+    for await (const row of readCsvFile(superstorePath(), 3)) rows.push(row);
+    const records = [
+      ...rows.map((value) => ({ entity: "orders", value })),
+      { entity: "orders", value: { ...rows[0], Sales: "lots" } },
+      { entity: "orders", value: { ...rows[1], "Row ID": undefined } },
+      { entity: "returns", value: rows[2] },
+    ];
+    const reported: InvalidRecord[] = [];
+    const producer = await connectProducer(createKafka(config.kafka, "-it-invalid"));
+
+    // Act
+    let result: Awaited<ReturnType<typeof produceRecords>>;
+    try {
+      result = await produceRecords(producer, own, records, {
+        source: "test",
+        onInvalid: (invalid) => {
+          reported.push(invalid);
+        },
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const admin = createKafka(config.kafka, "-it-admin").admin();
+    await admin.connect();
+    const end = await highWatermarks(admin, [ownTopic]);
+    await admin.deleteTopics({ topics: [ownTopic] }).catch(() => {});
+    await admin.disconnect();
+
+    // Assess
+    expect(result).toMatchObject({ read: 6, produced: 3, invalid: 3, producedByTopic: { [ownTopic]: 3 } });
+    expect(Object.keys(result.invalidByReason).sort()).toEqual(
+      [
+        expect.stringMatching(/^Row ID: /),
+        expect.stringMatching(/^Sales: /),
+        'unknown entity "returns"',
+      ].sort(),
+    );
+    expect(reported.map((r) => r.index)).toEqual([4, 5, 6]);
+    expect([...end.values()].reduce((a, b) => a + b, 0)).toBe(3);
   });
 });
