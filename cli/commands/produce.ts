@@ -22,6 +22,14 @@ export function register(program: Command): void {
     .option("--rate <r>", "records per second (default: as fast as possible)", positiveInt)
     .option("--seed <s>", "seed of the generators (same seed, same records)", positiveInt)
     .addOption(new Option("--source <kind>", "where records come from").choices(["generator", "file", "api"]))
+    .option(
+      "--candidates <file>",
+      "elections: a JSON file with the candidate list [{candidate_id, candidate_name, party}]",
+    )
+    .option(
+      "--voting-window <start/end>",
+      "elections: ISO start/end of the voting times (default: the last 24 hours)",
+    )
     .option("--batch-size <n>", "messages per Kafka request", positiveInt)
     .addOption(
       new Option("--compression <codec>", "Kafka batch compression")
@@ -45,7 +53,11 @@ Examples:
       useLocalAwsEnv();
       const config = loadConfig();
       const dataset = getDataset(name);
-      const sourceOptions = { count: opts.count, seed: opts.seed };
+      const sourceOptions = {
+        count: opts.count,
+        seed: opts.seed,
+        settings: { candidates: opts.candidates, window: opts.votingWindow },
+      };
       const definition = chooseSource(dataset, opts.source, sourceOptions);
       const source = definition.open(sourceOptions);
       const progress = progressReporter(source.expectedCount);
@@ -73,6 +85,8 @@ interface ProduceCliOptions {
   rate?: number;
   seed?: number;
   source?: "generator" | "file" | "api";
+  candidates?: string;
+  votingWindow?: string;
   batchSize?: number;
   compression: "none" | "gzip";
 }

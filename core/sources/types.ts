@@ -24,6 +24,8 @@ export interface SourceOptions {
   /** Dataset-specific: voters for elections, rows for files, ticks for generators. */
   readonly count?: number;
   readonly seed?: number;
+  /** Dataset-specific settings from the command line, e.g. elections' `candidates` file. */
+  readonly settings?: Readonly<Record<string, string | undefined>>;
 }
 
 /** How one kind of source is created; a dataset lists the kinds it supports. */

@@ -1,9 +1,12 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { specsByEntity, toMessage } from "../../producer/validate.ts";
 import type { SourceRecord } from "../../sources/types.ts";
 import { DEFAULT_CANDIDATES, generateVoters } from "./generator.ts";
 import { elections } from "./index.ts";
-import { generatedElections } from "./source.ts";
+import { generatedElections, parseWindow } from "./source.ts";
 import { US_STATES } from "./us-states.ts";
 
 const window = { start: Date.parse("2026-11-03T12:00:00Z"), end: Date.parse("2026-11-04T12:00:00Z") };
@@ -129,6 +132,29 @@ describe("elections generator", () => {
     );
     expect(voter?.login.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(voter?.nat).toBe("US");
+  });
+
+  it("takes the candidate list and the voting window from the command-line settings", async () => {
+    // Prepare
+    const file = join(tmpdir(), `candidates-${process.pid}.json`);
+    const candidates = [
+      { candidate_id: "x", candidate_name: "X", party: "Px" },
+      { candidate_id: "y", candidate_name: "Y", party: "Py" },
+    ];
+    writeFileSync(file, JSON.stringify(candidates));
+    const settings = { candidates: file, window: "2020-11-03T12:00:00Z/2020-11-03T13:00:00Z" };
+
+    // Act
+    const records = await collect(generatedElections({ count: 50, seed: 2, settings }).records);
+
+    // Assess
+    expect(records.slice(0, 2).map((r) => r.value)).toEqual(candidates);
+    const votes = records
+      .filter((r) => r.entity === "votes")
+      .map((r) => r.value as { candidate_id: string; voting_time: string });
+    expect(new Set(votes.map((v) => v.candidate_id))).toEqual(new Set(["x", "y"]));
+    expect(votes.every((v) => v.voting_time.startsWith("2020-11-03T12:"))).toBe(true);
+    expect(() => parseWindow("2020-11-03/2020-11-02")).toThrow(/start before end/);
   });
 });
 
