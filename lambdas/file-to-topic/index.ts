@@ -10,7 +10,7 @@ import { datasets } from "../../core/datasets/index.ts";
 import { connectProducer, createKafka, type Producer } from "../../core/kafka/client.ts";
 import { objectsOfEvent } from "../../core/lake/s3-event.ts";
 import { continuationMode, invokeSelf, isContinuation } from "./continuation.ts";
-import { InvalidEventError } from "./errors.ts";
+import { InvalidEventError, UnroutableFileError } from "./errors.ts";
 import { type FileJob, type ProcessResult, processFile } from "./process-file.ts";
 import { fileToTopicSettings } from "./settings.ts";
 
@@ -31,18 +31,31 @@ export async function handler(event: unknown, context?: Partial<Context>): Promi
     quarantineBucket: settings.quarantineBucket,
     checkpointBucket: settings.rawBucket,
   };
-  const timeIsUp = () =>
-    (context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY) < settings.safetyMs;
   const mode = continuationMode();
+  // Inline passes all run in this invocation, so only the row budget splits them.
+  const timeIsUp = () =>
+    mode === "invoke" &&
+    (context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY) < settings.safetyMs;
   const results: ProcessResult[] = [];
   for (const job of jobs) {
-    let result = await processFile(job, deps, { ...settings, timeIsUp });
+    let result: ProcessResult;
+    try {
+      result = await processFile(job, deps, { ...settings, timeIsUp });
+    } catch (error) {
+      // Retrying can't route a file: say so loudly (log + metric) and go on with the others.
+      if (!(error instanceof UnroutableFileError)) throw error;
+      logger.error("file not processed", { key: job.key, reason: error.message });
+      metrics.addMetric("FilesUnroutable", MetricUnit.Count, 1);
+      continue;
+    }
     // Offline the continuation runs here; in AWS a fresh invocation picks it up.
     while (result.status === "partial" && mode === "inline") {
       logger.info("file continues", { key: job.key, nextLine: result.checkpoint.nextLine });
       result = await processFile(job, deps, { ...settings, timeIsUp });
     }
-    if (result.status === "partial") await invokeSelf(context?.functionName ?? "", job);
+    if (result.status === "partial") {
+      await invokeSelf(context?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "", job);
+    }
     record(job, result);
     results.push(result);
   }

@@ -196,4 +196,23 @@ describe("upload → file-to-topic → Kafka + quarantine", () => {
       Array.from({ length: 30 }, (_, i) => i + 1),
     );
   });
+
+  it("skips a file whose key names no dataset, without failing the other files of the event", async () => {
+    // Prepare
+    const lost = `incoming/nowhere/${uniqueName("x")}.csv`;
+    const good = `incoming/sales/${uniqueName("ok")}.csv`;
+    const lostTag = await put(env, lost, "a,b\n1,2\n");
+    const goodTag = await put(env, good, `${superstoreLines(2).join("\n")}\n`);
+
+    // Act
+    const results = await handler(
+      objectCreatedEvent([
+        { bucket: env.rawBucket, key: lost, etag: lostTag },
+        { bucket: env.rawBucket, key: good, etag: goodTag },
+      ]),
+    );
+
+    // Assess
+    expect(results.map((r) => [r.checkpoint.key, r.status, r.produced])).toEqual([[good, "done", 2]]);
+  });
 });
