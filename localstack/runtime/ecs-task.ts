@@ -2,8 +2,8 @@
  * `ecs:runTask.sync`, run on this machine: the task definition's essential container is
  * executed as the dbt image would execute it — the image's entrypoint with the command the
  * state passes as a container override, and the container's environment from the template
- * plus the state's overrides — against the native dbt environment. The exit code decides
- * success, as the essential container's does on Fargate.
+ * plus the state's overrides — against the native dbt environment. Its exit code is the
+ * essential container's, reported in the task description as on Fargate.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -50,22 +50,18 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
       PATH: `${venvBin}:${process.env.PATH ?? ""}`,
     } as NodeJS.ProcessEnv);
     const tail = output.split("\n").slice(-40).join("\n");
-    if (exitCode !== 0) {
-      throw new TaskError(
-        "States.TaskFailed",
-        `container ${container.Name} exited with ${exitCode}:\n${tail}`,
-      );
-    }
+    deps.log(`ecs:runTask ${container.Name} exited with ${exitCode}${exitCode === 0 ? "" : `:\n${tail}`}`);
+    // Like runTask.sync in AWS: the state ends when the task stops, whatever the exit code;
+    // the output is the stopped task's description, and the state machine decides what a
+    // non-zero exit means (ours: the quality gate fails the run with dbt's own message).
     return {
-      Tasks: [
-        {
-          LastStatus: "STOPPED",
-          StopCode: "EssentialContainerExited",
-          Containers: [{ Name: container.Name, ExitCode: exitCode, LastStatus: "STOPPED" }],
-          Overrides: parameters.Overrides ?? {},
-        },
-      ],
-      Failures: [],
+      TaskArn: `arn:aws:ecs:local:000000000000:task/local/${execution.name}`,
+      TaskDefinitionArn: parameters.TaskDefinition,
+      LastStatus: "STOPPED",
+      StopCode: "EssentialContainerExited",
+      StoppedReason: "Essential container in task exited",
+      Containers: [{ Name: container.Name, ExitCode: exitCode, LastStatus: "STOPPED" }],
+      Overrides: parameters.Overrides ?? {},
     };
   };
 }
@@ -93,6 +89,7 @@ function essentialContainer(stack: LocalStack, taskDefinitionArn: string): Conta
 function run(
   file: string,
   args: string[],
+  cwd: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolvePromise, reject) => {

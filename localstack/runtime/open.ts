@@ -17,7 +17,9 @@ export interface OpenOptions {
   readonly s3PollMs?: number;
 }
 
-export const RUNTIME_STATE_DIR = (repoRoot: string) => join(repoRoot, ".cache", "runtime");
+/** Run history, S3 delivery journal and function logs; `PIPELINE_RUNTIME_DIR` overrides it. */
+export const RUNTIME_STATE_DIR = (repoRoot: string) =>
+  process.env.PIPELINE_RUNTIME_DIR ?? join(repoRoot, ".cache", "runtime");
 
 /** Sets the service endpoints (unless already set) on this process's environment. */
 export function useLocalServicesEnv(): void {
@@ -29,7 +31,19 @@ export function useLocalServicesEnv(): void {
 export async function openRuntime(options: OpenOptions = {}): Promise<LocalRuntime> {
   useLocalServicesEnv();
   const repoRoot = servicesSettings().repoRoot;
-  const assemblyDir = options.assemblyDir ?? (await synthLocal({ repoRoot, context: options.context }));
+  // The local target bakes endpoints into the template: give it the ones this process uses.
+  const endpoints = {
+    localKafkaBrokers: process.env.KAFKA_BROKERS ?? "127.0.0.1:9092",
+    localAwsEndpoint: process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566",
+    localDatabaseUrl: process.env.DATABASE_URL ?? "postgres://pipeline:pipeline@127.0.0.1:5432/warehouse",
+  };
+  const assemblyDir =
+    options.assemblyDir ??
+    (await synthLocal({
+      repoRoot,
+      outDir: join(RUNTIME_STATE_DIR(repoRoot), "cdk.out"),
+      context: { ...endpoints, ...options.context },
+    }));
   return new LocalRuntime({
     assemblyDir,
     repoRoot,

@@ -61,7 +61,11 @@ export class LocalRuntime {
     this.scheduler = new Scheduler(this.log);
     const baseEnv = { ...process.env };
     for (const definition of this.stack.functions) {
-      this.functions.set(definition.functionName, new LocalFunction(definition, this.region, baseEnv));
+      const logFile = join(options.stateDir, "logs", `${definition.functionName}.log`);
+      this.functions.set(
+        definition.functionName,
+        new LocalFunction(definition, this.region, baseEnv, logFile),
+      );
     }
   }
 
@@ -85,7 +89,12 @@ export class LocalRuntime {
 
   /** Starts every trigger of the template. */
   async start(): Promise<void> {
-    for (const m of this.stack.kafkaMappings.filter((k) => k.enabled)) {
+    const enabled = this.stack.kafkaMappings.filter((k) => k.enabled);
+    const sharedGroups = new Set(enabled.map((k) => k.groupId).filter((id, i, all) => all.indexOf(id) !== i));
+    for (const m of enabled) {
+      // kafkajs assigns a group's partitions as if every member subscribed to every topic; AWS
+      // pollers don't. Mappings sharing one group id get a group per topic here.
+      const groupId = sharedGroups.has(m.groupId) ? `${m.groupId}.${m.topics.join("+")}` : m.groupId;
       const kafka = new Kafka({
         clientId: `local-runtime-${m.id}`,
         brokers: m.brokers ?? loadConfig().kafka.brokers,
@@ -96,7 +105,7 @@ export class LocalRuntime {
           id: m.id,
           functionName: m.functionName,
           topics: m.topics,
-          groupId: m.groupId,
+          groupId,
           batchSize: m.batchSize,
           batchingWindowMs: m.batchingWindowMs,
           startingPosition: m.startingPosition,

@@ -5,6 +5,8 @@
  * timeout kills the sandbox like Lambda does, so the next invocation starts cold.
  */
 import { randomUUID } from "node:crypto";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { InvokeMessage, ResultMessage, SerializedError, WorkerInit } from "./worker.ts";
 
@@ -48,11 +50,23 @@ export class LocalFunction {
   readonly definition: FunctionDefinition;
   private readonly region: string;
   private readonly baseEnv: Record<string, string | undefined>;
+  private readonly logFile: string | undefined;
+  private log: WriteStream | undefined;
 
-  constructor(definition: FunctionDefinition, region: string, baseEnv: Record<string, string | undefined>) {
+  /**
+   * @param logFile where the function's stdout/stderr go (its "CloudWatch log group");
+   *   undefined keeps them on this process's output.
+   */
+  constructor(
+    definition: FunctionDefinition,
+    region: string,
+    baseEnv: Record<string, string | undefined>,
+    logFile?: string,
+  ) {
     this.definition = definition;
     this.region = region;
     this.baseEnv = baseEnv;
+    this.logFile = logFile;
   }
 
   /** Invokes the function (RequestResponse); invocations run one after another. */
@@ -72,6 +86,8 @@ export class LocalFunction {
     };
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
       workerData: init,
+      stdout: this.logFile !== undefined,
+      stderr: this.logFile !== undefined,
       env: {
         ...this.baseEnv,
         ...this.definition.environment,
@@ -81,6 +97,14 @@ export class LocalFunction {
       },
     });
     worker.unref();
+    if (this.logFile) {
+      if (!this.log) {
+        mkdirSync(dirname(this.logFile), { recursive: true });
+        this.log = createWriteStream(this.logFile, { flags: "a" });
+      }
+      worker.stdout.pipe(this.log, { end: false });
+      worker.stderr.pipe(this.log, { end: false });
+    }
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
         if (m.ready) {
@@ -151,5 +175,7 @@ export class LocalFunction {
     const sandbox = this.sandbox;
     this.sandbox = undefined;
     if (sandbox) await sandbox.worker.terminate();
+    this.log?.end();
+    this.log = undefined;
   }
 }
