@@ -5,14 +5,8 @@
  */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import type { KafkaTrigger } from "./functions.ts";
-import {
-  functionId,
-  registryUnderTest as functions,
-  resourcesOf,
-  stateMachineDefinition,
-  synthesize,
-} from "./test-support.ts";
+import { functions, type KafkaTrigger } from "./functions.ts";
+import { functionId, resourcesOf, stateMachineDefinition, synthesize } from "./test-support.ts";
 
 describe("local target", () => {
   const { template } = synthesize({ target: "local" });

@@ -2,19 +2,10 @@
  * Test helpers: synthesize the app for a target without bundling (the `aws:cdk:bundling-stacks`
  * context set to no stack makes NodejsFunction skip esbuild), once per configuration.
  */
-import { existsSync } from "node:fs";
-import * as path from "node:path";
 import { App, type Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { buildApp } from "./app.ts";
 import type { InfraConfigInput } from "./config.ts";
-import { REPO_ROOT } from "./constructs/pipeline-function.ts";
-import { functions, handlerModule } from "./functions.ts";
-
-/** TEMPORARY while handler modules are being written: the registry entries whose module exists. */
-export const registryUnderTest = functions.filter((f) =>
-  existsSync(path.join(REPO_ROOT, handlerModule(f.name))),
-);
 
 export interface Synthesized {
   readonly app: App;
@@ -29,7 +20,7 @@ export function synthesize(context: InfraConfigInput = {}): Synthesized {
   const cached = cache.get(key);
   if (cached) return cached;
   const app = new App({ context: { ...context, "aws:cdk:bundling-stacks": [] } });
-  const { stack } = buildApp({ app, functions: registryUnderTest });
+  const { stack } = buildApp({ app });
   const result = { app, stack, template: Template.fromStack(stack) };
   cache.set(key, result);
   return result;
