@@ -38,7 +38,13 @@ export const LAMBDA_TRANSIENT_ERRORS = [
   "Lambda.SdkClientException",
   "Lambda.TooManyRequestsException",
 ];
-export const DBT_TRANSIENT_ERRORS = ["ECS.AmazonECSException", "ECS.ServerException", "States.TaskFailed"];
+/** ECS API errors, `AmazonECS.Unknown` (runTask answered 200 with Failures, e.g. no capacity), a dead container. */
+export const DBT_TRANSIENT_ERRORS = [
+  "ECS.AmazonECSException",
+  "ECS.ServerException",
+  "AmazonECS.Unknown",
+  "States.TaskFailed",
+];
 
 export interface OrchestrationProps {
   readonly stateMachineName?: string;
@@ -220,9 +226,9 @@ export class Orchestration extends Construct {
             environment: [{ name: "EXECUTION_ID", value: sfn.JsonPath.stringAt("$.runId") }],
           },
         ],
-        // ecs:runTask.sync succeeds when the task stops, whatever dbt's exit code: the
-        // quality gate gets the code and fails the run on a non-zero one.
-        resultSelector: { "exitCode.$": "$.Containers[0].ExitCode" },
+        // ecs:runTask.sync succeeds when the task stops, whatever dbt's exit code: the quality
+        // gate reads the essential container's exit code from this output and fails the run on
+        // a non-zero one.
         resultPath: "$.dbt",
         taskTimeout: sfn.Timeout.duration(Duration.hours(2)),
       }),
@@ -239,7 +245,7 @@ export class Orchestration extends Construct {
         lambdaFunction: props.qualityGate,
         payload: sfn.TaskInput.fromObject({
           runId: sfn.JsonPath.stringAt("$.runId"),
-          exitCode: sfn.JsonPath.numberAt("$.dbt.exitCode"),
+          dbt: sfn.JsonPath.objectAt("$.dbt"),
         }),
         payloadResponseOnly: true,
         resultPath: "$.quality",

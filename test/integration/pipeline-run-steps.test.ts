@@ -63,7 +63,9 @@ describe("pipeline run steps on the S3 emulator", () => {
   it("quality gate fails the run with dbt's messages when a test failed", async () => {
     await putRunResults("run-bad", "run_results.failed.json");
 
-    const act = qualityGate({ runId: "run-bad", exitCode: 1 });
+    const dbtState = { StopCode: "EssentialContainerExited", Containers: [{ Name: "dbt", ExitCode: 1 }] };
+
+    const act = qualityGate({ runId: "run-bad", dbt: dbtState });
 
     await expect(act).rejects.toThrow(QualityGateFailed);
     await expect(act).rejects.toThrow(/unique_fct_votes_vote_id fail: Got 3 results/);
