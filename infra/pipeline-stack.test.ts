@@ -167,9 +167,7 @@ describe("AWS target (defaults: MSK Serverless, Snowflake, no NAT)", () => {
       );
       expect(states[name]?.Catch).toContainEqual(expect.objectContaining({ Next: "Notify failure" }));
     }
-    expect(states["Quality gate"]?.Parameters).toMatchObject({
-      Payload: { "runId.$": "$.runId", "dbt.$": "$.dbt" },
-    });
+    expect(states["Quality gate"]?.Parameters).toEqual({ "runId.$": "$.runId", "dbt.$": "$.dbt" });
     expect(states["Notify failure"]).toMatchObject({
       Resource: "arn:aws:states:::sns:publish",
       Next: "Run failed",
