@@ -22,6 +22,8 @@ def main() -> int:
         port=int(os.environ["SNOWFLAKE_PORT"]),
         protocol=os.environ.get("SNOWFLAKE_PROTOCOL", "http"),
         database=os.environ.get("SNOWFLAKE_DATABASE", "PIPELINE"),
+        # A failing statement makes fakesnow answer 500, which the connector retries: give up.
+        network_timeout=60,
     )
     rows: list = []
     with connection.cursor() as cursor:
