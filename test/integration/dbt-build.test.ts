@@ -1,10 +1,11 @@
 /**
- * dbt on the real PostgreSQL: raw tables filled as the loader fills them, then `dbt build`
+ * dbt on the real PostgreSQL: records landed as gzip NDJSON objects and loaded by the real raw
+ * loader (core/warehouse), then `dbt build`
  * (models + yml tests + unit tests), hand-checked figures, and an incremental second run.
  * Each run uses its own raw schema (DBT_RAW_SCHEMA) and target schema (DBT_SCHEMA).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -13,8 +14,7 @@ import { loadConfig } from "../../core/config/index.ts";
 import { runDbt } from "../../core/dbt/run.ts";
 import {
   CANDIDATES,
-  createRawTables,
-  insertRaw,
+  loadRaw,
   PartitionedLog,
   price,
   type RawRecord,
@@ -36,7 +36,7 @@ const dbtEnv = {
   DBT_TARGET_PATH: join(artifacts, "target"),
   DBT_LOG_PATH: join(artifacts, "logs"),
 };
-const client = new pg.Client({ connectionString: loadConfig().postgres.url });
+const client = new pg.Pool({ connectionString: loadConfig().postgres.url, max: 2 });
 
 // Kafka positions per topic, kept across the two loads as a real log would.
 const logs = {
@@ -97,24 +97,22 @@ function votes(from: number, to: number, prefix: string, shift = 0): RawRecord[]
 }
 
 beforeAll(async () => {
-  await client.connect();
-  await createRawTables(client, rawSchema);
-  await insertRaw(
+  await loadRaw(
     client,
     rawSchema,
     "elections_candidates",
     CANDIDATES.map((c) => logs.candidates.append(c.candidate_id, c)),
   );
-  await insertRaw(client, rawSchema, "elections_voters", voters(1, 61, "a"));
+  await loadRaw(client, rawSchema, "elections_voters", voters(1, 61, "a"));
   // 45 of the 60 voters vote; voters 1-5 then vote again for someone else (ignored: first vote counts).
-  await insertRaw(client, rawSchema, "elections_votes", [...votes(1, 46, "a"), ...votes(1, 6, "a", 1)]);
-  await insertRaw(
+  await loadRaw(client, rawSchema, "elections_votes", [...votes(1, 46, "a"), ...votes(1, 6, "a", 1)]);
+  await loadRaw(
     client,
     rawSchema,
     "sales_orders",
     orderLines.slice(0, FIRST_LOAD_LINES).map((line) => logs.sales.append(String(line["Row ID"]), line)),
   );
-  await insertRaw(client, rawSchema, "stocks_prices", [
+  await loadRaw(client, rawSchema, "stocks_prices", [
     ...ticks("AAA", 0, 35, 100),
     ...ticks("BBB", 0, 35, 50),
   ]);
@@ -136,6 +134,18 @@ describe("dbt build --target local", () => {
     expect(result.exitCode, result.output).toBe(0);
     expect(result.output).toMatch(/Completed successfully/);
     expect(result.output).not.toMatch(/\bERROR=[1-9]/);
+  });
+
+  test("generates the documentation catalog of every model", async () => {
+    // Act
+    const result = await runDbt(["docs", "generate", "--target", "local"], { env: dbtEnv });
+
+    // Assess
+    expect(result.exitCode, result.output).toBe(0);
+    const catalog = JSON.parse(readFileSync(join(artifacts, "target", "catalog.json"), "utf8"));
+    expect(Object.keys(catalog.nodes)).toEqual(
+      expect.arrayContaining(["model.pipeline.fct_votes", "model.pipeline.sales_by_region_category_month"]),
+    );
   });
 
   test("election results by candidate equal the first votes counted from the raw table", async () => {
@@ -195,14 +205,14 @@ describe("dbt build --target local", () => {
       votes: await count("fct_votes"),
       days: await count("fct_stock_daily_prices"),
     };
-    await insertRaw(client, rawSchema, "sales_orders", [
+    await loadRaw(client, rawSchema, "sales_orders", [
       ...orderLines.slice(FIRST_LOAD_LINES).map((line) => logs.sales.append(String(line["Row ID"]), line)),
       ...orderLines.slice(0, 100).map((line) => logs.sales.append(String(line["Row ID"]), line)),
     ]);
-    await insertRaw(client, rawSchema, "elections_voters", voters(61, 71, "a"));
-    await insertRaw(client, rawSchema, "elections_votes", [...votes(61, 69, "a"), ...votes(7, 8, "a", 1)]);
+    await loadRaw(client, rawSchema, "elections_voters", voters(61, 71, "a"));
+    await loadRaw(client, rawSchema, "elections_votes", [...votes(61, 69, "a"), ...votes(7, 8, "a", 1)]);
     const lateTick = new Date(firstDay + 3 * DAY + 20 * 3_600_000);
-    await insertRaw(client, rawSchema, "stocks_prices", [
+    await loadRaw(client, rawSchema, "stocks_prices", [
       ...ticks("AAA", 35, 1, 100),
       logs.stocks.append(`AAA|${lateTick.toISOString()}`, price("AAA", lateTick, 90, 100)),
     ]);

@@ -1,16 +1,18 @@
 /**
- * Fixtures for the dbt integration tests: raw tables in the contract's shape (docs/ARCHITECTURE.md,
- * "Warehouse raw tables") in a schema of their own, filled with records as the loader writes
- * them — one row per Kafka record, the canonical payload as jsonb.
+ * Fixtures for the dbt integration tests: records with Kafka positions, landed as gzip NDJSON
+ * objects and loaded by the real raw loader (core/warehouse) into a raw schema of the test's own.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { Readable } from "node:stream";
 import { parse } from "csv-parse/sync";
 import type pg from "pg";
 import type { Candidate, Vote, Voter } from "../../core/datasets/elections/schema.ts";
 import { type OrderLine, orderLineSchema } from "../../core/datasets/sales/schema.ts";
 import type { Price } from "../../core/datasets/stocks/schema.ts";
+import { batchObjectKey, encodeNdjsonGz } from "../../core/lake/index.ts";
+import { loadObjectPostgres } from "../../core/warehouse/index.ts";
 
 export const RAW_TABLES = [
   "elections_candidates",
@@ -30,44 +32,46 @@ export interface RawRecord {
   readonly kafkaTs: Date;
 }
 
-export async function createRawTables(client: pg.ClientBase, schema: string): Promise<void> {
-  await client.query(`create schema if not exists "${schema}"`);
-  for (const table of RAW_TABLES) {
-    await client.query(`create table if not exists "${schema}"."${table}" (
-      topic          text        not null,
-      partition      integer     not null,
-      "offset"       bigint      not null,
-      record_key     text,
-      payload        jsonb       not null,
-      kafka_ts       timestamptz not null,
-      source_object  text        not null,
-      ingested_at    timestamptz not null default now(),
-      primary key (topic, partition, "offset")
-    )`);
-  }
-}
-
-/** Inserts records the way the loader does (ingested_at = now(), duplicates by position ignored). */
-export async function insertRaw(
-  client: pg.ClientBase,
+/**
+ * Loads records through the real loader (core/warehouse `loadObjectPostgres`): one landed
+ * gzip NDJSON object per partition, keyed as land-records keys them, into `schema`'s raw table.
+ */
+export async function loadRaw(
+  pool: pg.Pool,
   schema: string,
   table: RawTableName,
   records: readonly RawRecord[],
 ): Promise<void> {
-  const topic = table.replace("_", ".");
-  const sourceObject = `raw/test/${table}/${randomUUID()}.ndjson.gz`;
-  for (let start = 0; start < records.length; start += 1000) {
-    const chunk = records.slice(start, start + 1000);
-    const values: unknown[] = [];
-    const rows = chunk.map((r, i) => {
-      values.push(topic, r.partition, r.offset, r.key, JSON.stringify(r.payload), r.kafkaTs, sourceObject);
-      const p = i * 7;
-      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5}::jsonb, $${p + 6}, $${p + 7})`;
+  const [dataset = "", entity = ""] = table.split("_");
+  const partitions = [...new Set(records.map((r) => r.partition))];
+  for (const partition of partitions) {
+    const batch = records.filter((r) => r.partition === partition).sort((a, b) => a.offset - b.offset);
+    const first = batch[0];
+    const last = batch.at(-1);
+    if (!first || !last) continue;
+    const body = await encodeNdjsonGz(
+      batch.map((r) => ({
+        topic: `${dataset}.${entity}`,
+        partition,
+        offset: r.offset,
+        timestamp: r.kafkaTs.getTime(),
+        key: r.key,
+        value: r.payload,
+      })),
+    );
+    const key = batchObjectKey({
+      area: "raw",
+      dataset,
+      entity,
+      partition,
+      firstOffset: first.offset,
+      lastOffset: last.offset,
+      firstTimestampMs: first.kafkaTs.getTime(),
     });
-    await client.query(
-      `insert into "${schema}"."${table}" (topic, partition, "offset", record_key, payload, kafka_ts, source_object)
-       values ${rows.join(", ")} on conflict do nothing`,
-      values,
+    await loadObjectPostgres(
+      pool,
+      { key, etag: randomUUID(), open: async () => Readable.from([body]) },
+      schema,
     );
   }
 }
