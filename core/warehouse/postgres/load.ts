@@ -85,8 +85,10 @@ async function loadInTransaction(
   if (claimed.rowCount === 0) return { status: "skipped", key: object.key, table: raw.table };
 
   await client.query("create temp table _load_lines (line text) on commit drop");
+  // Open the object before COPY starts: a failed open must leave the connection able to roll back.
+  const body = gunzipStream(await object.open());
   const copy = client.query(copyFrom("copy _load_lines (line) from stdin (format text)"));
-  await pipeline(gunzipStream(await object.open()), copyTextEscaper(), copy);
+  await pipeline(body, copyTextEscaper(), copy);
   const rowsInObject = Number(copy.rowCount);
 
   const inserted = await client.query(
