@@ -5,6 +5,10 @@
 # see the results, so the run must not pass.
 set -u
 
+target="${DBT_TARGET_PATH:-target}"
+# Artifacts of an earlier run must never pass for this run's: start without them.
+rm -f "$target/run_results.json" "$target/manifest.json"
+
 dbt "$@"
 status=$?
 
@@ -13,12 +17,12 @@ if [ -n "${ARTIFACTS_BUCKET:-}" ]; then
     echo "entrypoint: ARTIFACTS_BUCKET is set but EXECUTION_ID is not; artifacts not uploaded" >&2
     [ "$status" -eq 0 ] && status=3
   elif ! "${PYTHON:-python3}" "$(dirname "$0")/upload_artifacts.py" \
-      "${DBT_TARGET_PATH:-target}" "$ARTIFACTS_BUCKET" "dbt/$EXECUTION_ID/"; then
+      "$target" "$ARTIFACTS_BUCKET" "dbt/$EXECUTION_ID/"; then
     echo "entrypoint: uploading the dbt artifacts failed" >&2
     [ "$status" -eq 0 ] && status=3
   fi
 else
-  echo "entrypoint: ARTIFACTS_BUCKET not set; artifacts stay in ${DBT_TARGET_PATH:-target}/" >&2
+  echo "entrypoint: ARTIFACTS_BUCKET not set; artifacts stay in $target/" >&2
 fi
 
 exit "$status"
