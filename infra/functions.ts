@@ -43,7 +43,7 @@ export interface ScheduleTrigger {
 /** A Task state of the "pipeline run" state machine. */
 export interface StateMachineTaskTrigger {
   readonly kind: "state-machine-task";
-  readonly state: "load-pending" | "quality-gate" | "publish-summary";
+  readonly state: "load-pending" | "plan-backfill" | "quality-gate" | "publish-summary";
 }
 
 /** Backs a CloudFormation custom resource (runs at deploy time). */
@@ -156,6 +156,13 @@ export const functions: readonly FunctionSpec[] = [
     buckets: { raw: "read" },
     warehouse: true,
     nodeModules: ["snowflake-sdk"],
+  },
+  {
+    name: "plan-backfill",
+    description: "Pipeline run, backfill: turns the date range into the days the Map runs dbt for",
+    triggers: [{ kind: "state-machine-task", state: "plan-backfill" }],
+    memorySize: 128,
+    timeoutSeconds: 10,
   },
   {
     name: "quality-gate",

@@ -158,7 +158,7 @@ describe("AWS target (defaults: MSK Serverless, Snowflake, no NAT)", () => {
   it("retries the Lambda tasks with backoff and routes failures to the alerts topic, then fails", () => {
     const definition = stateMachineDefinition(template);
     const states = definition.States as Record<string, Record<string, unknown>>;
-    for (const name of ["Load pending files", "Quality gate", "Publish summary"]) {
+    for (const name of ["Load pending files", "Plan backfill days", "Quality gate", "Publish summary"]) {
       expect(states[name]?.Retry).toContainEqual(
         expect.objectContaining({
           ErrorEquals: expect.arrayContaining(["Lambda.ServiceException"]),
@@ -180,10 +180,14 @@ describe("AWS target (defaults: MSK Serverless, Snowflake, no NAT)", () => {
     expect(states["Backfill?"]).toMatchObject({
       Type: "Choice",
       Choices: [
-        expect.objectContaining({ Variable: "$.backfill", IsPresent: true, Next: "Expand backfill days" }),
+        expect.objectContaining({ Variable: "$.backfill", IsPresent: true, Next: "Plan backfill days" }),
       ],
     });
-    expect(states["Expand backfill days"]).toMatchObject({ Type: "Pass", QueryLanguage: "JSONata" });
+    expect(states["Plan backfill days"]).toMatchObject({
+      Type: "Task",
+      ResultPath: "$.days",
+      Next: "Backfill days",
+    });
     expect(states["Backfill days"]).toMatchObject({
       Type: "Map",
       ItemsPath: "$.days",

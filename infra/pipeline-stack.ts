@@ -154,6 +154,7 @@ export class PipelineStack extends Stack {
       stateMachineName: local ? `${prefix}-run` : undefined,
       alertsTopicName: local ? `${prefix}-alerts` : undefined,
       loadPending: this.ingestion.fn("load-pending"),
+      planBackfill: this.ingestion.fn("plan-backfill"),
       qualityGate: this.ingestion.fn("quality-gate"),
       publishSummary: this.ingestion.fn("publish-summary"),
       transform: this.transform,

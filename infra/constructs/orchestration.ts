@@ -1,7 +1,7 @@
 /**
  * Orchestration: the state machine "pipeline run", its schedule and the alerts topic.
  *
- *   defaults → load pending files (Lambda) → [backfill? expand the date range → Map over days]
+ *   defaults → load pending files (Lambda) → [backfill? plan the days (Lambda) → Map over days]
  *   → dbt on Fargate (ecs:runTask.sync, command = $.dbtArgs) → quality gate (Lambda reading
  *   dbt's run_results.json) → publish summary (Lambda) → done.
  *
@@ -10,7 +10,9 @@
  * Scheduler starts a run on the configured schedule.
  *
  * Input: `{}` runs `dbt build`; `{"dbtArgs": ["build", "--select", "…"]}` picks the dbt
- * command; `{"backfill": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}}` runs dbt once per day
+ * command; `{"backfill": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}}` runs dbt once per day (the
+ * plan-backfill function lists the days: ASL's JSONPath has no date arithmetic, and the local
+ * interpreter runs no JSONata)
  * with `--vars {"run_date": "<day>"}` appended. dbt's artifacts of a run go to
  * `dbt/<runId>/` in the artifacts bucket (runId = execution name, plus `/<day>` in a backfill),
  * the container (dbt/docker/entrypoint.sh) reading `EXECUTION_ID`.
@@ -49,6 +51,8 @@ export const DBT_TRANSIENT_ERRORS = [
 export interface OrchestrationProps {
   readonly stateMachineName?: string;
   readonly loadPending: lambda.IFunction;
+  /** Turns a backfill range into days (the Map's items). */
+  readonly planBackfill: lambda.IFunction;
   readonly qualityGate: lambda.IFunction;
   readonly publishSummary: lambda.IFunction;
   readonly transform: Transform;
@@ -112,7 +116,7 @@ export class Orchestration extends Construct {
 
     const defaults = new sfn.Pass(this, "Defaults", {
       parameters: {
-        defaults: { dbtArgs: ["build"], "runId.$": sfn.JsonPath.executionName },
+        defaults: { dbtArgs: ["build"], runId: sfn.JsonPath.executionName },
         "input.$": "$",
       },
     });
@@ -146,20 +150,19 @@ export class Orchestration extends Construct {
     );
     publish.addRetry(transientLambdaRetry());
 
-    const expandDays = sfn.Pass.jsonata(this, "Expand backfill days", {
-      comment: "One item per day of backfill.from..backfill.to, each with its dbt arguments",
-      // One line: JSONata strings are `{% … %}` without line breaks in ASL validators.
-      outputs: [
-        "{% (",
-        '$from := $toMillis($states.input.backfill.from & "T00:00:00Z");',
-        '$to := $toMillis($states.input.backfill.to & "T00:00:00Z");',
-        '$merge([$states.input, {"days": [$map([0..$floor(($to - $from) / 86400000)], function($i) {(',
-        '$day := $fromMillis($from + $i * 86400000, "[Y0001]-[M01]-[D01]");',
-        '{"day": $day, "dbtArgs": $append($states.input.dbtArgs, ["--vars", \'{"run_date": "\' & $day & \'"}\'])}',
-        ")})]}])",
-        ") %}",
-      ].join(" "),
-    });
+    const planDays = catchAll(
+      new tasks.LambdaInvoke(this, "Plan backfill days", {
+        lambdaFunction: props.planBackfill,
+        payload: sfn.TaskInput.fromObject({
+          backfill: sfn.JsonPath.objectAt("$.backfill"),
+          dbtArgs: sfn.JsonPath.listAt("$.dbtArgs"),
+        }),
+        payloadResponseOnly: true,
+        resultPath: "$.days",
+        retryOnServiceExceptions: false,
+      }),
+    );
+    planDays.addRetry(transientLambdaRetry());
     const days = catchAll(
       new sfn.Map(this, "Backfill days", {
         itemsPath: "$.days",
@@ -175,7 +178,7 @@ export class Orchestration extends Construct {
     days.itemProcessor(this.dbtAndGate("Backfill: ", props, (s) => s));
 
     const backfill = new sfn.Choice(this, "Backfill?")
-      .when(sfn.Condition.isPresent("$.backfill"), expandDays.next(days).next(publish))
+      .when(sfn.Condition.isPresent("$.backfill"), planDays.next(days).next(publish))
       .otherwise(this.dbtAndGate("", props, catchAll).next(publish));
 
     this.logGroup = new logs.LogGroup(this, "Logs", {
