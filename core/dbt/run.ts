@@ -3,12 +3,12 @@
  * the connection taken from the same configuration every other part reads (`loadConfig`).
  * Used by `npx pipeline dbt …`, the tests, and the local runtime's emulation of the Fargate task.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../config/index.ts";
-import { DbtNotInstalledError, DbtSpawnError } from "./errors.ts";
+import { DbtNotInstalledError } from "./errors.ts";
+import { type ProcessResult, runProcess } from "./process.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -32,12 +32,8 @@ export interface DbtRunOptions {
   readonly stdio?: "inherit" | "pipe";
 }
 
-export interface DbtRunResult {
-  /** dbt's exit code: 0 success, 1 a model or test failed, 2 dbt itself failed. */
-  readonly exitCode: number;
-  /** stdout and stderr interleaved (empty with stdio "inherit"). */
-  readonly output: string;
-}
+/** exitCode: 0 success, 1 a model or test failed, 2 dbt itself failed. */
+export type DbtRunResult = ProcessResult;
 
 /** The venv's `dbt` executable; throws DbtNotInstalledError when the venv is missing. */
 export function dbtExecutable(env: Env = process.env): string {
@@ -80,20 +76,5 @@ function connectionFrom(url: URL): Env {
 /** Runs `dbt <args>` in the project directory; resolves with dbt's exit code (never rejects on it). */
 export function runDbt(args: readonly string[], options: DbtRunOptions = {}): Promise<DbtRunResult> {
   const env = dbtEnvironment(options.env ?? process.env);
-  const executable = dbtExecutable(env);
-  const stdio = options.stdio ?? "pipe";
-  return new Promise((resolve, reject) => {
-    const child = spawn(executable, [...args], {
-      cwd: env.DBT_PROJECT_DIR,
-      env,
-      stdio: ["ignore", stdio, stdio],
-    });
-    const chunks: Buffer[] = [];
-    child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.on("error", (cause) => reject(new DbtSpawnError(`could not start ${executable}`, { cause })));
-    child.on("close", (code, signal) => {
-      resolve({ exitCode: code ?? (signal ? 128 : 1), output: Buffer.concat(chunks).toString("utf8") });
-    });
-  });
+  return runProcess(dbtExecutable(env), args, { cwd: DBT_PROJECT_DIR, env, stdio: options.stdio });
 }

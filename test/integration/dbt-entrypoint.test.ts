@@ -1,40 +1,35 @@
 /**
- * The Fargate entrypoint (dbt/docker/entrypoint.sh) with the real dbt of the native venv and
- * the AWS emulator: dbt's artifacts land under s3://<bucket>/dbt/<execution-id>/ and the
+ * The Fargate entrypoint (dbt/docker/entrypoint.sh), run natively by `runDbtTask` with the real
+ * dbt of the native venv and the AWS emulator: dbt's artifacts land under s3://<bucket>/dbt/<execution-id>/ and the
  * script exits with dbt's code. (Docker itself cannot run here; the image installs the same
  * requirements file as this venv, see test/unit/dbt-image.test.ts.)
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
-import { DBT_PROJECT_DIR, dbtEnvironment, dbtExecutable } from "../../core/dbt/run.ts";
+import { runDbtTask } from "../../core/dbt/task.ts";
 
 const id = randomBytes(4).toString("hex");
 const bucket = `dbt-artifacts-${id}`;
 const work = mkdtempSync(join(tmpdir(), "dbt-entrypoint-it-"));
 
-function entrypoint(args: string[], env: Record<string, string>): Promise<number | null> {
-  const base = dbtEnvironment();
-  const venvBin = dirname(dbtExecutable(base));
-  const child = spawn("sh", [join(DBT_PROJECT_DIR, "docker/entrypoint.sh"), ...args], {
-    cwd: DBT_PROJECT_DIR,
+async function entrypoint(args: string[], ids: { ARTIFACTS_BUCKET: string; EXECUTION_ID: string }) {
+  const result = await runDbtTask({
+    args,
+    artifactsBucket: ids.ARTIFACTS_BUCKET,
+    executionId: ids.EXECUTION_ID,
     env: {
-      ...base,
-      PATH: `${venvBin}:${process.env.PATH}`,
-      PYTHON: join(venvBin, "python"),
+      ...process.env,
       DBT_TARGET_PATH: join(work, "target"),
       DBT_LOG_PATH: join(work, "logs"),
       DBT_SCHEMA: `dbt_ep_${id}`,
-      ...env,
     },
-    stdio: "ignore",
   });
-  return new Promise((resolve) => child.on("close", resolve));
+  return result.exitCode;
 }
 
 beforeAll(async () => {
