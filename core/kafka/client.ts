@@ -10,12 +10,36 @@ import { mskOauthBearerProvider } from "./msk-iam.ts";
 
 export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
 
+// kafkajs quirks, kept here with the library:
+// - its request queue schedules a negative timeout (kafkajs issue 1751), which Node ≥ 23
+//   reports as a TimeoutNegativeWarning on every connection; Node clamps it to 1 ms, harmless;
+// - it warns about its v2 partitioner change on every producer;
+// - it logs retriable protocol errors (coordinator loading, leader moved) at ERROR level
+//   although it retries them; real failures still reach us as rejected promises.
+//   KAFKA_LOG_LEVEL=warn|info|debug shows its log again.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  if (type === "TimeoutNegativeWarning" || (warning as Error).name === "TimeoutNegativeWarning") return;
+  return (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
+
+const LOG_LEVELS: Record<string, logLevel> = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+};
+const kafkaLogLevel = () => LOG_LEVELS[process.env.KAFKA_LOG_LEVEL ?? "nothing"] ?? logLevel.NOTHING;
+
 export function createKafka(kafka: Config["kafka"], clientIdSuffix = ""): Kafka {
   if (kafka.auth === "iam") return createMskIamKafka(kafka, clientIdSuffix);
   return new Kafka({
     clientId: `${kafka.clientId}${clientIdSuffix}`,
     brokers: kafka.brokers,
-    logLevel: logLevel.WARN,
+    logLevel: kafkaLogLevel(),
     retry: { retries: 8, initialRetryTime: 200 },
   });
 }
@@ -33,7 +57,7 @@ function createMskIamKafka(kafka: Config["kafka"], clientIdSuffix: string): Kafk
     brokers: clusterArn ? () => bootstrapBrokers(clusterArn) : kafka.brokers,
     ssl: true,
     sasl: { mechanism: "oauthbearer", oauthBearerProvider: mskOauthBearerProvider(region) },
-    logLevel: logLevel.WARN,
+    logLevel: kafkaLogLevel(),
     retry: { retries: 8, initialRetryTime: 200 },
   });
 }

@@ -69,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
 
     log("4/5 waiting for land-records (Kafka → S3 raw) and load-raw (S3 → warehouse)…");
-    await waitForLoaded(runtime, options.timeoutMs ?? 600_000);
+    await waitForLoaded(runtime, options.timeoutMs ?? 600_000, log);
     const counts = await stageCounts(config);
 
     log("5/5 running the pipeline (load pending → dbt build → quality gate → publish)…");
@@ -84,19 +84,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** Until every landing consumer group has committed everything and every raw object is loaded. */
-async function waitForLoaded(runtime: LocalRuntime, timeoutMs: number): Promise<void> {
+async function waitForLoaded(
+  runtime: LocalRuntime,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<void> {
   const config = loadConfig();
   const deadline = Date.now() + timeoutMs;
-  const landing = runtime.stack.kafkaMappings.filter((m) =>
-    datasets.some((d) => d.topics.some((t) => m.topics.includes(t.topic))),
-  );
+  let lastReport = Date.now();
+  const datasetTopics = new Set(datasets.flatMap((d) => d.topics.map((t) => t.topic)));
+  // The consumer groups the runtime actually runs (it may split a shared template group).
+  const landing = runtime.kafkaMappings.filter((m) => m.spec.topics.some((t) => datasetTopics.has(t)));
   for (;;) {
     let lag = 0;
-    for (const mapping of landing) lag += await consumerGroupLag(config, mapping.groupId, mapping.topics);
-    await runtime.scanS3();
+    for (const { spec } of landing) {
+      // A fresh broker answers "coordinator not available" for a while: not ready yet.
+      lag += await consumerGroupLag(config, spec.groupId, spec.topics).catch(() => 1);
+    }
     const rawObjects = (await listKeys(config.buckets.raw, "raw/")).length;
     const loaded = await manifestCount(config.postgres.url);
     if (lag === 0 && loaded >= rawObjects) return;
+    if (Date.now() - lastReport > 10_000) {
+      log(`    ${lag} records not landed yet, ${loaded}/${rawObjects} objects loaded`);
+      lastReport = Date.now();
+    }
     if (Date.now() > deadline) {
       throw new Error(
         `landing/loading did not finish in ${timeoutMs / 1000} s (lag ${lag}, ${loaded}/${rawObjects} objects loaded)`,

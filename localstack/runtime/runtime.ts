@@ -4,8 +4,8 @@
  * deploy would, then wires the triggers the template declares to in-process functions.
  */
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
 import { loadConfig } from "../../core/config/index.ts";
+import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
 import { readAssembly } from "./assembly.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
@@ -95,10 +95,10 @@ export class LocalRuntime {
       // kafkajs assigns a group's partitions as if every member subscribed to every topic; AWS
       // pollers don't. Mappings sharing one group id get a group per topic here.
       const groupId = sharedGroups.has(m.groupId) ? `${m.groupId}.${m.topics.join("+")}` : m.groupId;
-      const kafka = new Kafka({
-        clientId: `local-runtime-${m.id}`,
+      const kafka = createKafka({
+        ...loadConfig().kafka,
         brokers: m.brokers ?? loadConfig().kafka.brokers,
-        logLevel: logLevel.WARN,
+        clientId: `local-runtime-${m.id}`.slice(0, 200),
       });
       const mapping = new KafkaMapping(
         {
