@@ -34,7 +34,10 @@ export interface PipelineFunctionProps {
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups?: ec2.ISecurityGroup[];
-  /** Install `spec.nodeModules` next to the bundle instead of bundling them. @default true */
+  /**
+   * Install `spec.nodeModules` next to the bundle. They are never bundled; the local target
+   * (which runs handlers from source) skips the install. @default true
+   */
   readonly installNodeModules?: boolean;
   /** Where failed asynchronous invocations (S3, schedules) go. @default none */
   readonly onFailure?: lambda.IDestination;
@@ -50,7 +53,8 @@ export class PipelineFunction extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy,
     });
-    const nodeModules = props.installNodeModules === false ? [] : [...(spec.nodeModules ?? [])];
+    const external = [...(spec.nodeModules ?? [])];
+    const nodeModules = props.installNodeModules === false ? [] : external;
     super(scope, id, {
       functionName: props.functionName,
       description: spec.description,
@@ -86,7 +90,7 @@ export class PipelineFunction extends NodejsFunction {
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         // The runtime ships AWS SDK v3; snowflake-sdk and friends are installed, not bundled.
-        externalModules: ["@aws-sdk/*", ...nodeModules],
+        externalModules: ["@aws-sdk/*", ...external],
         nodeModules,
         // Installing nodeModules reuses npm's cache, so a synth after `npm ci` works offline.
         environment: {
