@@ -148,6 +148,15 @@ describe("dbt build --target local", () => {
     );
   });
 
+  test("finds every source fresh right after a load", async () => {
+    // Act
+    const result = await runDbt(["source", "freshness", "--target", "local"], { env: dbtEnv });
+
+    // Assess
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output.match(/ PASS freshness of /g)).toHaveLength(5);
+  });
+
   test("election results by candidate equal the first votes counted from the raw table", async () => {
     // Prepare: first vote per voter by (topic, partition, offset), counted in JS from raw rows.
     const { rows: raw } = await client.query(
