@@ -49,7 +49,7 @@ export async function landEvent(
   targets: LandingTargets,
   options: DecodeOptions = {},
 ): Promise<PartitionResult[]> {
-  return Promise.all(
+  return settleAll(
     Object.values(event.records)
       .filter((records) => records.length > 0)
       .map((records) => landPartitionBatch(records, targets, options)),
@@ -74,9 +74,9 @@ export async function landPartitionBatch(
   };
   const rawKey = valid.length > 0 ? batchObjectKey({ ...location, area: "raw" }) : undefined;
   const quarantineKey = invalid.length > 0 ? batchObjectKey({ ...location, area: "quarantine" }) : undefined;
-  await Promise.all([
-    rawKey && putNdjsonGz(targets, targets.rawBucket, rawKey, valid),
-    quarantineKey && putNdjsonGz(targets, targets.quarantineBucket, quarantineKey, invalid),
+  await settleAll([
+    rawKey ? putNdjsonGz(targets, targets.rawBucket, rawKey, valid) : undefined,
+    quarantineKey ? putNdjsonGz(targets, targets.quarantineBucket, quarantineKey, invalid) : undefined,
   ]);
   return {
     topic: first.topic,
@@ -113,6 +113,14 @@ export function splitRecords(
     });
   }
   return { valid, invalid };
+}
+
+/** Like Promise.all, but waits for every write to settle before failing, so a retry never races one in flight. */
+async function settleAll<T>(work: readonly (T | Promise<T>)[]): Promise<Awaited<T>[]> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<Awaited<T>>).value);
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
