@@ -5,10 +5,8 @@
  * plus the state's overrides — against the native dbt environment. Its exit code is the
  * essential container's, reported in the task description as on Fargate.
  */
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { dbtEnvironment } from "../../core/dbt/run.ts";
+import { loadConfig } from "../../core/config/index.ts";
+import { runDbtTask } from "../../core/dbt/task.ts";
 import { resolve } from "./intrinsics.ts";
 import { TaskError } from "./state-machines.ts";
 import type { EcsRunTaskParameters } from "./tasks.ts";
@@ -27,9 +25,6 @@ interface ContainerDefinition {
   Command?: string[];
 }
 
-/** The image's entrypoint, run from the repository (the Dockerfile copies this same script). */
-export const DBT_ENTRYPOINT = "dbt/docker/entrypoint.sh";
-
 export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
   return async (parameters: EcsRunTaskParameters, execution: { name: string; arn: string }) => {
     const container = essentialContainer(deps.stack, parameters.TaskDefinition);
@@ -39,16 +34,13 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
     for (const { Name, Value } of [...(container.Environment ?? []), ...(override?.Environment ?? [])]) {
       environment[Name] = Value;
     }
-    const entrypoint = join(deps.repoRoot, DBT_ENTRYPOINT);
-    if (!existsSync(entrypoint)) throw new TaskError("States.Runtime", `${DBT_ENTRYPOINT} is missing`);
     deps.log(`ecs:runTask ${container.Name}: ${command.join(" ")}`);
-    const env = dbtEnvironment({ ...process.env, ...environment, EXECUTION_ID: execution.name });
-    const venvBin = join(String(env.DBT_VENV ?? join(deps.repoRoot, ".cache", "dbt-venv")), "bin");
-    // The image's WORKDIR is the dbt project; its python3 is the one with dbt and boto3.
-    const { exitCode, output } = await run(entrypoint, command, String(env.DBT_PROJECT_DIR), {
-      ...env,
-      PATH: `${venvBin}:${process.env.PATH ?? ""}`,
-    } as NodeJS.ProcessEnv);
+    const { exitCode, output } = await runDbtTask({
+      args: command,
+      artifactsBucket: environment.ARTIFACTS_BUCKET ?? loadConfig().buckets.artifacts,
+      executionId: environment.EXECUTION_ID ?? execution.name,
+      env: { ...process.env, ...environment },
+    });
     const tail = output.split("\n").slice(-40).join("\n");
     deps.log(`ecs:runTask ${container.Name} exited with ${exitCode}${exitCode === 0 ? "" : `:\n${tail}`}`);
     // Like runTask.sync in AWS: the state ends when the task stops, whatever the exit code;
@@ -84,22 +76,4 @@ function essentialContainer(stack: LocalStack, taskDefinitionArn: string): Conta
   if (!essential)
     throw new TaskError("ECS.ClientException", `task definition ${match[0]} has no essential container`);
   return essential;
-}
-
-function run(
-  file: string,
-  args: string[],
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ exitCode: number; output: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => chunks.push(c));
-    child.stderr.on("data", (c: Buffer) => chunks.push(c));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolvePromise({ exitCode: code ?? 1, output: Buffer.concat(chunks).toString("utf8") }),
-    );
-  });
 }
