@@ -14,7 +14,9 @@ if (major < 24 && existsSync(projectNode)) {
   const result = spawnSync(projectNode, process.argv.slice(1), { stdio: "inherit" });
   process.exit(result.status ?? 1);
 } else if (major < 24) {
-  console.error(`pipeline needs Node.js 24 or newer (found ${process.version}); run \`npm ci\` to install it.`);
+  console.error(
+    `pipeline needs Node.js 24 or newer (found ${process.version}); run \`npm ci\` to install it.`,
+  );
   process.exit(1);
 } else {
   await import("../cli/main.ts");

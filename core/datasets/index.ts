@@ -15,7 +15,9 @@ export const aggregatedTopics = ["aggregated_votes_per_candidate", "aggregated_t
 export function getDataset(name: string): Dataset {
   const found = datasets.find((d) => d.name === name);
   if (!found) {
-    throw new UnknownDatasetError(`unknown dataset "${name}" (known: ${datasets.map((d) => d.name).join(", ")})`);
+    throw new UnknownDatasetError(
+      `unknown dataset "${name}" (known: ${datasets.map((d) => d.name).join(", ")})`,
+    );
   }
   return found;
 }

@@ -15,7 +15,7 @@ export const priceSchema = z.preprocess(
   z.object({
     symbol: z
       .string()
-      .regex(/^[A-Z][A-Z0-9.\-]{0,9}$/, "ticker symbol: 1-10 upper-case letters, digits, '.' or '-'"),
+      .regex(/^[A-Z][A-Z0-9.-]{0,9}$/, "ticker symbol: 1-10 upper-case letters, digits, '.' or '-'"),
     ts: z.iso.datetime({ offset: true }),
     price: z.coerce.number().positive().finite(),
     volume: z.coerce.number().int().nonnegative().optional(),
