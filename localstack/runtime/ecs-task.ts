@@ -2,8 +2,8 @@
  * `ecs:runTask.sync`, run on this machine: the task definition's essential container is
  * executed as the dbt image would execute it — the image's entrypoint with the command the
  * state passes as a container override, and the container's environment from the template
- * plus the state's overrides — against the native dbt environment. Its exit code is the
- * essential container's, reported in the task description as on Fargate.
+ * plus the state's overrides — against the native dbt environment. As on Fargate, the output
+ * is the stopped task's description, and a non-zero exit fails the state (States.TaskFailed).
  */
 import { loadConfig } from "../../core/config/index.ts";
 import { runDbtTask } from "../../core/dbt/task.ts";
@@ -43,18 +43,28 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
     });
     const tail = output.split("\n").slice(-40).join("\n");
     deps.log(`ecs:runTask ${container.Name} exited with ${exitCode}${exitCode === 0 ? "" : `:\n${tail}`}`);
-    // Like runTask.sync in AWS: the state ends when the task stops, whatever the exit code;
-    // the output is the stopped task's description, and the state machine decides what a
-    // non-zero exit means (ours: the quality gate fails the run with dbt's own message).
-    return {
+    const task = {
       TaskArn: `arn:aws:ecs:local:000000000000:task/local/${execution.name}`,
       TaskDefinitionArn: parameters.TaskDefinition,
       LastStatus: "STOPPED",
       StopCode: "EssentialContainerExited",
       StoppedReason: "Essential container in task exited",
-      Containers: [{ Name: container.Name, ExitCode: exitCode, LastStatus: "STOPPED" }],
+      // Fargate's Reason is short; locally we keep the end of dbt's output there, where
+      // `pipeline runs show` prints it.
+      Containers: [
+        {
+          Name: container.Name,
+          ExitCode: exitCode,
+          LastStatus: "STOPPED",
+          ...(exitCode === 0 ? {} : { Reason: tail }),
+        },
+      ],
       Overrides: parameters.Overrides ?? {},
     };
+    // As runTask.sync does in AWS: a non-zero exit of the container fails the state with
+    // States.TaskFailed (so the ASL's Retry and Catch apply), the stopped task as the cause.
+    if (exitCode !== 0) throw new TaskError("States.TaskFailed", JSON.stringify(task));
+    return task;
   };
 }
 
