@@ -160,7 +160,6 @@ export class LocalRuntime {
     if (watched.length > 0) {
       this.s3Poller = new S3Poller(watched, {
         journalPath: join(this.options.stateDir, "s3-delivered.log"),
-        region: this.region,
         intervalMs: this.options.s3PollMs ?? 1000,
         log: this.log,
       });

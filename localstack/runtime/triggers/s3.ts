@@ -8,8 +8,9 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import type { S3Event, S3EventRecord } from "aws-lambda";
+import type { S3Event } from "aws-lambda";
 import { s3 } from "../../../core/aws/clients.ts";
+import { objectCreatedEvent } from "../../../core/lake/s3-event.ts";
 
 export interface WatchedPrefix {
   readonly bucket: string;
@@ -22,7 +23,6 @@ export interface WatchedPrefix {
 export interface S3PollerOptions {
   /** File remembering delivered `bucket/key@etag` lines across restarts. */
   readonly journalPath: string;
-  readonly region: string;
   readonly intervalMs?: number;
   /** How many objects are delivered at the same time. */
   readonly concurrency?: number;
@@ -101,9 +101,7 @@ export class S3Poller {
       pending.sort((a, b) => a.key.localeCompare(b.key));
       await forEachLimited(pending, this.options.concurrency ?? 4, async (object) => {
         try {
-          await watch.deliver(
-            s3Event(watch.bucket, object.key, object.etag, object.size, this.options.region),
-          );
+          await watch.deliver(objectCreatedEvent([{ bucket: watch.bucket, ...object }]));
           this.markDelivered(journalLine(watch.bucket, object.key, object.etag));
           this.deliveries += 1;
         } catch (error) {
@@ -124,32 +122,6 @@ export class S3Poller {
 
 function journalLine(bucket: string, key: string, etag: string): string {
   return `${bucket}/${key}@${etag}`;
-}
-
-/** The S3 event S3 itself sends for a PUT (keys URL-encoded the way S3 encodes them). */
-export function s3Event(bucket: string, key: string, etag: string, size: number, region: string): S3Event {
-  const record: S3EventRecord = {
-    eventVersion: "2.1",
-    eventSource: "aws:s3",
-    awsRegion: region,
-    eventTime: new Date().toISOString(),
-    eventName: "ObjectCreated:Put",
-    userIdentity: { principalId: "local" },
-    requestParameters: { sourceIPAddress: "127.0.0.1" },
-    responseElements: { "x-amz-request-id": "local", "x-amz-id-2": "local" },
-    s3: {
-      s3SchemaVersion: "1.0",
-      configurationId: "local-runtime",
-      bucket: { name: bucket, ownerIdentity: { principalId: "local" }, arn: `arn:aws:s3:::${bucket}` },
-      object: {
-        key: encodeURIComponent(key).replaceAll("%2F", "/").replaceAll("%20", "+"),
-        size,
-        eTag: etag,
-        sequencer: Date.now().toString(16).toUpperCase(),
-      },
-    },
-  };
-  return { Records: [record] };
 }
 
 async function forEachLimited<T>(
