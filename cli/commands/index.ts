@@ -4,6 +4,7 @@ import { register as dbt } from "./dbt.ts";
 import { register as demo } from "./demo.ts";
 import { register as local } from "./local.ts";
 import { register as produce } from "./produce.ts";
+import { register as reconcile } from "./reconcile.ts";
 import { register as runs } from "./runs.ts";
 import { register as services } from "./services.ts";
 import { register as topics } from "./topics.ts";
@@ -11,7 +12,7 @@ import { register as upload } from "./upload.ts";
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [demo, local, runs, produce, topics, upload, services, dbt];
+const commands: Register[] = [demo, local, runs, produce, topics, upload, services, dbt, reconcile];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -1,0 +1,33 @@
+/**
+ * `pipeline reconcile`: every dataset topic counted at each stage (Kafka, raw/, quarantine/,
+ * raw table, staging view) with a verdict; exit code 1 when a record is unaccounted for.
+ * The JSON form is documented in core/reconcile/README.md.
+ */
+import type { Command } from "commander";
+import { loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
+import { datasets, getDataset } from "../../core/datasets/index.ts";
+import { formatReport } from "../../core/reconcile/format.ts";
+import { reconcile, topicLocations } from "../../core/reconcile/reconcile.ts";
+import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
+
+export function register(program: Command): void {
+  program
+    .command("reconcile")
+    .description(
+      "Count every dataset topic's records per stage (Kafka, landed, quarantined, raw table, staging) and say where any are missing",
+    )
+    .option("--dataset <name>", "only this dataset")
+    .option("--json", "print the report as JSON (format: core/reconcile/README.md)")
+    .action(async (options: { dataset?: string; json?: boolean }) => {
+      const chosen = options.dataset ? [getDataset(options.dataset)] : datasets;
+      useLocalAwsEnv();
+      const config = loadConfig();
+      try {
+        const report = await reconcile(config, topicLocations(config, chosen));
+        console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
+        if (!report.reconciled) process.exitCode = 1;
+      } finally {
+        await closePostgresPools();
+      }
+    });
+}
