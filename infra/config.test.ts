@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { configFromContext, InfraConfigError, parseInfraConfig } from "./config.ts";
+import { datasetTopics } from "./functions.ts";
+import { functionId, resourcesOf, synthesize } from "./test-support.ts";
 
 describe("infra configuration", () => {
   it("defaults to AWS: MSK Serverless, Snowflake, no NAT, retained data, hourly runs", () => {
@@ -50,5 +52,34 @@ describe("infra configuration", () => {
 
     expect(act).toThrow(InfraConfigError);
     expect(act).toThrow(/target.*schedule.*alertEmail.*logRetentionDays/);
+  });
+
+  it("defaults landing to batches of 5,000 from every dataset topic", () => {
+    const config = parseInfraConfig({ target: "local" });
+
+    expect(config.landingBatchSize).toBe(5_000);
+    expect(config.landingTopics).toBeUndefined();
+  });
+
+  it("rejects a landing batch size beyond MSK's 10,000 and topics no dataset declares", () => {
+    const act = () => parseInfraConfig({ landingBatchSize: "20000", landingTopics: "elections.votes,nope" });
+
+    expect(act).toThrow(/landingBatchSize.*landingTopics/);
+  });
+
+  it("synthesizes land-records' mappings with the configured batch size and topics only", () => {
+    const { template } = synthesize({
+      target: "local",
+      landingBatchSize: 250,
+      landingTopics: "elections.votes,sales.orders",
+    });
+
+    const landRecords = functionId(template, "land-records");
+    const mappings = Object.values(resourcesOf(template, "AWS::Lambda::EventSourceMapping")).filter(
+      (m) => (m.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === landRecords,
+    );
+    expect(mappings.map((m) => m.Properties?.Topics).sort()).toEqual([["elections.votes"], ["sales.orders"]]);
+    expect(mappings.map((m) => m.Properties?.BatchSize)).toEqual([250, 250]);
+    expect(datasetTopics.length).toBeGreaterThan(2);
   });
 });

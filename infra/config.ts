@@ -18,8 +18,13 @@
  * | localKafkaBrokers | host:port list (local target) | 127.0.0.1:9092          |
  * | localAwsEndpoint  | emulator URL (local target)   | http://127.0.0.1:4566   |
  * | localDatabaseUrl  | postgres URL (local target)   | postgres://pipeline:pipeline@127.0.0.1:5432/warehouse |
+ * | landingBatchSize  | 1–10000 records per land-records invocation | 5000      |
+ * | landingTopics     | comma-separated dataset topics land-records consumes | every dataset topic |
  */
 import { z } from "zod";
+import { datasets } from "../core/datasets/index.ts";
+
+const knownTopics = datasets.flatMap((d) => d.topics.map((t) => t.topic));
 
 const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 
@@ -63,6 +68,18 @@ export const InfraConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "a postgres:// URL")
     .default("postgres://pipeline:pipeline@127.0.0.1:5432/warehouse"),
+  /** Kafka batch size of land-records' event source mappings (MSK allows up to 10,000). */
+  landingBatchSize: z.coerce.number().int().min(1).max(10_000).default(5_000),
+  /** The dataset topics land-records consumes (e.g. to leave one out); every one by default. */
+  landingTopics: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (typeof v === "string" ? v.split(",") : v).map((t) => t.trim()).filter(Boolean))
+    .refine((topics) => topics.length > 0, "at least one topic")
+    .refine(
+      (topics) => topics.every((t) => knownTopics.includes(t)),
+      `dataset topics only (${knownTopics.join(", ")})`,
+    )
+    .optional(),
 });
 
 export type InfraConfigInput = z.input<typeof InfraConfigSchema>;

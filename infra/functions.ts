@@ -190,6 +190,28 @@ export const functions: readonly FunctionSpec[] = [
   },
 ];
 
+/** What the CDK configuration may change about landing (infra/config.ts). */
+export interface LandingConfig {
+  readonly landingBatchSize: number;
+  readonly landingTopics?: readonly string[];
+}
+
+/** The registry with land-records' Kafka trigger set to the configured batch size and topics. */
+export function withLandingConfig(specs: readonly FunctionSpec[], config: LandingConfig): FunctionSpec[] {
+  return specs.map((spec) =>
+    spec.name !== "land-records"
+      ? spec
+      : {
+          ...spec,
+          triggers: spec.triggers.map((t) =>
+            t.kind === "kafka"
+              ? { ...t, batchSize: config.landingBatchSize, topics: config.landingTopics ?? t.topics }
+              : t,
+          ),
+        },
+  );
+}
+
 export function getFunction(name: string): FunctionSpec {
   const spec = functions.find((f) => f.name === name);
   if (!spec) throw new Error(`no function "${name}" in infra/functions.ts`);
