@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["{core,lambdas,infra,cli,localstack,dashboard}/**/*.test.ts", "test/unit/**/*.test.ts"],
+          // CDK synths and child processes run in some unit tests; CI's 2 cores are shared.
+          testTimeout: 60_000,
         },
       },
       {
