@@ -69,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
 
     log("4/5 waiting for land-records (Kafka → S3 raw) and load-raw (S3 → warehouse)…");
-    await waitForLoaded(runtime, options.timeoutMs ?? 600_000, log);
+    await waitForLoaded(landingGroups(runtime), options.timeoutMs ?? 600_000, log);
     const counts = await stageCounts(config);
 
     log("5/5 running the pipeline (load pending → dbt build → quality gate → publish)…");
@@ -83,21 +83,32 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 }
 
+/** A consumer group and the topics it consumes. */
+export interface ConsumerGroup {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+}
+
+/** The consumer groups the runtime actually runs for the dataset topics (it may split a shared template group). */
+export function landingGroups(runtime: LocalRuntime): ConsumerGroup[] {
+  const datasetTopics = new Set(datasets.flatMap((d) => d.topics.map((t) => t.topic)));
+  return runtime.kafkaMappings
+    .map((m) => m.spec)
+    .filter((spec) => spec.topics.some((t) => datasetTopics.has(t)));
+}
+
 /** Until every landing consumer group has committed everything and every raw object is loaded. */
-async function waitForLoaded(
-  runtime: LocalRuntime,
+export async function waitForLoaded(
+  landing: readonly ConsumerGroup[],
   timeoutMs: number,
   log: (line: string) => void,
 ): Promise<void> {
   const config = loadConfig();
   const deadline = Date.now() + timeoutMs;
   let lastReport = Date.now();
-  const datasetTopics = new Set(datasets.flatMap((d) => d.topics.map((t) => t.topic)));
-  // The consumer groups the runtime actually runs (it may split a shared template group).
-  const landing = runtime.kafkaMappings.filter((m) => m.spec.topics.some((t) => datasetTopics.has(t)));
   for (;;) {
     let lag = 0;
-    for (const { spec } of landing) {
+    for (const spec of landing) {
       // A fresh broker answers "coordinator not available" for a while: not ready yet.
       lag += await consumerGroupLag(config, spec.groupId, spec.topics).catch(() => 1);
     }

@@ -15,7 +15,13 @@ import { arnOf, LOCAL_ACCOUNT } from "./intrinsics.ts";
 import { provision } from "./provision.ts";
 import { startExecution } from "./state-machines.ts";
 import { createTaskRunner } from "./tasks.ts";
-import { type LocalStack, lastArnPart, readStack, type StateMachineDefinition } from "./template-reader.ts";
+import {
+  type KafkaMappingDefinition,
+  type LocalStack,
+  lastArnPart,
+  readStack,
+  type StateMachineDefinition,
+} from "./template-reader.ts";
 import { destinationFromArn } from "./triggers/destinations.ts";
 import { KafkaMapping } from "./triggers/kafka.ts";
 import { S3Poller, type WatchedPrefix } from "./triggers/s3.ts";
@@ -89,12 +95,7 @@ export class LocalRuntime {
 
   /** Starts every trigger of the template. */
   async start(): Promise<void> {
-    const enabled = this.stack.kafkaMappings.filter((k) => k.enabled);
-    const sharedGroups = new Set(enabled.map((k) => k.groupId).filter((id, i, all) => all.indexOf(id) !== i));
-    for (const m of enabled) {
-      // kafkajs assigns a group's partitions as if every member subscribed to every topic; AWS
-      // pollers don't. Mappings sharing one group id get a group per topic here.
-      const groupId = sharedGroups.has(m.groupId) ? `${m.groupId}.${m.topics.join("+")}` : m.groupId;
+    for (const { mapping: m, groupId } of localConsumerGroups(this.stack.kafkaMappings)) {
       const kafka = createKafka({
         ...loadConfig().kafka,
         brokers: m.brokers ?? loadConfig().kafka.brokers,
@@ -237,6 +238,22 @@ export class LocalRuntime {
     const endpoint = process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566";
     return `${endpoint}/${LOCAL_ACCOUNT}/${name}`;
   }
+}
+
+/**
+ * The consumer group each enabled Kafka mapping runs as. kafkajs assigns a group's partitions
+ * as if every member subscribed to every topic; AWS pollers don't. So mappings sharing one
+ * group id in the template get a group per topic here.
+ */
+export function localConsumerGroups(
+  mappings: readonly KafkaMappingDefinition[],
+): Array<{ mapping: KafkaMappingDefinition; groupId: string }> {
+  const enabled = mappings.filter((k) => k.enabled);
+  const shared = new Set(enabled.map((k) => k.groupId).filter((id, i, all) => all.indexOf(id) !== i));
+  return enabled.map((mapping) => ({
+    mapping,
+    groupId: shared.has(mapping.groupId) ? `${mapping.groupId}.${mapping.topics.join("+")}` : mapping.groupId,
+  }));
 }
 
 interface CustomResourceCall {

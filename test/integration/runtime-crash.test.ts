@@ -1,0 +1,232 @@
+/**
+ * `kill -9` of the local runtime mid-stream, then a restart: the raw tables end with exactly
+ * the produced records — none lost, none twice. The runtime runs as a real child process
+ * (`pipeline local up`), on a fresh, separate set of services (own ports and state dir).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../core/config/index.ts";
+import { getDataset } from "../../core/datasets/index.ts";
+import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
+import type { SourceRecord } from "../../core/sources/types.ts";
+import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
+import { readAssembly } from "../../localstack/runtime/assembly.ts";
+import { waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { localConsumerGroups } from "../../localstack/runtime/runtime.ts";
+import { readStack } from "../../localstack/runtime/template-reader.ts";
+import { clientEnv, down, servicesSettings, up } from "../../localstack/services/index.ts";
+
+const VOTERS = 15_000;
+const repoRoot = servicesSettings().repoRoot;
+
+describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "crash-services-"));
+  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
+  const runtimeDir = mkdtempSync(join(tmpdir(), "crash-runtime-"));
+  const saved = { ...process.env };
+  const producedKeys = new Map<string, Set<string>>(); // raw table → record keys produced
+  const children: ChildProcess[] = [];
+  let databaseUrl = "";
+  let rowsAtKill = 0;
+  let produced = 0;
+  let leftAfterKill: number[] = [];
+  let leftAfterDown: number[] = [];
+  let pidFileAfterDown = true;
+
+  beforeAll(async () => {
+    // Prepare: a second set of services on other ports (below the ephemeral range, 32768+, so
+    // no outgoing connection holds them); the child runtime inherits them.
+    Object.assign(process.env, {
+      PIPELINE_SERVICES_DIR: stateDir,
+      PIPELINE_RUNTIME_DIR: runtimeDir,
+      KAFKA_PORT: "31092",
+      KAFKA_CONTROLLER_PORT: "31093",
+      PGPORT: "31432",
+      AWS_EMULATOR_PORT: "31566",
+    });
+    const env = clientEnv(servicesSettings());
+    Object.assign(process.env, env);
+    databaseUrl = env.DATABASE_URL ?? "";
+    await up(servicesSettings());
+    const first = await startRuntime(children, "first");
+
+    // Act: produce while the runtime lands and loads; SIGKILL it once some raw rows exist.
+    const elections = getDataset("elections");
+    const options = { count: VOTERS, seed: 11 };
+    const source = chooseSource(elections, "generator", options).open(options);
+    const producing = produceDataset(loadConfig(), elections, {
+      ...source,
+      records: recordKeys(source.records, elections.topics, producedKeys),
+    });
+    rowsAtKill = await waitFor(async () => {
+      const rows = await rawRowCount(databaseUrl);
+      return rows > 0 ? rows : undefined;
+    });
+    process.kill(first.pid as number, "SIGKILL");
+    await exited(first);
+    leftAfterKill = processesInGroup(first.pid as number);
+    const result = await producing;
+    produced = result.produced;
+    expect(result.invalid).toBe(0);
+
+    await startRuntime(children, "second");
+    await waitForLoaded(landingGroups(), 600_000, () => undefined);
+
+    // Stop it the way a user does; the foreground process must leave nothing behind.
+    const second = children[1] as ChildProcess;
+    execFileSync(process.execPath, ["bin/pipeline.mjs", "local", "down"], {
+      cwd: repoRoot,
+      env: process.env,
+    });
+    await exited(second);
+    leftAfterDown = processesInGroup(second.pid as number);
+    pidFileAfterDown = existsSync(join(runtimeDir, "runtime.pid"));
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const child of children) {
+      if (child.exitCode === null && child.signalCode === null)
+        process.kill(-(child.pid as number), "SIGKILL");
+    }
+    await closePostgresPools();
+    await down(servicesSettings());
+    process.env = saved;
+    rmSync(runtimeDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("was killed mid-stream: some raw rows, not all of them", () => {
+    expect(rowsAtKill).toBeGreaterThan(0);
+    expect(rowsAtKill).toBeLessThan(produced);
+  });
+
+  it("holds exactly the produced records in every raw table: no loss, no duplicates", async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      let total = 0;
+      for (const [table, keys] of producedKeys) {
+        const { rows } = await client.query<{ n: string; records: string; keys: string }>(
+          `select count(*)::bigint as n,
+                  count(distinct (topic, partition, "offset"))::bigint as records,
+                  count(distinct record_key)::bigint as keys
+           from raw.${table}`,
+        );
+        const counts = rows[0];
+        expect(Number(counts?.n), table).toBe(keys.size);
+        expect(Number(counts?.records), table).toBe(keys.size);
+        expect(Number(counts?.keys), table).toBe(keys.size);
+        total += keys.size;
+      }
+      expect([...producedKeys.keys()].sort()).toEqual([
+        "elections_candidates",
+        "elections_voters",
+        "elections_votes",
+      ]);
+      expect(producedKeys.get("elections_votes")?.size).toBe(VOTERS);
+      expect(total).toBe(produced);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("left no process behind, after the kill and after `local down`", () => {
+    expect(leftAfterKill).toEqual([]);
+    expect(leftAfterDown).toEqual([]);
+    expect(pidFileAfterDown).toBe(false);
+  });
+});
+
+/** `pipeline local up` in its own process group; resolves once its log says it runs. */
+async function startRuntime(children: ChildProcess[], name: string): Promise<ChildProcess> {
+  const logFile = join(process.env.PIPELINE_RUNTIME_DIR as string, `${name}.log`);
+  const log = openSync(logFile, "a");
+  const child = spawn(process.execPath, ["bin/pipeline.mjs", "local", "up"], {
+    cwd: repoRoot,
+    env: process.env,
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
+  children.push(child);
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`runtime exited early:\n${readFileSync(logFile, "utf8")}`);
+    return readFileSync(logFile, "utf8").includes("local runtime running") || undefined;
+  });
+  return child;
+}
+
+/**
+ * The consumer groups, as the runtime runs them, landing the elections topics (the others have
+ * no topic here, hence no lag to wait for) in the assembly the child synthesized.
+ */
+function landingGroups() {
+  const [artifact] = readAssembly(join(process.env.PIPELINE_RUNTIME_DIR as string, "cdk.out"));
+  const stack = readStack(artifact as NonNullable<typeof artifact>, repoRoot, loadConfig().aws.region);
+  return localConsumerGroups(stack.kafkaMappings)
+    .filter(({ mapping }) => mapping.functionName.endsWith("-land-records"))
+    .filter(({ mapping }) => mapping.topics.every((t) => t.startsWith("elections.")))
+    .map(({ mapping, groupId }) => ({ groupId, topics: mapping.topics }));
+}
+
+/** Passes the records through, remembering each one's record key per raw table. */
+async function* recordKeys(
+  records: AsyncIterable<SourceRecord>,
+  topics: ReturnType<typeof getDataset>["topics"],
+  keys: Map<string, Set<string>>,
+): AsyncIterable<SourceRecord> {
+  for await (const record of records) {
+    const spec = topics.find((t) => t.entity === record.entity);
+    if (spec) {
+      const seen = keys.get(spec.rawTable) ?? new Set<string>();
+      seen.add(spec.key(record.value as never));
+      keys.set(spec.rawTable, seen);
+    }
+    yield record;
+  }
+}
+
+/** Rows the loader committed so far (0 before the first load creates the manifest). */
+async function rawRowCount(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      "select coalesce(sum(rows_inserted), 0)::bigint as n from raw._load_manifest",
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/** Pids still in the process group the child led (none once it and everything it started are gone). */
+function processesInGroup(pgid: number): number[] {
+  const out = execFileSync("ps", ["-eo", "pid=,pgid="], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number))
+    .filter(([pid, group]) => group === pgid && pid !== undefined && !Number.isNaN(pid))
+    .map(([pid]) => pid as number);
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch((error: unknown) => {
+      if ((error as Error).message.startsWith("runtime exited early")) throw error;
+      return undefined;
+    });
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
