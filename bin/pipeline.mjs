@@ -15,7 +15,7 @@ if (major < 24 && existsSync(projectNode)) {
   process.exit(result.status ?? 1);
 } else if (major < 24) {
   console.error(
-    `pipeline needs Node.js 24 or newer (found ${process.version}); run \`npm ci\` to install it.`,
+    `pipeline needs Node.js 24 or newer (found ${process.version}); run \`npm install\` to install it.`,
   );
   process.exit(1);
 } else {
