@@ -44,6 +44,9 @@ export async function readKafkaOffsets(
   }
 }
 
+/** Objects read at once by `readLake`. */
+export const LAKE_READ_CONCURRENCY = 4;
+
 export interface LakeRead {
   readonly offsets: Map<number, OffsetSet>;
   readonly byReason: Record<string, number>;
@@ -76,7 +79,7 @@ export async function readLake(
   const byReason: Record<string, number> = {};
   let lines = 0;
   let objects = 0;
-  for (const key of keys) {
+  const readObject = async (key: string) => {
     const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     let ours = false;
     for await (const line of decodeNdjsonGz<LakeLine>(object.Body as Readable)) {
@@ -95,7 +98,13 @@ export async function readLake(
       }
     }
     if (ours) objects += 1;
-  }
+  };
+  // A few objects at a time (downloads overlap); sets don't depend on the order lines arrive in.
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) await readObject(keys[next++] as string);
+  };
+  await Promise.all(Array.from({ length: LAKE_READ_CONCURRENCY }, worker));
   return { offsets, byReason, lines, objects };
 }
 
