@@ -5,6 +5,7 @@
  */
 import { loadConfig } from "../../core/config/index.ts";
 import { datasets } from "../../core/datasets/index.ts";
+import { createKafka } from "../../core/kafka/client.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import {
@@ -107,8 +108,11 @@ export async function waitForLoaded(
   const deadline = Date.now() + timeoutMs;
   let lastReport = Date.now();
   for (;;) {
-    let lag = 0;
-    for (const spec of landing) {
+    // A topic nobody created yet (the local target provisions none) has nothing to land; a
+    // broker that doesn't answer yet isn't ready.
+    const existing = await existingTopics().catch(() => undefined);
+    let lag = existing ? 0 : 1;
+    for (const spec of landing.filter((g) => g.topics.every((t) => existing?.includes(t)))) {
       // A fresh broker answers "coordinator not available" for a while: not ready yet.
       lag += await consumerGroupLag(config, spec.groupId, spec.topics).catch(() => 1);
     }
@@ -125,6 +129,16 @@ export async function waitForLoaded(
       );
     }
     await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function existingTopics(): Promise<string[]> {
+  const admin = createKafka(loadConfig().kafka, "-topics").admin();
+  await admin.connect();
+  try {
+    return await admin.listTopics();
+  } finally {
+    await admin.disconnect();
   }
 }
 

@@ -85,6 +85,9 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
     await exited(second);
     leftAfterDown = processesInGroup(second.pid as number);
     pidFileAfterDown = existsSync(join(runtimeDir, "runtime.pid"));
+    console.info(
+      `SIGKILL after ${rowsAtKill} of ${produced} records loaded; ${await manifestSummary(databaseUrl)}`,
+    );
   }, 900_000);
 
   afterAll(async () => {
@@ -159,16 +162,12 @@ async function startRuntime(children: ChildProcess[], name: string): Promise<Chi
   return child;
 }
 
-/**
- * The consumer groups, as the runtime runs them, landing the elections topics (the others have
- * no topic here, hence no lag to wait for) in the assembly the child synthesized.
- */
+/** The landing consumer groups of the assembly the child synthesized, as the runtime runs them. */
 function landingGroups() {
   const [artifact] = readAssembly(join(process.env.PIPELINE_RUNTIME_DIR as string, "cdk.out"));
   const stack = readStack(artifact as NonNullable<typeof artifact>, repoRoot, loadConfig().aws.region);
   return localConsumerGroups(stack.kafkaMappings)
     .filter(({ mapping }) => mapping.functionName.endsWith("-land-records"))
-    .filter(({ mapping }) => mapping.topics.every((t) => t.startsWith("elections.")))
     .map(({ mapping, groupId }) => ({ groupId, topics: mapping.topics }));
 }
 
@@ -198,6 +197,22 @@ async function rawRowCount(url: string): Promise<number> {
       "select coalesce(sum(rows_inserted), 0)::bigint as n from raw._load_manifest",
     );
     return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Objects loaded, and rows in them vs rows inserted (more in objects: a batch landed twice). */
+async function manifestSummary(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ objects: string; in_objects: string; inserted: string }>(
+      `select count(*) as objects, sum(rows_in_object) as in_objects, sum(rows_inserted) as inserted
+       from raw._load_manifest`,
+    );
+    const r = rows[0];
+    return `${r?.objects} objects loaded holding ${r?.in_objects} rows, ${r?.inserted} inserted`;
   } finally {
     await client.end();
   }
