@@ -2,7 +2,17 @@
 import type { ReconcileReport } from "./reconcile.ts";
 import type { Issue, TopicReconciliation } from "./verdict.ts";
 
-const COLUMNS = ["topic", "kafka", "landed", "quarantined", "raw rows", "staging", "verdict"] as const;
+const COLUMNS = [
+  "topic",
+  "kafka",
+  "landed",
+  "quarantined",
+  "raw rows",
+  "staging",
+  "lost",
+  "dup by key",
+  "verdict",
+] as const;
 
 export function formatReport(report: ReconcileReport): string {
   const rows = report.topics.map(row);
@@ -30,6 +40,8 @@ function row(t: TopicReconciliation): string[] {
     String(t.quarantined.records),
     String(t.raw.rows),
     t.staging.built ? String(t.staging.rows) : "not built",
+    String(t.lost),
+    String(t.duplicated),
     t.reconciled ? "ok" : `${t.issues.length} issue(s)`,
   ];
 }

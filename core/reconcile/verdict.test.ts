@@ -45,6 +45,7 @@ describe("reconcileTopic", () => {
     expect(result.landed).toEqual({ records: 14, lines: 14, objects: 2 });
     expect(result.quarantined.records).toBe(1);
     expect(result.raw.rows).toBe(14);
+    expect([result.lost, result.duplicated]).toEqual([0, 2]);
   });
 
   it("counts a batch landed twice under two keys once (lines exceed records, no issue)", () => {
@@ -75,6 +76,7 @@ describe("reconcileTopic", () => {
     });
     // Assess
     expect(result.reconciled).toBe(false);
+    expect(result.lost).toBe(3);
     expect(result.issues).toEqual([
       expect.objectContaining({
         stage: "lake",

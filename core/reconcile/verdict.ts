@@ -92,6 +92,13 @@ export interface TopicReconciliation {
   readonly staging:
     | { readonly built: true; readonly view: string; readonly rows: number }
     | { readonly built: false };
+  /**
+   * Records lost between stages (not landed + not loaded), and raw rows whose key an earlier
+   * row already had (a producer retry writing a record twice looks exactly like this; so
+   * does a legitimate re-send, which staging's dedupe by key absorbs).
+   */
+  readonly lost: number;
+  readonly duplicated: number;
   readonly issues: readonly Issue[];
 }
 
@@ -180,6 +187,9 @@ export function reconcileTopic(data: StageData): TopicReconciliation {
     });
   }
 
+  const lost = issues
+    .filter((i) => i.kind === "not-landed" || i.kind === "not-loaded")
+    .reduce((n, i) => n + i.count, 0);
   const total = (sets: PartitionSets) => [...sets.values()].reduce((n, s) => n + s.size, 0);
   return {
     dataset: data.dataset,
@@ -211,6 +221,8 @@ export function reconcileTopic(data: StageData): TopicReconciliation {
     staging: data.staging
       ? { built: true, view: data.staging.view, rows: data.staging.rows }
       : { built: false },
+    lost,
+    duplicated: total(data.warehouse.rows) - data.warehouse.distinctKeys,
     issues,
   };
 }

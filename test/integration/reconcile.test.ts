@@ -104,6 +104,7 @@ describe("pipeline reconcile", () => {
     const [t] = first.topics;
     expect(first.reconciled).toBe(true);
     expect(t?.issues).toEqual([]);
+    expect([t?.lost, t?.duplicated]).toEqual([0, 0]);
     expect(t?.kafka.records).toBe(14);
     expect(t?.landed).toEqual({ records: 12, lines: 15, objects: 3 });
     expect(t?.quarantined).toMatchObject({
@@ -129,6 +130,7 @@ describe("pipeline reconcile", () => {
     const report = await reconcile(env.config, [location]);
     // Assess
     expect(report.reconciled).toBe(false);
+    expect(report.topics[0]?.lost).toBe(2);
     const missing = { from: (p1?.high ?? 0) - 1, to: (p1?.high ?? 0) - 1 };
     const row = { from: (p0?.low ?? 0) + 2, to: (p0?.low ?? 0) + 2 };
     expect(report.topics[0]?.issues.map((i) => [i.stage, i.kind, i.partition, i.count, i.ranges])).toEqual([
