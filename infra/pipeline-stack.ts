@@ -125,7 +125,7 @@ export class PipelineStack extends Stack {
     });
 
     const provisioner = this.ingestion.functions.get("topics-provisioner");
-    if (this.kafka instanceof Streaming && provisioner) {
+    if (provisioner) {
       const topics = this.kafka.provisionTopics(provisioner, topicDefinitions);
       this.kafka.grantAdmin(
         provisioner,

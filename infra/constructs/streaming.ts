@@ -42,6 +42,20 @@ export interface KafkaCluster {
   grantAdmin(grantee: iam.IGrantable, topics: readonly string[]): void;
   /** Consumer permissions beyond what the event source adds (none for self-managed Kafka). */
   grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupId: string): void;
+  /** Creates the topics at deploy time with the given function as the custom resource handler. */
+  provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource;
+}
+
+/**
+ * The `Custom::KafkaTopics` resource, backed by the function directly: CloudFormation (or the
+ * local runtime, for the local target) invokes it and it answers on the response URL.
+ */
+function topicsResource(scope: Construct, handler: lambda.IFunction, topics: readonly TopicDefinition[]) {
+  return new CustomResource(scope, "Topics", {
+    serviceToken: handler.functionArn,
+    resourceType: "Custom::KafkaTopics",
+    properties: { Topics: topics.map((t) => ({ ...t, compacted: t.compacted ? "true" : "false" })) },
+  });
 }
 
 function eventSourceOptions(trigger: KafkaTrigger, groupId: string, onFailure: lambda.IEventSourceDlq) {
@@ -138,15 +152,8 @@ export class Streaming extends Construct implements KafkaCluster {
     });
   }
 
-  /** Creates the topics at deploy time with the given function as the custom resource handler. */
   provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource {
-    // Backed by the function directly: CloudFormation invokes it with the deployer's
-    // credentials and the function answers on the pre-signed response URL.
-    this.topics = new CustomResource(this, "Topics", {
-      serviceToken: handler.functionArn,
-      resourceType: "Custom::KafkaTopics",
-      properties: { Topics: topics.map((t) => ({ ...t, compacted: t.compacted ? "true" : "false" })) },
-    });
+    this.topics = topicsResource(this, handler, topics);
     return this.topics;
   }
 
@@ -246,4 +253,8 @@ export class LocalKafka extends Construct implements KafkaCluster {
   grantConsume(): void {}
   grantProduce(): void {}
   grantAdmin(): void {}
+
+  provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource {
+    return topicsResource(this, handler, topics);
+  }
 }

@@ -8,6 +8,7 @@ import { loadConfig } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
 import { readAssembly } from "./assembly.ts";
+import { type CustomResourceCall, createCustomResource } from "./custom-resources.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
 import { LocalFunction } from "./functions/host.ts";
 import { type Execution, ExecutionHistory } from "./history.ts";
@@ -78,17 +79,9 @@ export class LocalRuntime {
   /** Emulator resources, then custom resources — what `cdk deploy` would do. */
   async deploy(): Promise<void> {
     await provision(this.stack.resources);
+    const stackId = `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`;
     for (const resource of customResources(this.stack)) {
-      await this.invoke(resource.functionName, {
-        RequestType: "Create",
-        ServiceToken: resource.serviceToken,
-        ResponseURL: "http://127.0.0.1/local-runtime",
-        StackId: `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`,
-        RequestId: crypto.randomUUID(),
-        LogicalResourceId: resource.logicalId,
-        ResourceType: resource.type,
-        ResourceProperties: resource.properties,
-      });
+      await createCustomResource(resource, stackId, (fn, event) => this.invoke(fn, event));
       this.log(`custom resource ${resource.logicalId} created by ${resource.functionName}`);
     }
   }
@@ -254,14 +247,6 @@ export function localConsumerGroups(
     mapping,
     groupId: shared.has(mapping.groupId) ? `${mapping.groupId}.${mapping.topics.join("+")}` : mapping.groupId,
   }));
-}
-
-interface CustomResourceCall {
-  logicalId: string;
-  type: string;
-  functionName: string;
-  serviceToken: string;
-  properties: Record<string, unknown>;
 }
 
 /** Custom resources backed by one of our functions (directly or through CDK's provider framework). */
