@@ -41,8 +41,14 @@ export function register(program: Command): void {
         return;
       }
       const runtime = await openRuntime({ assemblyDir: options.assembly });
-      await runtime.deploy();
-      await runtime.start();
+      try {
+        await runtime.deploy();
+        await runtime.start();
+      } catch (error) {
+        // Function workers and consumers keep the process alive: a failed deploy would hang.
+        await runtime.stop();
+        throw error;
+      }
       mkdirSync(stateDir(), { recursive: true });
       writeFileSync(pidFile(), String(process.pid));
       console.log("local runtime running — Ctrl-C to stop");

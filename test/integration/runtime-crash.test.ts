@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import { getDataset } from "../../core/datasets/index.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
+import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
 import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 import { readAssembly } from "../../localstack/runtime/assembly.ts";
@@ -69,6 +70,7 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
     process.kill(first.pid as number, "SIGKILL");
     await exited(first);
     leftAfterKill = processesInGroup(first.pid as number);
+    const lagAtKill = await landingLag();
     const result = await producing;
     produced = result.produced;
     expect(result.invalid).toBe(0);
@@ -86,7 +88,8 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
     leftAfterDown = processesInGroup(second.pid as number);
     pidFileAfterDown = existsSync(join(runtimeDir, "runtime.pid"));
     console.info(
-      `SIGKILL after ${rowsAtKill} of ${produced} records loaded; ${await manifestSummary(databaseUrl)}`,
+      `SIGKILL with ${rowsAtKill} of ${produced} records loaded and ${lagAtKill} not landed (committed); ` +
+        `after the restart: ${await manifestSummary(databaseUrl)}`,
     );
   }, 900_000);
 
@@ -156,7 +159,8 @@ async function startRuntime(children: ChildProcess[], name: string): Promise<Chi
   });
   children.push(child);
   await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`runtime exited early:\n${readFileSync(logFile, "utf8")}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`runtime exited early:\n${readFileSync(logFile, "utf8")}`);
     return readFileSync(logFile, "utf8").includes("local runtime running") || undefined;
   });
   return child;
@@ -169,6 +173,15 @@ function landingGroups() {
   return localConsumerGroups(stack.kafkaMappings)
     .filter(({ mapping }) => mapping.functionName.endsWith("-land-records"))
     .map(({ mapping, groupId }) => ({ groupId, topics: mapping.topics }));
+}
+
+/** Records the landing groups have not committed, summed (diagnostics only). */
+async function landingLag(): Promise<number> {
+  let lag = 0;
+  for (const group of landingGroups()) {
+    lag += await consumerGroupLag(loadConfig(), group.groupId, group.topics).catch(() => 0);
+  }
+  return lag;
 }
 
 /** Passes the records through, remembering each one's record key per raw table. */
