@@ -80,9 +80,14 @@ export function decodeMskRecord(record: MskRecord, options: DecodeOptions = {}):
       .join("; ");
     return fail(new SchemaViolationError(summary, parsed.error.issues, { cause: parsed.error }));
   }
-  // Cheap pre-check on the text, exact check on the parsed value.
-  if (text.includes("\\u0000") && containsNul(parsed.data)) {
+  // Cheap pre-checks on the text (both can only come from \u escapes), exact checks on the value.
+  if (text.includes("\\u0000") && someString(parsed.data, (s) => s.includes("\u0000"))) {
     return fail(new UnsupportedCharacterError("value contains U+0000, which jsonb cannot store"));
+  }
+  if (/\\u[dD][89a-fA-F]/.test(text) && someString(parsed.data, (s) => !s.isWellFormed())) {
+    return fail(
+      new UnsupportedCharacterError("value contains a lone UTF-16 surrogate, which jsonb cannot store"),
+    );
   }
   return {
     ok: true,
@@ -97,11 +102,12 @@ export function decodeMskRecord(record: MskRecord, options: DecodeOptions = {}):
   };
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(containsNul);
+/** Whether any string of a JSON value (object keys included) matches `test`. */
+function someString(value: unknown, test: (s: string) => boolean): boolean {
+  if (typeof value === "string") return test(value);
+  if (Array.isArray(value)) return value.some((v) => someString(v, test));
   if (value !== null && typeof value === "object") {
-    return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
+    return Object.entries(value).some(([k, v]) => test(k) || someString(v, test));
   }
   return false;
 }

@@ -7,8 +7,12 @@ import { z } from "zod";
 
 const isoDate = z.iso.date();
 
+/** A number from JSON or a CSV cell; an empty cell is missing, not 0 (z.coerce alone makes it 0). */
+const number = () =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.coerce.number());
+
 export const orderLineSchema = z.object({
-  "Row ID": z.coerce.number().int().positive(),
+  "Row ID": number().pipe(z.number().int().positive()),
   "Order ID": z.string().min(1),
   "Order Date": isoDate,
   "Ship Date": isoDate,
@@ -26,9 +30,9 @@ export const orderLineSchema = z.object({
   Category: z.string().min(1),
   "Sub-Category": z.string().min(1),
   "Product Name": z.string().min(1),
-  Sales: z.coerce.number().finite(),
-  Quantity: z.coerce.number().int(),
-  Discount: z.coerce.number().min(0).max(1),
-  Profit: z.coerce.number().finite(),
+  Sales: number().pipe(z.number().finite()),
+  Quantity: number().pipe(z.number().int()),
+  Discount: number().pipe(z.number().min(0).max(1)),
+  Profit: number().pipe(z.number().finite()),
 });
 export type OrderLine = z.output<typeof orderLineSchema>;

@@ -24,9 +24,20 @@ export const priceSchema = z.preprocess(
 );
 export type Price = z.output<typeof priceSchema>;
 
-/** "Jan 1 2000" → "2000-01-01T00:00:00.000Z"; anything unparseable is passed on for zod to reject. */
+const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/**
+ * "Jan 1 2000" → "2000-01-01T00:00:00.000Z" (stocks.csv's format), checked so that a date
+ * that doesn't exist ("Feb 30") is refused instead of rolled over; other strings are
+ * passed on for zod to judge.
+ */
 function toIsoTimestamp(value: unknown): unknown {
   if (typeof value !== "string") return value;
-  const parsed = new Date(`${value} UTC`);
-  return Number.isNaN(parsed.getTime()) ? value : parsed.toISOString();
+  const match = /^([A-Za-z]{3})\s+(\d{1,2})\s+(\d{4})$/.exec(value.trim());
+  if (!match) return value;
+  const [, monthName = "", day = "", year = ""] = match;
+  const month = MONTHS.indexOf(monthName.toLowerCase());
+  const date = new Date(Date.UTC(Number(year), month, Number(day)));
+  const exists = month >= 0 && date.getUTCMonth() === month && date.getUTCDate() === Number(day);
+  return exists ? date.toISOString() : value;
 }
