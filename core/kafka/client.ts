@@ -94,3 +94,21 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicDefinitio
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
   return missing.map((t) => t.topic);
 }
+
+export type PartitionOffsets = Awaited<ReturnType<Admin["fetchTopicOffsets"]>>;
+
+/**
+ * A topic's low and high offsets per partition. Right after a topic is created (or a broker
+ * restarted) the broker can answer "not the leader" for a moment; kafkajs's admin doesn't
+ * retry that for ListOffsets, so we do, on retriable errors only.
+ */
+export async function topicOffsets(admin: Admin, topic: string, attempts = 10): Promise<PartitionOffsets> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}

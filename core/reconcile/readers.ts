@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { s3 } from "../aws/clients.ts";
 import type { Config } from "../config/index.ts";
-import { createKafka } from "../kafka/client.ts";
+import { createKafka, topicOffsets } from "../kafka/client.ts";
 import { decodeNdjsonGz } from "../lake/ndjson.ts";
 import { pgQualified } from "../warehouse/identifiers.ts";
 import { postgresPool } from "../warehouse/postgres/pool.ts";
@@ -32,7 +32,7 @@ export async function readKafkaOffsets(
         result.set(topic, undefined);
         continue;
       }
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await topicOffsets(admin, topic);
       result.set(
         topic,
         offsets.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) })),

@@ -9,7 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { s3 } from "../aws/clients.ts";
 import type { Config } from "../config/index.ts";
 import { type Dataset, datasets as registry } from "../datasets/index.ts";
-import { createKafka } from "../kafka/client.ts";
+import { createKafka, topicOffsets } from "../kafka/client.ts";
 import { decodeNdjsonGz } from "../lake/ndjson.ts";
 import { assertIdentifier } from "../warehouse/identifiers.ts";
 import { postgresPool } from "../warehouse/postgres/pool.ts";
@@ -48,7 +48,7 @@ export async function kafkaRecordCounts(
         counts.set(topic, 0);
         continue;
       }
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await topicOffsets(admin, topic);
       counts.set(
         topic,
         offsets.reduce((n, p) => n + (Number(p.high) - Number(p.low)), 0),
@@ -72,7 +72,7 @@ export async function consumerGroupLag(
     let lag = 0;
     const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
     for (const { topic, partitions } of committed) {
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await topicOffsets(admin, topic);
       for (const end of ends) {
         const done = partitions.find((p) => p.partition === end.partition)?.offset ?? "-1";
         const from = Number(done) < 0 ? Number(end.low) : Number(done);

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../core/config/index.ts";
 import { readAssembly } from "./assembly.ts";
 import { readStack } from "./template-reader.ts";
 import { synthMiniStack, writeHandlers } from "./test-fixtures/mini-stack.ts";
@@ -39,7 +40,7 @@ describe("template reader", () => {
     expect(stack.kafkaMappings).toHaveLength(1);
     expect(stack.kafkaMappings[0]).toMatchObject({
       topics: ["mini.topic"],
-      brokers: ["127.0.0.1:9092"],
+      brokers: loadConfig().kafka.brokers,
       groupId: "mini-mini.topic",
       batchSize: 7,
       batchingWindowMs: 1000,

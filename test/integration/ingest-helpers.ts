@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { resetAwsClients, s3 } from "../../core/aws/clients.ts";
 import { type Config, loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
-import { type Admin, createKafka, type KafkaMessage } from "../../core/kafka/client.ts";
+import { type Admin, createKafka, type KafkaMessage, topicOffsets } from "../../core/kafka/client.ts";
 import { decodeNdjsonGz, type ObjectRef, objectCreatedEvent } from "../../core/lake/index.ts";
 import type { ConsumedBatch, MskEvent } from "../../core/msk-event/index.ts";
 import { postgresPool } from "../../core/warehouse/index.ts";
@@ -66,8 +66,7 @@ export async function createIngestEnv(extra: Record<string, string> = {}): Promi
 export async function highWatermarks(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   const marks = new Map<string, number>();
   for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic))
-      marks.set(`${topic}-${p.partition}`, Number(p.high));
+    for (const p of await topicOffsets(admin, topic)) marks.set(`${topic}-${p.partition}`, Number(p.high));
   }
   return marks;
 }

@@ -17,6 +17,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { loadConfig } from "../../../core/config/index.ts";
 
 export interface MiniStackOptions {
   readonly topic: string;
@@ -81,7 +82,7 @@ export function synthMiniStack(options: MiniStackOptions, eventsFile: string): s
     : undefined;
   echo.addEventSource(
     new SelfManagedKafkaEventSource({
-      bootstrapServers: ["127.0.0.1:9092"],
+      bootstrapServers: loadConfig().kafka.brokers,
       topic: options.topic,
       batchSize: options.batchSize,
       maxBatchingWindow: Duration.seconds(1),
