@@ -108,7 +108,7 @@ export async function waitForLoaded(
   const deadline = Date.now() + timeoutMs;
   let lastReport = Date.now();
   for (;;) {
-    // A topic nobody created yet (the local target provisions none) has nothing to land; a
+    // A topic nobody created yet has nothing to land; a
     // broker that doesn't answer yet isn't ready.
     const existing = await existingTopics().catch(() => undefined);
     let lag = existing ? 0 : 1;

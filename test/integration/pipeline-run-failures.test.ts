@@ -1,0 +1,133 @@
+/**
+ * How a pipeline run fails, on the synthesized stack and a fresh, separate set of services:
+ * PostgreSQL restarting while dbt runs is a transient failure that the "Run dbt" state's
+ * Retry absorbs; a failing dbt test fails the run, with dbt's own message in the history
+ * and in `pipeline runs show`.
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../core/config/index.ts";
+import { elections } from "../../core/datasets/elections/index.ts";
+import { connectProducer, createKafka } from "../../core/kafka/client.ts";
+import { produceRecords } from "../../core/producer/produce.ts";
+import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
+import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
+import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { type Execution, summarizeStates } from "../../localstack/runtime/history.ts";
+import { openRuntime } from "../../localstack/runtime/open.ts";
+import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
+import { clientEnv, down, servicesSettings, up } from "../../localstack/services/index.ts";
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe("pipeline run failures", () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "run-failures-services-"));
+  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
+  const runtimeDir = mkdtempSync(join(tmpdir(), "run-failures-runtime-"));
+  const saved = { ...process.env };
+  let runtime: LocalRuntime;
+
+  beforeAll(async () => {
+    // Prepare: separate services (ports below the ephemeral range), the local stack on them,
+    // and a small election loaded through the real path.
+    Object.assign(process.env, {
+      PIPELINE_SERVICES_DIR: stateDir,
+      PIPELINE_RUNTIME_DIR: runtimeDir,
+      KAFKA_PORT: "28092",
+      KAFKA_CONTROLLER_PORT: "28093",
+      PGPORT: "28432",
+      AWS_EMULATOR_PORT: "28566",
+    });
+    Object.assign(process.env, clientEnv(servicesSettings()));
+    await up(servicesSettings());
+    runtime = await openRuntime({ log: () => undefined, s3PollMs: 300 });
+    await runtime.deploy();
+    await runtime.start();
+    const options = { count: 40, seed: 3 };
+    await produceDataset(
+      loadConfig(),
+      elections,
+      chooseSource(elections, "generator", options).open(options),
+    );
+    await waitForLoaded(landingGroups(runtime), 300_000, () => undefined);
+  }, 600_000);
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await closePostgresPools();
+    await down(servicesSettings());
+    process.env = saved;
+    rmSync(runtimeDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  const history = (name: string) => runtime.history.get(name);
+  const dbtEvents = (execution: Execution | undefined, type: string) =>
+    (execution?.events ?? []).filter((e) => e.state === "Run dbt" && e.type === type);
+
+  it("retries the dbt state when PostgreSQL goes away during it, then succeeds", async () => {
+    // Act: stop PostgreSQL as the dbt state starts; bring it back once that attempt failed.
+    const { execution, done } = runtime.startExecution(undefined, {});
+    await until("the dbt state", () =>
+      dbtEvents(history(execution.name), "StateEntered").length > 0 ? true : undefined,
+    );
+    await down(servicesSettings(), ["postgres"]);
+    await until("the first dbt attempt to fail", () =>
+      dbtEvents(history(execution.name), "StateFailed").length > 0 ? true : undefined,
+    );
+    await up(servicesSettings(), ["postgres"]);
+    const finished = await done;
+
+    // Assess
+    expect(finished.status, finished.cause).toBe("SUCCEEDED");
+    const dbtState = summarizeStates(finished).find((s) => s.name === "Run dbt");
+    expect(dbtState?.status).toBe("SUCCEEDED");
+    expect(dbtState?.retries).toBeGreaterThanOrEqual(1);
+  }, 300_000);
+
+  it("fails the run when a dbt test fails, with dbt's message in the history and `pipeline runs show`", async () => {
+    // Prepare: a vote for a candidate nobody registered breaks fct_votes' relationship test.
+    const producer = await connectProducer(createKafka(loadConfig().kafka));
+    const vote = {
+      voter_id: randomUUID(),
+      candidate_id: "nobody",
+      voting_time: new Date().toISOString(),
+      state: "Ohio",
+    };
+    await produceRecords(producer, elections, [{ entity: "votes", value: vote }], { source: "test" });
+    await producer.disconnect();
+    await waitForLoaded(landingGroups(runtime), 120_000, () => undefined);
+
+    // Act
+    const { done } = runtime.startExecution(undefined, {});
+    const finished = await done;
+
+    // Assess: the dbt state failed (after its retries), and dbt's own words say why.
+    expect(finished.status).toBe("FAILED");
+    const failures = dbtEvents(finished, "StateFailed");
+    expect(failures.length).toBeGreaterThan(1);
+    expect(failures.at(-1)?.error).toBe("States.TaskFailed");
+    expect(failures.at(-1)?.cause).toContain("relationships_fct_votes_candidate_id");
+    const { stdout } = await run(process.execPath, [CLI, "runs", "show", finished.name], {
+      env: process.env,
+    });
+    expect(stdout).toContain("FAILED");
+    expect(stdout).toContain("relationships_fct_votes_candidate_id");
+  }, 300_000);
+});
