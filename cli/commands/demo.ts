@@ -53,6 +53,7 @@ export function register(program: Command): void {
       );
       console.log("  npx pipeline produce elections --count 10000");
       console.log("  npx pipeline services status               # endpoints and log files");
+      console.log("  npx pipeline services down                 # stop the services the demo left running");
       if (execution.status !== "SUCCEEDED" || unaccounted.length > 0) process.exitCode = 1;
     });
 }
