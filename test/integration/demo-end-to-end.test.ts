@@ -1,53 +1,27 @@
-/**
- * The README's first command, as a test: on a fresh, separate set of services (its own
- * ports and state dir, so nothing other tests produced is in the way), the demo path —
- * synthesized local stack, sample data of every dataset, landing, loading, one pipeline run
- * with dbt for real — leaves populated gold tables and records that reconcile stage by stage.
- */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
-import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 import { type DemoResult, runDemo } from "../../localstack/runtime/demo.ts";
 import { summarizeStates } from "../../localstack/runtime/history.ts";
-import { clientEnv, down, servicesSettings } from "../../localstack/services/index.ts";
+import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 describe("pipeline demo, end to end on fresh services", () => {
-  const stateDir = mkdtempSync(join(tmpdir(), "demo-services-"));
-  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const runtimeDir = mkdtempSync(join(tmpdir(), "demo-runtime-"));
-  const saved = { ...process.env };
+  let services: SeparateServices;
   let result: DemoResult;
   let databaseUrl = "";
 
   beforeAll(async () => {
-    // Prepare: a second set of services on other ports; everything in this process uses it.
-    Object.assign(process.env, {
-      PIPELINE_SERVICES_DIR: stateDir,
-      PIPELINE_RUNTIME_DIR: runtimeDir,
-      KAFKA_PORT: "29092",
-      KAFKA_CONTROLLER_PORT: "29093",
-      PGPORT: "25432",
-      AWS_EMULATOR_PORT: "24566",
-    });
-    const env = clientEnv(servicesSettings());
-    Object.assign(process.env, env);
-    databaseUrl = env.DATABASE_URL ?? "";
+    // Prepare: a second set of services (the demo starts them); everything here uses it.
+    services = await useSeparateServices("demo", 29000, false);
+    databaseUrl = services.databaseUrl;
 
     // Act
     result = await runDemo({ voters: 300, seed: 7, log: () => undefined });
   }, 900_000);
 
   afterAll(async () => {
-    await closePostgresPools();
-    await down(servicesSettings());
-    process.env = saved;
-    rmSync(runtimeDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    await services?.release();
   });
 
   it("accounts for every record: in Kafka = landed + quarantined, landed = raw rows", () => {

@@ -6,8 +6,6 @@
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,12 +14,12 @@ import { elections } from "../../core/datasets/elections/index.ts";
 import { connectProducer, createKafka } from "../../core/kafka/client.ts";
 import { produceRecords } from "../../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
-import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
 import { type Execution, summarizeStates } from "../../localstack/runtime/history.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
-import { clientEnv, down, servicesSettings, up } from "../../localstack/services/index.ts";
+import { down, servicesSettings, up } from "../../localstack/services/index.ts";
+import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
@@ -37,25 +35,13 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 12
 }
 
 describe("pipeline run failures", () => {
-  const stateDir = mkdtempSync(join(tmpdir(), "run-failures-services-"));
-  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const runtimeDir = mkdtempSync(join(tmpdir(), "run-failures-runtime-"));
-  const saved = { ...process.env };
+  let services: SeparateServices;
   let runtime: LocalRuntime;
 
   beforeAll(async () => {
     // Prepare: separate services (ports below the ephemeral range), the local stack on them,
     // and a small election loaded through the real path.
-    Object.assign(process.env, {
-      PIPELINE_SERVICES_DIR: stateDir,
-      PIPELINE_RUNTIME_DIR: runtimeDir,
-      KAFKA_PORT: "28092",
-      KAFKA_CONTROLLER_PORT: "28093",
-      PGPORT: "28432",
-      AWS_EMULATOR_PORT: "28566",
-    });
-    Object.assign(process.env, clientEnv(servicesSettings()));
-    await up(servicesSettings());
+    services = await useSeparateServices("run-failures", 28000);
     runtime = await openRuntime({ log: () => undefined, s3PollMs: 300 });
     await runtime.deploy();
     await runtime.start();
@@ -70,11 +56,7 @@ describe("pipeline run failures", () => {
 
   afterAll(async () => {
     await runtime?.stop();
-    await closePostgresPools();
-    await down(servicesSettings());
-    process.env = saved;
-    rmSync(runtimeDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    await services?.release();
   });
 
   const history = (name: string) => runtime.history.get(name);

@@ -1,12 +1,3 @@
-/**
- * The local runtime follows the template: the same code, synthesized twice with different
- * CDK context — land-records' batch size, and the topics it consumes — runs differently.
- * Each raw object is one batch of one partition, so records per object show the batch size
- * the runtime used. Fresh, separate services (own ports and state dir).
- */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,10 +6,9 @@ import { loadConfig } from "../../core/config/index.ts";
 import { getDataset } from "../../core/datasets/index.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import { listKeys } from "../../core/reconcile/stage-counts.ts";
-import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
-import { clientEnv, down, servicesSettings, up } from "../../localstack/services/index.ts";
+import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 interface Run {
   /** Topics of land-records' mappings, as the runtime runs them. */
@@ -29,10 +19,7 @@ interface Run {
 }
 
 describe("local runtime follows the CDK configuration", () => {
-  const stateDir = mkdtempSync(join(tmpdir(), "config-services-"));
-  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const runtimeDir = mkdtempSync(join(tmpdir(), "config-runtime-"));
-  const saved = { ...process.env };
+  let services: SeparateServices;
   let first: Run;
   let second: Run;
   let electionsObjectsAfterFirst: string[] = [];
@@ -40,16 +27,7 @@ describe("local runtime follows the CDK configuration", () => {
 
   beforeAll(async () => {
     // Prepare: a second set of services on other ports; everything in this process uses it.
-    Object.assign(process.env, {
-      PIPELINE_SERVICES_DIR: stateDir,
-      PIPELINE_RUNTIME_DIR: runtimeDir,
-      KAFKA_PORT: "30092",
-      KAFKA_CONTROLLER_PORT: "30093",
-      PGPORT: "30432",
-      AWS_EMULATOR_PORT: "30566",
-    });
-    Object.assign(process.env, clientEnv(servicesSettings()));
-    await up(servicesSettings());
+    services = await useSeparateServices("config", 30000);
 
     // Act: batches of 200 from every dataset topic (elections produced) …
     first = await runWith({ landingBatchSize: "200" }, "elections", 1_000, "raw/elections/");
@@ -65,11 +43,7 @@ describe("local runtime follows the CDK configuration", () => {
   }, 900_000);
 
   afterAll(async () => {
-    await closePostgresPools();
-    await down(servicesSettings());
-    process.env = saved;
-    rmSync(runtimeDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    await services?.release();
   });
 
   it("delivers batches of at most the configured size, full ones where records wait", () => {

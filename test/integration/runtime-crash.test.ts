@@ -4,8 +4,7 @@
  * (`pipeline local up`), on a fresh, separate set of services (own ports and state dir).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,21 +13,19 @@ import { getDataset } from "../../core/datasets/index.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
-import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 import { readAssembly } from "../../localstack/runtime/assembly.ts";
 import { waitForLoaded } from "../../localstack/runtime/demo.ts";
 import { localConsumerGroups } from "../../localstack/runtime/runtime.ts";
 import { readStack } from "../../localstack/runtime/template-reader.ts";
-import { clientEnv, down, servicesSettings, up } from "../../localstack/services/index.ts";
+import { servicesSettings } from "../../localstack/services/index.ts";
+import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const VOTERS = 15_000;
 const repoRoot = servicesSettings().repoRoot;
 
 describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
-  const stateDir = mkdtempSync(join(tmpdir(), "crash-services-"));
-  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const runtimeDir = mkdtempSync(join(tmpdir(), "crash-runtime-"));
-  const saved = { ...process.env };
+  let services: SeparateServices;
+  let runtimeDir = "";
   const producedKeys = new Map<string, Set<string>>(); // raw table → record keys produced
   const children: ChildProcess[] = [];
   let databaseUrl = "";
@@ -39,20 +36,10 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
   let pidFileAfterDown = true;
 
   beforeAll(async () => {
-    // Prepare: a second set of services on other ports (below the ephemeral range, 32768+, so
-    // no outgoing connection holds them); the child runtime inherits them.
-    Object.assign(process.env, {
-      PIPELINE_SERVICES_DIR: stateDir,
-      PIPELINE_RUNTIME_DIR: runtimeDir,
-      KAFKA_PORT: "31092",
-      KAFKA_CONTROLLER_PORT: "31093",
-      PGPORT: "31432",
-      AWS_EMULATOR_PORT: "31566",
-    });
-    const env = clientEnv(servicesSettings());
-    Object.assign(process.env, env);
-    databaseUrl = env.DATABASE_URL ?? "";
-    await up(servicesSettings());
+    // Prepare: a second set of services; the child runtime inherits this process's environment.
+    services = await useSeparateServices("crash", 31000);
+    runtimeDir = services.runtimeDir;
+    databaseUrl = services.databaseUrl;
     const first = await startRuntime(children, "first");
 
     // Act: produce while the runtime lands and loads; SIGKILL it once some raw rows exist.
@@ -98,11 +85,7 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
       if (child.exitCode === null && child.signalCode === null)
         process.kill(-(child.pid as number), "SIGKILL");
     }
-    await closePostgresPools();
-    await down(servicesSettings());
-    process.env = saved;
-    rmSync(runtimeDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    await services?.release();
   });
 
   it("was killed mid-stream: some raw rows, not all of them", () => {
