@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings, up } from "../../localstack/services/index.ts";
+import { isRunning } from "../../localstack/services/processes.ts";
 
 const stateDir = () => RUNTIME_STATE_DIR(servicesSettings().repoRoot);
 const pidFile = () => join(stateDir(), "runtime.pid");
@@ -74,8 +75,8 @@ export function register(program: Command): void {
         return;
       }
       process.kill(pid, "SIGTERM");
-      for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (alive(pid)) process.kill(pid, "SIGKILL");
+      for (let i = 0; i < 300 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (isRunning(pid)) process.kill(pid, "SIGKILL");
       rmSync(pidFile(), { force: true });
       console.log(`local runtime (pid ${pid}) stopped`);
     });
@@ -93,14 +94,5 @@ export function register(program: Command): void {
 export function runtimePid(): number | undefined {
   if (!existsSync(pidFile())) return undefined;
   const pid = Number(readFileSync(pidFile(), "utf8"));
-  return Number.isInteger(pid) && alive(pid) ? pid : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return Number.isInteger(pid) && isRunning(pid) ? pid : undefined;
 }

@@ -14,6 +14,7 @@ import { decodeNdjsonGz } from "../lake/ndjson.ts";
 import { assertIdentifier } from "../warehouse/identifiers.ts";
 import { postgresPool } from "../warehouse/postgres/pool.ts";
 import { DEFAULT_RAW_SCHEMA, MANIFEST_TABLE } from "../warehouse/raw-tables.ts";
+import { readKafkaOffsets } from "./readers.ts";
 
 export interface TopicCounts {
   readonly dataset: string;
@@ -38,26 +39,10 @@ export async function kafkaRecordCounts(
   config: Config,
   topics: readonly string[],
 ): Promise<Map<string, number>> {
-  const admin = createKafka(config.kafka, "-counts").admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const counts = new Map<string, number>();
-    for (const topic of topics) {
-      if (!existing.has(topic)) {
-        counts.set(topic, 0);
-        continue;
-      }
-      const offsets = await topicOffsets(admin, topic);
-      counts.set(
-        topic,
-        offsets.reduce((n, p) => n + (Number(p.high) - Number(p.low)), 0),
-      );
-    }
-    return counts;
-  } finally {
-    await admin.disconnect();
-  }
+  const offsets = await readKafkaOffsets(config, topics);
+  return new Map(
+    topics.map((topic) => [topic, (offsets.get(topic) ?? []).reduce((n, p) => n + (p.high - p.low), 0)]),
+  );
 }
 
 /** Records a consumer group has not committed yet, over the topics (−1 when it never committed). */
@@ -124,7 +109,8 @@ async function countRows(config: Config, table: string): Promise<number> {
   }
 }
 
-async function loadedObjectCount(config: Config, prefix: string): Promise<number> {
+/** raw/ objects under `prefix` recorded in the load manifest (0 before the first load). */
+export async function loadedObjectCount(config: Config, prefix: string): Promise<number> {
   try {
     const result = await postgresPool(config.postgres.url).query<{ n: string }>(
       `select count(*)::bigint as n from ${DEFAULT_RAW_SCHEMA}.${MANIFEST_TABLE} where object_key like $1`,

@@ -11,6 +11,7 @@ import { chooseSource, produceDataset } from "../../core/producer/produce-datase
 import {
   consumerGroupLag,
   listKeys,
+  loadedObjectCount,
   stageCounts,
   type TopicCounts,
 } from "../../core/reconcile/stage-counts.ts";
@@ -117,7 +118,8 @@ export async function waitForLoaded(
       lag += await consumerGroupLag(config, spec.groupId, spec.topics).catch(() => 1);
     }
     const rawObjects = (await listKeys(config.buckets.raw, "raw/")).length;
-    const loaded = await manifestCount(config.postgres.url);
+    // PostgreSQL may be restarting: count nothing loaded yet and ask again.
+    const loaded = await loadedObjectCount(config, "raw/").catch(() => 0);
     if (lag === 0 && loaded >= rawObjects) return;
     if (Date.now() - lastReport > 10_000) {
       log(`    ${lag} records not landed yet, ${loaded}/${rawObjects} objects loaded`);
@@ -139,17 +141,6 @@ async function existingTopics(): Promise<string[]> {
     return await admin.listTopics();
   } finally {
     await admin.disconnect();
-  }
-}
-
-async function manifestCount(url: string): Promise<number> {
-  try {
-    const result = await postgresPool(url).query<{ n: string }>(
-      "select count(*)::bigint as n from raw._load_manifest",
-    );
-    return Number(result.rows[0]?.n ?? 0);
-  } catch {
-    return 0;
   }
 }
 

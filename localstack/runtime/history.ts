@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isRunning } from "../services/processes.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
 
@@ -91,7 +92,7 @@ export class ExecutionHistory {
 
   /** A RUNNING execution whose process died is reported ABORTED (and recorded so). */
   private reconcile(execution: Execution): Execution {
-    if (execution.status === "RUNNING" && !processAlive(execution.pid)) {
+    if (execution.status === "RUNNING" && !isRunning(execution.pid)) {
       execution.status = "ABORTED";
       execution.stopDate ??= new Date().toISOString();
       execution.error = "Runtime.Stopped";
@@ -136,13 +137,4 @@ export function summarizeStates(execution: Execution): StateSummary[] {
     }
   }
   return states;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
