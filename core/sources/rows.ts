@@ -105,7 +105,8 @@ export async function* csvRows(lines: AsyncIterable<Line>, options: RowOptions =
 
   function* consume(line: Line): Generator<Row> {
     if (line.error !== undefined) {
-      if (open.length > 0) yield* flushUnterminated();
+      // The open record ends here unterminated; its other lines are read again before this one.
+      if (open.length > 0) return yield* flushUnterminated(line);
       yield { line: line.number, error: line.error, nextByte: line.nextByte, nextLine: line.number + 1 };
       return;
     }
@@ -121,10 +122,10 @@ export async function* csvRows(lines: AsyncIterable<Line>, options: RowOptions =
     yield* emit(record, parsed);
   }
 
-  function* flushUnterminated(): Generator<Row> {
+  function* flushUnterminated(...after: Line[]): Generator<Row> {
     const [first, ...rest] = open;
     open = [];
-    replay.unshift(...rest);
+    replay.unshift(...rest, ...after);
     yield* emit([first as Line], "unterminated quoted field");
   }
 
