@@ -38,6 +38,8 @@ export const ConfigSchema = z.object({
     artifacts: z.string().min(3),
   }),
   warehouse: z.enum(["postgres", "snowflake"]),
+  /** DynamoDB table of the real-time aggregates (core/realtime) the dashboard reads. */
+  servingTable: z.string().min(3),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
       artifacts: env.ARTIFACTS_BUCKET ?? "pipeline-artifacts",
     },
     warehouse: env.WAREHOUSE_TARGET ?? "postgres",
+    servingTable: env.SERVING_TABLE ?? "pipeline-serving",
   };
   const parsed = ConfigSchema.safeParse(candidate);
   if (!parsed.success) {

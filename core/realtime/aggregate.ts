@@ -1,0 +1,126 @@
+/**
+ * The aggregation itself, pure: a partition's state + a batch of votes → the next state.
+ *
+ * Definitions (per topic-partition, records taken in offset order):
+ * - watermark = the highest event time seen so far (an event too far in the future, past
+ *   processing time + maxFutureSkew, is counted but doesn't move it);
+ * - an event is LATE when its event time < watermark − allowed lateness, the watermark being
+ *   the one before that event; late events go into every total and `lateEvents`, never into
+ *   a window;
+ * - windows are tumbling, [start, start + windowSeconds); those ending before
+ *   watermark − retention are dropped from the state, which keeps it bounded (the totals
+ *   don't depend on windows, so they stay exact).
+ * Records at or below the state's last offset were applied before and are skipped: that is
+ * what makes a redelivered or overlapping batch change nothing twice.
+ */
+import type { PartitionState, VoteEvent, WindowCounts, WindowSettings } from "./types.ts";
+
+export function emptyPartitionState(topic: string, partition: number, windowSeconds: number): PartitionState {
+  return {
+    topic,
+    partition,
+    lastOffset: -1,
+    version: 0,
+    totalVotes: 0,
+    lateEvents: 0,
+    candidates: {},
+    locations: {},
+    windowSeconds,
+    windows: {},
+    watermark: null,
+    updatedAt: null,
+  };
+}
+
+export interface BatchToApply {
+  /** Valid votes of the batch, any order (they are applied in offset order). */
+  readonly votes: readonly VoteEvent[];
+  /**
+   * The batch's highest offset, invalid records included: they are consumed too (land-records
+   * quarantines them), so the stored offset moves past them.
+   */
+  readonly lastOffset: number;
+}
+
+export interface ApplyResult {
+  readonly state: PartitionState;
+  /** Votes of the batch that were new (offset above the state's last offset). */
+  readonly applied: number;
+  /** Of those, how many were late. */
+  readonly late: number;
+  /** False when the whole batch had been applied before: nothing to write. */
+  readonly changed: boolean;
+}
+
+export function applyBatch(
+  state: PartitionState,
+  batch: BatchToApply,
+  settings: WindowSettings,
+  now: Date,
+): ApplyResult {
+  if (batch.lastOffset <= state.lastOffset) return { state, applied: 0, late: 0, changed: false };
+  const fresh = batch.votes.filter((v) => v.offset > state.lastOffset).sort((a, b) => a.offset - b.offset);
+  const candidates = { ...state.candidates };
+  const locations = { ...state.locations };
+  const windows: Record<string, WindowCounts> = { ...state.windows };
+  const windowMs = state.windowSeconds * 1000;
+  const latenessMs = settings.allowedLatenessSeconds * 1000;
+  const futureLimit = now.getTime() + settings.maxFutureSkewSeconds * 1000;
+  let watermark = state.watermark;
+  let late = 0;
+  for (const vote of fresh) {
+    increment(candidates, vote.candidateId);
+    increment(locations, vote.state);
+    if (isLate(vote.eventTime, watermark, latenessMs)) {
+      late += 1;
+    } else {
+      const start = String(windowStart(vote.eventTime, windowMs));
+      const current = windows[start] ?? { votes: 0, byCandidate: {} };
+      const byCandidate = { ...current.byCandidate };
+      increment(byCandidate, vote.candidateId);
+      windows[start] = { votes: current.votes + 1, byCandidate };
+    }
+    if (vote.eventTime <= futureLimit && (watermark === null || vote.eventTime > watermark)) {
+      watermark = vote.eventTime;
+    }
+  }
+  const next: PartitionState = {
+    ...state,
+    lastOffset: batch.lastOffset,
+    version: state.version + 1,
+    totalVotes: state.totalVotes + fresh.length,
+    lateEvents: state.lateEvents + late,
+    candidates,
+    locations,
+    windows: retainWindows(windows, watermark, windowMs, settings.retentionSeconds * 1000),
+    watermark,
+    updatedAt: fresh.length > 0 ? now.toISOString() : state.updatedAt,
+  };
+  return { state: next, applied: fresh.length, late, changed: true };
+}
+
+export function isLate(eventTime: number, watermark: number | null, latenessMs: number): boolean {
+  return watermark !== null && eventTime < watermark - latenessMs;
+}
+
+/** Start of the tumbling window holding `time` (epoch ms), aligned to the epoch. */
+export function windowStart(time: number, windowMs: number): number {
+  return Math.floor(time / windowMs) * windowMs;
+}
+
+function retainWindows(
+  windows: Record<string, WindowCounts>,
+  watermark: number | null,
+  windowMs: number,
+  retentionMs: number,
+): Record<string, WindowCounts> {
+  if (watermark === null) return windows;
+  const oldestEnd = watermark - retentionMs;
+  return Object.fromEntries(
+    Object.entries(windows).filter(([start]) => Number(start) + windowMs > oldestEnd),
+  );
+}
+
+function increment(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
