@@ -5,6 +5,7 @@
  * `lambdas/<name>/index.ts` exporting `handler`).
  */
 import { aggregatedTopics, datasets } from "../core/datasets/index.ts";
+import { VOTES_TOPIC } from "../core/realtime/types.ts";
 
 /** Kafka event source mapping: Lambda polls the topics and invokes with MSK-shaped batches. */
 export interface KafkaTrigger {
@@ -75,6 +76,10 @@ export interface FunctionSpec {
   readonly kafkaClient?: "produce" | "admin";
   /** Reads the warehouse connection secret. */
   readonly warehouse?: boolean;
+  /** Access to the real-time serving table (core/realtime); the function gets SERVING_TABLE. */
+  readonly servingTable?: "read" | "read-write";
+  /** Topics the function produces to as a Kafka client (needs `kafkaClient: "produce"`). */
+  readonly producesTo?: readonly string[];
   /** Invokes itself asynchronously (file-to-topic continues a big file in a new invocation). */
   readonly invokesItself?: boolean;
   /** Packages kept out of the esbuild bundle and installed as node_modules instead. */
@@ -108,6 +113,28 @@ export const functions: readonly FunctionSpec[] = [
     memorySize: 1024,
     timeoutSeconds: 120,
     buckets: { raw: "write", quarantine: "write" },
+  },
+  {
+    name: "aggregate",
+    description:
+      "Votes → per-partition totals and event-time windows in the serving table (exactly once), published to the aggregated topics",
+    triggers: [
+      {
+        kind: "kafka",
+        topics: [VOTES_TOPIC],
+        // Small batches, short window: the dashboard's freshness is this function's latency.
+        batchSize: 1_000,
+        maxBatchingWindowSeconds: 1,
+        startingPosition: "TRIM_HORIZON",
+        retryAttempts: 5,
+        bisectBatchOnError: false,
+      },
+    ],
+    memorySize: 512,
+    timeoutSeconds: 60,
+    servingTable: "read-write",
+    kafkaClient: "produce",
+    producesTo: aggregatedTopics,
   },
   {
     name: "load-raw",

@@ -20,6 +20,7 @@ import { Ingestion } from "./constructs/ingestion.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Network } from "./constructs/network.ts";
 import { Orchestration } from "./constructs/orchestration.ts";
+import { Serving } from "./constructs/serving.ts";
 import { type KafkaCluster, LocalKafka, Streaming } from "./constructs/streaming.ts";
 import { Transform } from "./constructs/transform.ts";
 import { Warehouse } from "./constructs/warehouse.ts";
@@ -39,6 +40,7 @@ export class PipelineStack extends Stack {
   public readonly orchestration: Orchestration;
   public readonly transform: Transform;
   public readonly warehouse: Warehouse;
+  public readonly serving: Serving;
   /** Undefined for the local target. */
   public readonly network?: Network;
   public readonly kafka: KafkaCluster;
@@ -124,6 +126,12 @@ export class PipelineStack extends Stack {
       removalPolicy,
     });
 
+    this.serving = new Serving(this, "Serving", {
+      removalPolicy,
+      tableName: local ? "pipeline-serving" : undefined,
+    });
+    this.wireServingAndProducers(props.functions ?? registry);
+
     const provisioner = this.ingestion.functions.get("topics-provisioner");
     if (provisioner) {
       const topics = this.kafka.provisionTopics(provisioner, topicDefinitions);
@@ -168,6 +176,7 @@ export class PipelineStack extends Stack {
     });
 
     new CfnOutput(this, "RawBucket", { value: this.lake.raw.bucketName });
+    new CfnOutput(this, "ServingTable", { value: this.serving.table.tableName });
     new CfnOutput(this, "ArtifactsBucket", { value: this.lake.artifacts.bucketName });
     new CfnOutput(this, "StateMachineArn", { value: this.orchestration.stateMachine.stateMachineArn });
     new CfnOutput(this, "AlertsTopicArn", { value: this.orchestration.alerts.topicArn });
@@ -178,6 +187,25 @@ export class PipelineStack extends Stack {
     }
     if (this.warehouse.secret) {
       new CfnOutput(this, "WarehouseSecretArn", { value: this.warehouse.secret.secretArn });
+    }
+  }
+
+  /** Serving-table access (+ SERVING_TABLE) and Kafka produce rights, as the registry declares them. */
+  private wireServingAndProducers(specs: readonly FunctionSpec[]): void {
+    for (const spec of specs) {
+      const fn = this.ingestion.functions.get(spec.name);
+      if (!fn) continue;
+      if (spec.servingTable) {
+        this.serving.grant(fn, spec.servingTable);
+        for (const [name, value] of Object.entries(this.serving.environment)) fn.addEnvironment(name, value);
+      }
+      if (spec.producesTo) this.kafka.grantProduce(fn, spec.producesTo);
+    }
+    // Functions in the VPC reach DynamoDB without NAT through a gateway endpoint (free, like S3's).
+    if (this.network && specs.some((s) => s.servingTable && s.kafkaClient)) {
+      this.network.vpc.addGatewayEndpoint("DynamoDbEndpoint", {
+        service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
+      });
     }
   }
 }

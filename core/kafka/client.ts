@@ -112,3 +112,16 @@ export async function topicOffsets(admin: Admin, topic: string, attempts = 10): 
     }
   }
 }
+
+export interface KeyedMessages {
+  readonly topic: string;
+  readonly messages: readonly { readonly key: string; readonly value: string }[];
+}
+
+/** Sends keyed messages to several topics in one request per broker (acks from all replicas). */
+export async function sendKeyed(producer: Producer, batches: readonly KeyedMessages[]): Promise<void> {
+  const topicMessages = batches
+    .filter((b) => b.messages.length > 0)
+    .map((b) => ({ topic: b.topic, messages: b.messages.map((m) => ({ key: m.key, value: m.value })) }));
+  if (topicMessages.length > 0) await producer.sendBatch({ topicMessages, acks: -1 });
+}

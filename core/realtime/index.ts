@@ -7,16 +7,13 @@ import { dynamodb } from "../aws/clients.ts";
 import { loadConfig } from "../config/index.ts";
 import { mergePartitions } from "./live-results.ts";
 import { readPartitionStates } from "./store.ts";
-import type { LiveResults } from "./types.ts";
+import { type LiveResults, VOTES_TOPIC } from "./types.ts";
 
 export * from "./aggregate.ts";
 export * from "./errors.ts";
 export * from "./live-results.ts";
 export * from "./store.ts";
 export * from "./types.ts";
-
-/** The topic whose votes are aggregated. */
-export const VOTES_TOPIC = "elections.votes";
 
 /** Reads the serving store (DynamoDB table named by `SERVING_TABLE`, default `pipeline-serving`). */
 export async function readLiveResults(options: { tableName?: string } = {}): Promise<LiveResults> {

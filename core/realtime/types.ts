@@ -1,5 +1,8 @@
 /** Shapes of the real-time aggregates: one partition's state (what the store holds) and the merged view. */
 
+/** The topic whose votes are aggregated. */
+export const VOTES_TOPIC = "elections.votes";
+
 /** How votes are grouped in event time. */
 export interface WindowSettings {
   /** Tumbling window length. @default 60 */

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { applyBatch, emptyPartitionState } from "./aggregate.ts";
+import { mergePartitions } from "./live-results.ts";
+import { DEFAULT_WINDOW_SETTINGS } from "./types.ts";
+
+const T0 = Date.parse("2026-11-03T12:00:00Z");
+const NOW = new Date(T0 + 3_600_000);
+
+function partitionWith(partition: number, votes: [string, string, number][]) {
+  const events = votes.map(([candidateId, state, seconds], offset) => ({
+    offset,
+    candidateId,
+    state,
+    eventTime: T0 + seconds * 1000,
+  }));
+  return applyBatch(
+    emptyPartitionState("elections.votes", partition, 60),
+    { votes: events, lastOffset: events.length - 1 },
+    DEFAULT_WINDOW_SETTINGS,
+    NOW,
+  ).state;
+}
+
+describe("mergePartitions", () => {
+  it("sums partitions: totals sorted by votes, windows merged by start, the lowest watermark", () => {
+    // Prepare
+    const p0 = partitionWith(0, [
+      ["a", "Ohio", 10],
+      ["b", "Ohio", 70],
+      ["b", "Iowa", 75],
+    ]);
+    const p1 = partitionWith(1, [
+      ["b", "Iowa", 20],
+      ["c", "Utah", 30],
+    ]);
+
+    // Act
+    const live = mergePartitions([p0, p1]);
+
+    // Assess
+    expect(live.candidates).toEqual([
+      { candidateId: "b", votes: 3 },
+      { candidateId: "a", votes: 1 },
+      { candidateId: "c", votes: 1 },
+    ]);
+    expect(live.locations).toEqual([
+      { state: "Iowa", votes: 2 },
+      { state: "Ohio", votes: 2 },
+      { state: "Utah", votes: 1 },
+    ]);
+    expect(live.windows).toEqual([
+      {
+        start: "2026-11-03T12:00:00.000Z",
+        end: "2026-11-03T12:01:00.000Z",
+        votes: 3,
+        byCandidate: { a: 1, b: 1, c: 1 },
+      },
+      { start: "2026-11-03T12:01:00.000Z", end: "2026-11-03T12:02:00.000Z", votes: 2, byCandidate: { b: 2 } },
+    ]);
+    expect(live.totalVotes).toBe(5);
+    expect(live.lateEvents).toBe(0);
+    expect(live.watermark).toBe("2026-11-03T12:00:30.000Z");
+    expect(live.updatedAt).toBe(NOW.toISOString());
+  });
+
+  it("is empty with null times before the first vote", () => {
+    expect(mergePartitions([])).toEqual({
+      candidates: [],
+      locations: [],
+      windows: [],
+      totalVotes: 0,
+      lateEvents: 0,
+      watermark: null,
+      updatedAt: null,
+    });
+  });
+});

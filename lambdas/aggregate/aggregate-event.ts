@@ -1,0 +1,90 @@
+/**
+ * One MSK event → each partition's votes applied to the serving store exactly once.
+ * Partitions are independent items in the store, so they are applied concurrently.
+ *
+ * Invalid records (bad JSON, schema violations…) are not counted. They are not lost either:
+ * land-records consumes the same topic and quarantines them with the reason, so the
+ * quarantine bucket — not this function — is where they are reported.
+ */
+import type { Vote } from "../../core/datasets/elections/schema.ts";
+import { decodeMskRecord, type MskEvent, type MskRecord } from "../../core/msk-event/index.ts";
+import {
+  type ApplyResult,
+  applyToStore,
+  type ServingTable,
+  VOTES_TOPIC,
+  type VoteEvent,
+  type WindowSettings,
+} from "../../core/realtime/index.ts";
+
+export interface PartitionOutcome {
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  /** Valid votes in the batch. */
+  readonly votes: number;
+  /** Records that weren't votes (invalid, or a topic other than the votes topic). */
+  readonly skipped: number;
+  /** Votes newly applied (0 for a redelivered batch), and how many of them were late. */
+  readonly applied: number;
+  readonly late: number;
+  /** The partition's state version after this batch. */
+  readonly version: number;
+}
+
+export async function aggregateEvent(
+  event: MskEvent,
+  table: ServingTable,
+  settings: WindowSettings,
+  now: () => Date = () => new Date(),
+): Promise<PartitionOutcome[]> {
+  const batches = Object.values(event.records).filter((records) => records.length > 0);
+  const results = await Promise.allSettled(
+    batches.map(async (records) => {
+      const first = records[0] as MskRecord;
+      const votes = votesOf(records);
+      const lastOffset = Math.max(...records.map((r) => r.offset));
+      const result: ApplyResult = await applyToStore(
+        table,
+        { topic: first.topic, partition: first.partition },
+        { votes, lastOffset },
+        settings,
+        now,
+      );
+      return {
+        topic: first.topic,
+        partition: first.partition,
+        firstOffset: Math.min(...records.map((r) => r.offset)),
+        lastOffset,
+        votes: votes.length,
+        skipped: records.length - votes.length,
+        applied: result.applied,
+        late: result.late,
+        version: result.state.version,
+      };
+    }),
+  );
+  // Wait for every partition before failing, so a retry never races a write in flight.
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<PartitionOutcome>).value);
+}
+
+/** The valid votes of one partition batch. */
+export function votesOf(records: readonly MskRecord[]): VoteEvent[] {
+  const votes: VoteEvent[] = [];
+  for (const record of records) {
+    if (record.topic !== VOTES_TOPIC) continue;
+    const decoded = decodeMskRecord(record);
+    if (!decoded.ok) continue;
+    const vote = decoded.record.value as Vote;
+    votes.push({
+      offset: record.offset,
+      candidateId: vote.candidate_id,
+      state: vote.state,
+      eventTime: Date.parse(vote.voting_time),
+    });
+  }
+  return votes;
+}

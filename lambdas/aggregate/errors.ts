@@ -1,0 +1,16 @@
+/** Failures that must fail the invocation so the event source mapping redelivers the batch. */
+export class AggregateVotesError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The event isn't an MSK event at all (a wiring mistake, not a bad record). */
+export class InvalidEventError extends AggregateVotesError {}
+
+/** Publishing the totals to the aggregated topics failed (the totals themselves are stored). */
+export class PublishError extends AggregateVotesError {}
+
+/** A setting in the function's environment is out of range. */
+export class SettingsError extends AggregateVotesError {}

@@ -1,0 +1,33 @@
+/** aggregate's settings from its environment (read per invocation, so tests can vary them). */
+import { loadConfig } from "../../core/config/index.ts";
+import { DEFAULT_WINDOW_SETTINGS, type WindowSettings } from "../../core/realtime/index.ts";
+import { SettingsError } from "./errors.ts";
+
+export interface AggregateSettings {
+  readonly tableName: string;
+  readonly window: WindowSettings;
+}
+
+export function aggregateSettings(env: Record<string, string | undefined> = process.env): AggregateSettings {
+  const seconds = (name: string, fallback: number): number => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value <= 0) throw new SettingsError(`${name} must be a positive integer`);
+    return value;
+  };
+  const window: WindowSettings = {
+    windowSeconds: seconds("WINDOW_SECONDS", DEFAULT_WINDOW_SETTINGS.windowSeconds),
+    allowedLatenessSeconds: seconds(
+      "ALLOWED_LATENESS_SECONDS",
+      DEFAULT_WINDOW_SETTINGS.allowedLatenessSeconds,
+    ),
+    retentionSeconds: seconds("WINDOW_RETENTION_SECONDS", DEFAULT_WINDOW_SETTINGS.retentionSeconds),
+    maxFutureSkewSeconds: seconds("MAX_FUTURE_SKEW_SECONDS", DEFAULT_WINDOW_SETTINGS.maxFutureSkewSeconds),
+  };
+  // A window that can still take on-time events must not be dropped.
+  if (window.retentionSeconds < window.allowedLatenessSeconds + window.windowSeconds) {
+    throw new SettingsError(
+      "WINDOW_RETENTION_SECONDS must be at least ALLOWED_LATENESS_SECONDS + WINDOW_SECONDS",
+    );
+  }
+  return { tableName: loadConfig(env).servingTable, window };
+}
