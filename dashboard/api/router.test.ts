@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { handleRequest } from "./router.ts";
+
+const get = (path: string, query: Record<string, string> = {}) =>
+  handleRequest({ method: "GET", path, query });
+
+describe("dashboard API router", () => {
+  it("answers only GET and HEAD: anything else is 405 with an Allow header", async () => {
+    // Act
+    const response = await handleRequest({ method: "POST", path: "/api/live", query: {} });
+
+    // Assess
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe("GET, HEAD");
+    expect(JSON.parse(response.body).error).toMatch(/read-only/);
+  });
+
+  it("answers 404 in JSON for a path no route serves", async () => {
+    const response = await get("/api/tables/raw.elections_votes");
+
+    expect(response.status).toBe(404);
+    expect(response.headers["content-type"]).toMatch(/application\/json/);
+  });
+
+  it("refuses a stock symbol that isn't a ticker before anything reaches the warehouse", async () => {
+    const missing = await get("/api/stocks/prices");
+    const injected = await get("/api/stocks/prices", { symbol: "AAPL' or 1=1 --" });
+
+    expect(missing.status).toBe(400);
+    expect(injected.status).toBe(400);
+    expect(JSON.parse(injected.body).error).toMatch(/not a ticker symbol/);
+  });
+
+  it("serves health without any store and marks every answer uncacheable", async () => {
+    const response = await get("/api/health/");
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ ok: true });
+    expect(response.headers["cache-control"]).toBe("no-store");
+  });
+
+  it("treats a run id that no execution name could be as not found", async () => {
+    const response = await get(`/api/runs/${encodeURIComponent("../../etc/passwd")}`);
+
+    expect(response.status).toBe(404);
+  });
+});

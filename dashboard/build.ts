@@ -1,0 +1,40 @@
+/**
+ * Builds the dashboard page into dashboard/dist: the TypeScript bundled by esbuild (ECharts,
+ * the us-atlas map and topojson-client included), next to index.html and styles.css.
+ * `npm run build:dashboard` runs it; the local dashboard server and the CDK Dashboard
+ * construct call `buildDashboard()` themselves, so a fresh clone needs no separate step.
+ */
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+export const DASHBOARD_DIST = join(here, "dist");
+
+let built: string | undefined;
+
+/** Builds once per process (synchronously: CDK constructs build at synth) and returns the dist folder. */
+export function buildDashboard(options: { force?: boolean } = {}): string {
+  if (built && !options.force) return built;
+  mkdirSync(DASHBOARD_DIST, { recursive: true });
+  buildSync({
+    entryPoints: [join(here, "web", "main.ts")],
+    outfile: join(DASHBOARD_DIST, "app.js"),
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  for (const file of ["index.html", "styles.css"])
+    copyFileSync(join(here, "web", file), join(DASHBOARD_DIST, file));
+  built = DASHBOARD_DIST;
+  return built;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  console.log(`dashboard built into ${buildDashboard()}`);
+}

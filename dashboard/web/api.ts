@@ -1,0 +1,11 @@
+/** The read-only API, as the page calls it (same origin: /api/… offline and behind CloudFront). */
+export class ApiError extends Error {
+  override name = "ApiError";
+}
+
+export async function api<T>(path: string): Promise<T> {
+  const response = await fetch(`api/${path}`, { cache: "no-store" });
+  const body = (await response.json().catch(() => ({}))) as { error?: string };
+  if (!response.ok) throw new ApiError(body.error ?? `${path}: HTTP ${response.status}`);
+  return body as T;
+}
