@@ -1,5 +1,7 @@
 /** Every CLI command module, in one list: add a command by adding a line. */
 import type { Command } from "commander";
+import { register as bench } from "./bench.ts";
+import { register as dashboard } from "./dashboard.ts";
 import { register as dbt } from "./dbt.ts";
 import { register as demo } from "./demo.ts";
 import { register as local } from "./local.ts";
@@ -12,7 +14,7 @@ import { register as upload } from "./upload.ts";
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [demo, local, runs, produce, topics, upload, services, dbt, reconcile];
+const commands: Register[] = [bench, dashboard, demo, local, runs, produce, topics, upload, services, dbt, reconcile];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -1,0 +1,44 @@
+/**
+ * The benchmark's data: seeded election votes (the generator's, without the voter records)
+ * written once to an NDJSON file — one canonical vote per line — so that every stage, the
+ * reference tools and the baseline read exactly the same rows.
+ */
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { DEFAULT_CANDIDATES } from "../core/datasets/elections/generator.ts";
+import { generatedElections } from "../core/datasets/elections/source.ts";
+import type { SourceRecord } from "../core/sources/types.ts";
+
+export interface VotesFile {
+  readonly path: string;
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** Writes `count` votes (seeded) to `path`, one JSON object per line. */
+export async function writeVotesFile(path: string, count: number, seed: number): Promise<VotesFile> {
+  const out = createWriteStream(path);
+  let bytes = 0;
+  for await (const record of generatedElections({ count, seed }).records) {
+    if (record.entity !== "votes") continue;
+    const line = `${JSON.stringify(record.value)}\n`;
+    bytes += Buffer.byteLength(line);
+    if (!out.write(line)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  return { path, count, bytes };
+}
+
+/** The candidates, then the file's votes, as producer source records. */
+export async function* voteRecords(file: VotesFile): AsyncGenerator<SourceRecord> {
+  for (const candidate of DEFAULT_CANDIDATES) yield { entity: "candidates", value: candidate };
+  for await (const line of readLines(file.path)) yield { entity: "votes", value: JSON.parse(line) };
+}
+
+/** The file's lines (votes as JSON text). */
+export async function* readLines(path: string): AsyncGenerator<string> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
+  for await (const line of lines) if (line) yield line;
+}

@@ -1,0 +1,99 @@
+/** The benchmark's output: a table for people, JSON for machines (`--json FILE`). */
+import { writeFileSync } from "node:fs";
+import type { BenchResult } from "./run.ts";
+
+const MB = 1024 * 1024;
+
+/** The result as lines of a plain-text table. */
+export function formatReport(r: BenchResult): string[] {
+  const n = (x: number) => Math.round(x).toLocaleString("en-US");
+  const pct = (x: number) => `${Math.round(x * 100)} %`;
+  const rows: Array<[string, string, string, string]> = [
+    ["stage", "figure", "reference limit", "of limit"],
+    [
+      "produce (producer → Kafka)",
+      `${n(r.ingest.produce.perSecond)} rec/s`,
+      `${n(r.limits.kafkaProducePerSecond)} rec/s ProducerPerformance`,
+      pct(r.fractions.produce),
+    ],
+    [
+      "land (Kafka → land-records → S3)",
+      `${n(r.ingest.land.perSecond)} rec/s`,
+      `${n(r.limits.kafkaConsumePerSecond)} rec/s ConsumerPerformance`,
+      pct(r.fractions.land),
+    ],
+    [
+      "load (S3 → load-raw → raw table)",
+      `${n(r.ingest.load.perSecond)} rec/s`,
+      `${n(r.limits.postgresCopyPerSecond)} rec/s psql COPY`,
+      pct(r.fractions.load),
+    ],
+    [
+      `end to end (${n(r.ingest.records)} votes)`,
+      `${n(r.ingest.endToEnd.perSecond)} rec/s, ${r.ingest.endToEnd.seconds} s`,
+      "the slowest limit above",
+      pct(r.fractions.endToEnd),
+    ],
+    [
+      "runtime process",
+      `peak RSS ${n(r.ingest.runtime.peakRssBytes / MB)} MB`,
+      `CPU ${r.ingest.runtime.cpuSeconds} s (${r.ingest.runtime.cpuPercent} % of a core)`,
+      "",
+    ],
+    [
+      "baseline (row-by-row INSERT)",
+      `${n(r.baseline.perSecond)} rec/s (${n(r.baseline.records)} votes)`,
+      `ours ÷ baseline = ${r.speedupOverBaseline}×`,
+      "",
+    ],
+    [
+      `dbt build (${n(r.transform.fullBuildRows)} votes)`,
+      `${r.transform.fullBuildSeconds} s`,
+      `incremental after ${n(r.transform.incrementalRows)} new: ${r.transform.incrementalBuildSeconds} s`,
+      "",
+    ],
+    [
+      `real-time (${n(r.realtime.ratePerSecond)}/s for ${r.realtime.seconds} s)`,
+      `p50 ${n(r.realtime.p50Ms)} ms, p95 ${n(r.realtime.p95Ms)} ms, p99 ${n(r.realtime.p99Ms)} ms`,
+      `via ${r.realtime.via}`,
+      `${r.realtime.samples} samples`,
+    ],
+  ];
+  const lines = table(rows);
+  if (r.scaling.length > 1) {
+    lines.push("", "Scaling (ingest end to end, fresh runtime each)");
+    lines.push(
+      ...table([
+        ["records", "seconds", "rec/s", "peak RSS", "CPU s", "cost/record vs smallest"],
+        ...r.scaling.map((s): string[] => [
+          n(s.records),
+          String(s.seconds),
+          n(s.perSecond),
+          `${n(s.peakRssBytes / MB)} MB`,
+          String(s.cpuSeconds),
+          `${s.relativeCostPerRecord}×`,
+        ]),
+      ]),
+    );
+  }
+  lines.push(
+    "",
+    `${r.mode} run, ${r.date}, ${r.machine.cores} × ${r.machine.cpuModel}, ${n(r.machine.memoryBytes / MB)} MB RAM, ` +
+      `${r.machine.os}, Node ${r.machine.node}; ${r.totalSeconds} s in all`,
+  );
+  return lines;
+}
+
+function table(rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+export function writeJson(path: string, result: BenchResult): void {
+  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,189 @@
+/**
+ * The whole benchmark, in the order that keeps the stages from competing for the machine's
+ * cores: on a fresh, separate set of services — ingest at each scale, transform, real-time
+ * (while the runtime runs), then with the runtime stopped the reference limits and the
+ * baseline on the same data; the services are stopped and removed at the end.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { closePostgresPools } from "../core/warehouse/postgres/pool.ts";
+import { useLocalServicesEnv } from "../localstack/runtime/open.ts";
+import { startSeparateServices } from "../localstack/services/separate.ts";
+import { runBaseline } from "./baseline.ts";
+import { type VotesFile, writeVotesFile } from "./data.ts";
+import { type IngestFigures, type IngestProgress, runIngest } from "./ingest.ts";
+import { measureLimits, type ReferenceLimits } from "./limits.ts";
+import {
+  type LiveSource,
+  type RealtimeFigures,
+  runRealtime,
+  storeSource,
+  waitForLiveTotal,
+} from "./realtime.ts";
+import { type RunningRuntime, startRuntime } from "./runtime-process.ts";
+import { type ScalePoint, scalePoints } from "./scaling.ts";
+import { runTransform, type TransformFigures } from "./transform.ts";
+
+export interface BenchOptions {
+  /** Ingest sizes, ascending; the largest is the main ingest every other figure refers to. */
+  readonly scales: readonly number[];
+  readonly realtimeRate: number;
+  readonly realtimeSeconds: number;
+  readonly incrementalRows: number;
+  /** The baseline inserts row by row: at most this many votes (its rate settles quickly). */
+  readonly baselineRecords: number;
+  readonly seed: number;
+  readonly quick: boolean;
+  /** Ports of the benchmark's own services: base+92 Kafka, +432 PostgreSQL, +566 emulator. */
+  readonly portBase: number;
+  /** Write CPU profiles of the runtime during the main ingest here. */
+  readonly cpuProfileDir?: string;
+  /** Where the live totals are read (default: readLiveResults on the serving store). */
+  readonly liveSource?: () => Promise<LiveSource & { close?: () => Promise<void> }>;
+  readonly log: (line: string) => void;
+  readonly onIngestProgress?: (
+    records: number,
+  ) => ((progress: IngestProgress) => void) & { done?: () => void };
+}
+
+export interface Fractions {
+  /** Our producer ÷ Kafka ProducerPerformance. */
+  readonly produce: number;
+  /** land-records ÷ Kafka ConsumerPerformance. */
+  readonly land: number;
+  /** load-raw ÷ psql COPY. */
+  readonly load: number;
+  /** End to end ÷ the slowest of the three limits. */
+  readonly endToEnd: number;
+}
+
+export interface BenchResult {
+  readonly date: string;
+  readonly machine: { cpuModel: string; cores: number; memoryBytes: number; os: string; node: string };
+  readonly mode: "quick" | "full";
+  readonly totalSeconds: number;
+  readonly ingest: IngestFigures;
+  readonly scaling: readonly ScalePoint[];
+  readonly transform: TransformFigures;
+  readonly realtime: RealtimeFigures;
+  readonly limits: ReferenceLimits;
+  readonly fractions: Fractions;
+  readonly baseline: { records: number; seconds: number; perSecond: number };
+  /** Our end-to-end rate ÷ the baseline's. */
+  readonly speedupOverBaseline: number;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const started = performance.now();
+  const { log } = options;
+  log(`starting the benchmark's own services (ports ${options.portBase}+92/432/566)…`);
+  const services = await startSeparateServices("bench", options.portBase, closePostgresPools);
+  const workDir = mkdtempSync(join(tmpdir(), "bench-data-"));
+  let runtime: RunningRuntime | undefined;
+  try {
+    useLocalServicesEnv();
+    const scales = [...options.scales].sort((a, b) => a - b);
+    const largest = scales.at(-1) ?? 0;
+    log(
+      `generating ${scales.join(" + ")} votes and ${options.incrementalRows} + ${realtimeVotes(options)} more…`,
+    );
+    const files: VotesFile[] = [];
+    for (const [i, count] of scales.entries())
+      files.push(await writeVotesFile(join(workDir, `votes-${count}.ndjson`), count, options.seed + i));
+    const incremental = await writeVotesFile(
+      join(workDir, "incremental.ndjson"),
+      options.incrementalRows,
+      options.seed + 100,
+    );
+    const live = await writeVotesFile(
+      join(workDir, "realtime.ndjson"),
+      realtimeVotes(options),
+      options.seed + 200,
+    );
+
+    const runs: IngestFigures[] = [];
+    let assemblyDir: string | undefined;
+    for (const file of files) {
+      await runtime?.stop();
+      const main = file.count === largest;
+      log(
+        `ingest of ${file.count} votes: starting a fresh local runtime${assemblyDir ? "" : " (cdk synth first)"}…`,
+      );
+      runtime = await startRuntime({ assemblyDir, cpuProfileDir: main ? options.cpuProfileDir : undefined });
+      assemblyDir = runtime.assemblyDir;
+      const progress = options.onIngestProgress?.(file.count);
+      runs.push(await runIngest(file, runtime, { onProgress: progress }));
+      progress?.done?.();
+    }
+    const ingest = runs.at(-1) as IngestFigures;
+    const ingested = scales.reduce((a, b) => a + b, 0);
+    if (!runtime) throw new Error("no ingest ran");
+
+    log(`transform: dbt build over ${ingested} votes, then again after ${incremental.count} new ones…`);
+    const transform = await runTransform(ingested, incremental, runtime);
+
+    const source = await (options.liveSource?.() ?? Promise.resolve(storeSource));
+    let realtime: RealtimeFigures;
+    try {
+      log(`real-time: waiting for the aggregate to catch up (${ingested + incremental.count} votes)…`);
+      await waitForLiveTotal(source, ingested + incremental.count, 600_000);
+      log(`real-time: ${options.realtimeRate} votes/s for ${options.realtimeSeconds} s, via ${source.via}…`);
+      realtime = await runRealtime(live, options.realtimeRate, source);
+    } finally {
+      await (source as { close?: () => Promise<void> }).close?.();
+    }
+    await runtime.stop();
+    runtime = undefined;
+
+    log("reference limits: Kafka ProducerPerformance, ConsumerPerformance, psql COPY…");
+    const limits = await measureLimits(files.at(-1) as VotesFile, workDir);
+    const baselineRecords = Math.min(largest, options.baselineRecords);
+    log(`baseline: one consumer, one INSERT per vote, ${baselineRecords} votes…`);
+    const baseline = await runBaseline(baselineRecords);
+
+    const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
+    return {
+      date: new Date().toISOString(),
+      machine: machine(),
+      mode: options.quick ? "quick" : "full",
+      totalSeconds: Math.round((performance.now() - started) / 1000),
+      ingest,
+      scaling: scalePoints(runs),
+      transform,
+      realtime,
+      limits,
+      fractions: {
+        produce: ratio(ingest.produce.perSecond, limits.kafkaProducePerSecond),
+        land: ratio(ingest.land.perSecond, limits.kafkaConsumePerSecond),
+        load: ratio(ingest.load.perSecond, limits.postgresCopyPerSecond),
+        endToEnd: ratio(
+          ingest.endToEnd.perSecond,
+          Math.min(limits.kafkaProducePerSecond, limits.kafkaConsumePerSecond, limits.postgresCopyPerSecond),
+        ),
+      },
+      baseline,
+      speedupOverBaseline: ratio(ingest.endToEnd.perSecond, baseline.perSecond),
+    };
+  } finally {
+    await runtime?.stop().catch(() => undefined);
+    log("stopping the benchmark's services…");
+    await services.release();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function realtimeVotes(options: BenchOptions): number {
+  return options.realtimeRate * options.realtimeSeconds;
+}
+
+function machine(): BenchResult["machine"] {
+  const cores = cpus();
+  return {
+    cpuModel: cores[0]?.model ?? "unknown",
+    cores: cores.length,
+    memoryBytes: totalmem(),
+    os: `Linux ${release()}`,
+    node: process.version,
+  };
+}

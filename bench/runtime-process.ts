@@ -1,0 +1,105 @@
+/**
+ * The local runtime as the benchmark drives it: `pipeline local up` in a child process (as a
+ * user runs it), so its memory and CPU are its own and can be read from /proc, and it can be
+ * profiled (`--cpu-prof`) without profiling the benchmark itself.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../localstack/services/settings.ts";
+import { StageError } from "./errors.ts";
+
+export interface RuntimeOptions {
+  /** A cloud assembly synthesized before (skips `cdk synth`); undefined synthesizes it. */
+  readonly assemblyDir?: string;
+  /** Write V8 CPU profiles of the runtime (main thread and function workers) here. */
+  readonly cpuProfileDir?: string;
+  readonly startTimeoutMs?: number;
+}
+
+/** CPU time and peak resident memory of a process, read from /proc. */
+export interface ProcessUsage {
+  /** User + system CPU seconds since the process started. */
+  readonly cpuSeconds: number;
+  /** Peak resident set size (VmHWM), bytes. */
+  readonly peakRssBytes: number;
+}
+
+export interface RunningRuntime {
+  readonly pid: number;
+  /** Where `local up` synthesized the assembly (reuse it for the next runtime). */
+  readonly assemblyDir: string;
+  usage(): ProcessUsage;
+  stop(): Promise<void>;
+}
+
+const READY_LINE = "local runtime running";
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<RunningRuntime> {
+  const args = [join(REPO_ROOT, "bin", "pipeline.mjs"), "local", "up"];
+  if (options.assemblyDir) args.push("--assembly", options.assemblyDir);
+  const env = { ...process.env };
+  if (options.cpuProfileDir)
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${options.cpuProfileDir}`.trim();
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  await waitForReady(child, () => output, options.startTimeoutMs ?? 180_000);
+  const pid = child.pid as number;
+  const runtimeDir = process.env.PIPELINE_RUNTIME_DIR ?? join(REPO_ROOT, ".cache", "runtime");
+  return {
+    pid,
+    assemblyDir: options.assemblyDir ?? join(runtimeDir, "cdk.out"),
+    usage: () => processUsage(pid),
+    stop: () => stopChild(child),
+  };
+}
+
+function waitForReady(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new StageError(`the local runtime did not start in ${timeoutMs / 1000} s: ${output()}`));
+    }, timeoutMs);
+    const onData = () => {
+      if (!output().includes(READY_LINE)) return;
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.off("exit", onExit);
+      resolve();
+    };
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new StageError(`the local runtime exited (code ${code}) before it was ready: ${output()}`));
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+/** SIGTERM (the runtime finishes in-flight batches and writes its profiles), SIGKILL after 60 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export function processUsage(pid: number): ProcessUsage {
+  // /proc/<pid>/stat: fields after the command name (which may hold spaces) start at field 3.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const hwmKb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, peakRssBytes: hwmKb * 1024 };
+}

@@ -1,0 +1,47 @@
+/**
+ * Stage 3, transform: `dbt build` of the elections models over the ingested votes, then — after
+ * new votes went through the pipeline — the same build again, which runs fct_votes
+ * incrementally (only the rows ingested since the last run).
+ */
+import { runDbt } from "../core/dbt/run.ts";
+import type { VotesFile } from "./data.ts";
+import { StageError } from "./errors.ts";
+import { runIngest } from "./ingest.ts";
+import { timed } from "./measure.ts";
+import type { RunningRuntime } from "./runtime-process.ts";
+
+export interface TransformFigures {
+  /** Seconds of the first (full) build over every ingested vote. */
+  readonly fullBuildSeconds: number;
+  readonly fullBuildRows: number;
+  /** New votes ingested before the incremental build. */
+  readonly incrementalRows: number;
+  readonly incrementalBuildSeconds: number;
+}
+
+/** The elections models and everything downstream of them, with their tests. */
+export const DBT_SELECTION = ["build", "--select", "path:models/staging/elections+"];
+
+export async function runTransform(
+  ingestedRows: number,
+  newVotes: VotesFile,
+  runtime: RunningRuntime,
+): Promise<TransformFigures> {
+  const full = await timed(() => build());
+  await runIngest(newVotes, runtime);
+  const incremental = await timed(() => build());
+  return {
+    fullBuildSeconds: full.seconds,
+    fullBuildRows: ingestedRows,
+    incrementalRows: newVotes.count,
+    incrementalBuildSeconds: incremental.seconds,
+  };
+}
+
+async function build(): Promise<void> {
+  const result = await runDbt(DBT_SELECTION);
+  if (result.exitCode !== 0) {
+    const tail = result.output.trim().split("\n").slice(-8).join("\n");
+    throw new StageError(`dbt ${DBT_SELECTION.join(" ")} failed (exit ${result.exitCode}):\n${tail}`);
+  }
+}

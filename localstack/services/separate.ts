@@ -1,0 +1,70 @@
+/**
+ * A separate set of native services beside the shared one: its own state dirs and ports, with
+ * this process's environment pointed at it until `release()` puts everything back. The
+ * benchmark runs on one (a pristine state, and nothing it does touches the shared services);
+ * tests that restart or kill services use the same mechanism.
+ */
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { down, up } from "./lifecycle.ts";
+import { clientEnv, servicesSettings } from "./settings.ts";
+
+export interface SeparateServices {
+  /** Where the local runtime keeps its history, logs and assembly (PIPELINE_RUNTIME_DIR). */
+  readonly runtimeDir: string;
+  readonly databaseUrl: string;
+  /** Stops the services, restores the environment, removes the directories. */
+  release(): Promise<void>;
+}
+
+/**
+ * The environment of a separate set: ports from `portBase` (below 32768 — the ephemeral range,
+ * where an outgoing connection may already hold a port) and the state directories.
+ * e.g. 21000 → Kafka 21092 (controller 21093), PostgreSQL 21432, emulator 21566.
+ */
+export function separateServicesEnv(
+  portBase: number,
+  dirs: { stateDir: string; runtimeDir: string },
+): Record<string, string> {
+  const env = {
+    PIPELINE_SERVICES_DIR: dirs.stateDir,
+    PIPELINE_RUNTIME_DIR: dirs.runtimeDir,
+    KAFKA_PORT: String(portBase + 92),
+    KAFKA_CONTROLLER_PORT: String(portBase + 93),
+    PGPORT: String(portBase + 432),
+    AWS_EMULATOR_PORT: String(portBase + 566),
+  };
+  return { ...env, ...clientEnv(servicesSettings({ ...process.env, ...env })) };
+}
+
+/**
+ * @param name a prefix for the temporary directories
+ * @param beforeDown runs before the services stop (e.g. to close connection pools)
+ */
+export async function startSeparateServices(
+  name: string,
+  portBase: number,
+  beforeDown: () => Promise<void> = async () => {},
+): Promise<SeparateServices> {
+  const stateDir = mkdtempSync(join(tmpdir(), `${name}-services-`));
+  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
+  const runtimeDir = mkdtempSync(join(tmpdir(), `${name}-runtime-`));
+  const saved = { ...process.env };
+  const env = separateServicesEnv(portBase, { stateDir, runtimeDir });
+  Object.assign(process.env, env);
+  const release = async () => {
+    await beforeDown();
+    await down(servicesSettings());
+    process.env = saved;
+    rmSync(runtimeDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    await up(servicesSettings());
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
+  return { runtimeDir, databaseUrl: env.DATABASE_URL ?? "", release };
+}
