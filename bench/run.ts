@@ -116,6 +116,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       runs.push(await runIngest(file, runtime, { onProgress: progress }));
       progress?.done?.();
     }
+    if (options.cpuProfileDir && runtime) {
+      // The profiles are written when the runtime exits: end it here so they cover the ingest only.
+      await runtime.stop();
+      runtime = await startRuntime({ assemblyDir });
+    }
     const ingest = runs.at(-1) as IngestFigures;
     const ingested = scales.reduce((a, b) => a + b, 0);
     if (!runtime) throw new Error("no ingest ran");

@@ -3,8 +3,10 @@
  * each stage against its reference limit on this machine, and the seed projects' baseline —
  * on the benchmark's own fresh services. Logic in bench/.
  */
+import { resolve } from "node:path";
 import { MultiBar, Presets } from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
+import { formatProfiles, summarizeProfiles } from "../../bench/profile.ts";
 import { formatReport, writeJson } from "../../bench/report.ts";
 import { type BenchOptions, runBench } from "../../bench/run.ts";
 import { parseScales } from "../../bench/scaling.ts";
@@ -58,6 +60,10 @@ export function register(program: Command): void {
       const result = await runBench(options);
       console.log("");
       for (const line of formatReport(result)) console.log(line);
+      if (cli.cpuProf) {
+        console.log(`\nWhere the runtime's time went during the main ingest (profiles in ${cli.cpuProf}):`);
+        for (const line of formatProfiles(summarizeProfiles(cli.cpuProf))) console.log(line);
+      }
       if (cli.json) {
         writeJson(cli.json, result);
         console.log(`figures written to ${cli.json}`);
@@ -79,7 +85,7 @@ function benchOptions(cli: CliOptions): BenchOptions {
     seed: Number(cli.seed),
     quick: cli.quick === true,
     portBase: Number(cli.portBase),
-    cpuProfileDir: cli.cpuProf,
+    cpuProfileDir: cli.cpuProf ? resolve(cli.cpuProf) : undefined,
     log: (line) => console.log(line),
     onIngestProgress: process.stdout.isTTY ? ingestBars : undefined,
   };

@@ -1,0 +1,83 @@
+/**
+ * `pipeline bench --quick` through the real CLI, as CI runs it: on its own services (port base
+ * 21000, never the shared ones), every figure of the JSON present and numeric. No thresholds:
+ * speed on a shared CI machine is reported, not asserted.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
+
+/** Every figure the benchmark publishes, by its path in the JSON. */
+const FIGURES = [
+  "totalSeconds",
+  "ingest.records",
+  ...["endToEnd", "produce", "land", "load"].flatMap((stage) =>
+    ["records", "seconds", "perSecond"].map((f) => `ingest.${stage}.${f}`),
+  ),
+  "ingest.runtime.peakRssBytes",
+  "ingest.runtime.cpuSeconds",
+  "ingest.runtime.cpuPercent",
+  "transform.fullBuildSeconds",
+  "transform.fullBuildRows",
+  "transform.incrementalRows",
+  "transform.incrementalBuildSeconds",
+  ...["ratePerSecond", "seconds", "votes", "samples", "p50Ms", "p95Ms", "p99Ms", "maxMs"].map(
+    (f) => `realtime.${f}`,
+  ),
+  "limits.kafkaProducePerSecond",
+  "limits.kafkaConsumePerSecond",
+  "limits.postgresCopyPerSecond",
+  "fractions.produce",
+  "fractions.land",
+  "fractions.load",
+  "fractions.endToEnd",
+  "baseline.records",
+  "baseline.seconds",
+  "baseline.perSecond",
+  "speedupOverBaseline",
+  "scaling.0.records",
+  "scaling.0.seconds",
+  "scaling.0.peakRssBytes",
+];
+
+function at(value: unknown, path: string): unknown {
+  return path
+    .split(".")
+    .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], value);
+}
+
+describe("pipeline bench --quick", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bench-quick-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("prints the table and writes every figure, numeric, to the JSON file", {
+    timeout: 300_000,
+  }, async () => {
+    // Prepare
+    const jsonFile = join(dir, "bench.json");
+
+    // Act
+    const { stdout } = await run(process.execPath, [CLI, "bench", "--quick", "--json", jsonFile], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+
+    // Assess
+    const result = JSON.parse(readFileSync(jsonFile, "utf8")) as Record<string, unknown>;
+    const notNumeric = FIGURES.filter((path) => {
+      const value = at(result, path);
+      return typeof value !== "number" || !Number.isFinite(value);
+    });
+    expect(notNumeric).toEqual([]);
+    expect(at(result, "ingest.records")).toBe(20_000);
+    expect(at(result, "realtime.via")).toMatch(/dashboard API|readLiveResults/);
+    expect(at(result, "mode")).toBe("quick");
+    expect(stdout).toContain("end to end (20,000 votes)");
+    expect(stdout).toContain("ProducerPerformance");
+  });
+});
