@@ -1,0 +1,117 @@
+/**
+ * What every fault test shares: a fresh, separate set of services with the synthesized stack
+ * running on it in this process (as `pipeline local up` runs it), an election produced through
+ * the real producer, waiting until everything is landed and loaded, and the verdict of
+ * `pipeline reconcile --json` — the documented report, parsed, never a count of our own.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { loadConfig } from "../../core/config/index.ts";
+import { elections } from "../../core/datasets/elections/index.ts";
+import type { ProduceResult } from "../../core/producer/produce.ts";
+import {
+  chooseSource,
+  type ProduceDatasetOptions,
+  produceDataset,
+} from "../../core/producer/produce-dataset.ts";
+import type { ReconcileReport } from "../../core/reconcile/index.ts";
+import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { openRuntime } from "../../localstack/runtime/open.ts";
+import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
+import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
+
+export interface FaultStack {
+  readonly services: SeparateServices;
+  readonly runtime: LocalRuntime;
+  /** What the runtime logged (retries, failures), for assertions and for diagnosing a failure. */
+  readonly log: string[];
+  /** Stops the runtime, then the services. */
+  release(): Promise<void>;
+}
+
+/** Separate services on `portBase` (see separate-services.ts) and the local stack deployed and running on them. */
+export async function startFaultStack(name: string, portBase: number): Promise<FaultStack> {
+  const services = await useSeparateServices(name, portBase);
+  const log: string[] = [];
+  let runtime: LocalRuntime | undefined;
+  const release = async () => {
+    await runtime?.stop();
+    await services.release();
+  };
+  try {
+    runtime = await openRuntime({ log: (line) => log.push(line), s3PollMs: 300 });
+    await runtime.deploy();
+    await runtime.start();
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
+  return { services, runtime, log, release };
+}
+
+/**
+ * An election of `voters` voters (candidates, voters and one vote each) from the generator,
+ * through the real producer; `rate` (records/s) spreads it over time so a fault lands mid-stream.
+ */
+export function produceElection(
+  voters: number,
+  seed: number,
+  options: ProduceDatasetOptions = {},
+): Promise<ProduceResult> {
+  const sourceOptions = { count: voters, seed };
+  const source = chooseSource(elections, "generator", sourceOptions).open(sourceOptions);
+  return produceDataset(loadConfig(), elections, source, options);
+}
+
+/** Until every landing consumer group has committed everything and every raw object is loaded. */
+export function waitUntilLoaded(stack: FaultStack, timeoutMs = 180_000): Promise<void> {
+  return waitForLoaded(landingGroups(stack.runtime), timeoutMs, () => undefined);
+}
+
+/** `pipeline reconcile --dataset <dataset> --json` on this process's services: the parsed report and the exit code. */
+export async function reconcileJson(
+  dataset = "elections",
+): Promise<{ report: ReconcileReport; exitCode: number }> {
+  const args = [CLI, "reconcile", "--json", "--dataset", dataset];
+  const result = await run(process.execPath, args, { env: process.env, maxBuffer: 16 * 1024 * 1024 }).then(
+    ({ stdout }) => ({ stdout, code: 0 }),
+    (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? "", code: error.code ?? 1 }),
+  );
+  return { report: JSON.parse(result.stdout) as ReconcileReport, exitCode: result.code };
+}
+
+/** Per topic: [topic, records in Kafka, rows in the raw table, lost, duplicated, issue kinds]. */
+export function verdictRows(report: ReconcileReport) {
+  return report.topics.map((t) => [
+    t.topic,
+    t.kafka.records,
+    t.raw.rows,
+    t.lost,
+    t.duplicated,
+    t.issues.map((i) => i.kind),
+  ]);
+}
+
+/** What an exact reconcile of `produced` looks like in `verdictRows`: every record once. */
+export function exactRows(produced: ProduceResult) {
+  return Object.entries(produced.producedByTopic).map(([topic, count]) => [topic, count, count, 0, 0, []]);
+}
+
+/** Polls `probe` every 250 ms until it returns a value. */
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
