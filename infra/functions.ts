@@ -52,7 +52,16 @@ export interface CustomResourceTrigger {
   readonly kind: "custom-resource";
 }
 
+/**
+ * HTTPS requests through a Lambda Function URL (AWS_IAM auth: only CloudFront, signing with
+ * its Origin Access Control, may call it); offline, the local dashboard server.
+ */
+export interface HttpTrigger {
+  readonly kind: "http";
+}
+
 export type Trigger =
+  | HttpTrigger
   | KafkaTrigger
   | S3Trigger
   | ScheduleTrigger
@@ -206,6 +215,18 @@ export const functions: readonly FunctionSpec[] = [
     memorySize: 256,
     timeoutSeconds: 60,
     buckets: { artifacts: "read-write" },
+  },
+  {
+    name: "dashboard-api",
+    description:
+      "Dashboard's read-only JSON API: live totals, gold-layer results, pipeline runs, records per stage",
+    triggers: [{ kind: "http" }],
+    memorySize: 512,
+    timeoutSeconds: 30,
+    // Records per stage read the lake (raw/ and quarantine/); runs come from Step Functions.
+    buckets: { raw: "read", quarantine: "read" },
+    warehouse: true,
+    servingTable: "read",
   },
   {
     name: "topics-provisioner",

@@ -5,6 +5,7 @@
  * a new finding (a new wildcard, a new resource type) fails until someone decides about it.
  */
 import { type CfnElement, CfnResource, type Stack, Validations } from "aws-cdk-lib";
+import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -62,6 +63,11 @@ const WILDCARD_RESOURCE_REASONS: readonly { actions: RegExp; reason: string }[] 
       "ecs:runTask.sync: any revision (:*) of the dbt task definition; task ARNs and the managed rule are created at run time",
   },
   {
+    actions: /^states:GetExecutionHistory$/,
+    reason:
+      "The dashboard reads the history of any execution of the one pipeline state machine; executions are named at run time",
+  },
+  {
     actions: /^s3:PutBucketNotification$/,
     reason: "CDK's bucket-notifications handler configures notifications of buckets of this stack",
   },
@@ -107,14 +113,37 @@ function dlqReason(spec: FunctionSpec): string {
     return "Invoked synchronously by a Kafka event source mapping with its own on-failure destination";
   if (kinds.has("state-machine-task"))
     return "Invoked synchronously by Step Functions, which retries and catches failures";
+  if (kinds.has("http"))
+    return "Invoked synchronously through its function URL: the caller (CloudFront, the browser) gets the error";
   if (kinds.has("custom-resource"))
     return "Invoked by CloudFormation; failures are reported to the stack as FAILED";
   return "Asynchronous failures go to an on-failure destination (the failures queue), which keeps more context than a DLQ";
 }
 
+/** CloudFront findings on the dashboard's distribution, with the reason. */
+const DISTRIBUTION_REASONS: Readonly<Record<string, string>> = {
+  "AwsSolutions-CFR1":
+    "The dashboard shows pipeline figures to its operators wherever they are; restrict countries with a WAF when needed",
+  "AwsSolutions-CFR2":
+    "No WAF by default (it costs per month); the API is read-only GET behind OAC-signed, IAM-authenticated function URLs",
+  "AwsSolutions-CFR3":
+    "Standard logs need an ACL-enabled bucket; requests to the API are logged by the dashboard-api function and S3 access logs cover the page",
+  "AwsSolutions-CFR4":
+    "The default *.cloudfront.net certificate cannot pin TLS 1.2; with a custom domain the distribution sets TLSv1.2_2021",
+};
+
+/** What CDK's BucketDeployment singleton (it copies the built page into the site bucket) is acknowledged for. */
+const BUCKET_DEPLOYMENT_REASON =
+  "CDK's own BucketDeployment handler, invoked by CloudFormation at deploy time: CDK sets its runtime, policy (asset and site buckets, CloudFront invalidation) and error handling";
+
 export function acknowledgeFindings(stack: Stack, specs: readonly FunctionSpec[]): void {
   const byName = new Map(specs.map((s) => [s.name, s]));
   for (const construct of stack.node.findAll()) {
+    if (construct instanceof cloudfront.CfnDistribution) {
+      for (const [id, reason] of Object.entries(DISTRIBUTION_REASONS)) ack(construct, id, reason);
+    }
+    if (construct.node.path.includes("/Custom::CDKBucketDeployment"))
+      acknowledgeBucketDeployment(stack, construct);
     for (const rule of BY_RESOURCE) if (rule.when(construct)) ack(construct, rule.id, rule.reason);
     if (construct instanceof iam.CfnPolicy) acknowledgeWildcardResources(stack, construct);
     if (construct instanceof ec2.CfnSecurityGroup && ingressFromVpcCidrOnly(stack, construct)) {
@@ -148,6 +177,30 @@ export function acknowledgeFindings(stack: Stack, specs: readonly FunctionSpec[]
 /** Acknowledges one finding on the CloudFormation resource of a construct. */
 export function ack(construct: IConstruct, id: string, reason: string): void {
   Validations.of(construct).acknowledge({ id, reason });
+}
+
+function acknowledgeBucketDeployment(stack: Stack, construct: IConstruct): void {
+  if (construct instanceof lambda.CfnFunction) {
+    for (const id of [
+      "AwsSolutions-L1",
+      "Serverless-LambdaDLQ",
+      "Serverless-LambdaLatestVersion",
+      "Serverless-LambdaTracing",
+    ])
+      ack(construct, id, BUCKET_DEPLOYMENT_REASON);
+  }
+  if (!(construct instanceof iam.CfnPolicy)) return;
+  const document = stack.resolve(construct.policyDocument) as { Statement?: Record<string, unknown>[] };
+  for (const statement of document.Statement ?? []) {
+    for (const action of asArray(statement.Action).map(String)) {
+      if (action.includes("*"))
+        ack(construct, `AwsSolutions-IAM5[Action::${action}]`, BUCKET_DEPLOYMENT_REASON);
+    }
+    for (const resource of asArray(statement.Resource).map((r) => flattenCfnReference(r))) {
+      if (resource.includes("*"))
+        ack(construct, `AwsSolutions-IAM5[Resource::${resource}]`, BUCKET_DEPLOYMENT_REASON);
+    }
+  }
 }
 
 function acknowledgeWildcardResources(stack: Stack, policy: iam.CfnPolicy): void {

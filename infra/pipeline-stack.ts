@@ -8,14 +8,16 @@
  * matching core/config's defaults, placeholder network ids for the dbt task (the local
  * runtime runs it as a local process).
  */
-import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Annotations, ArnFormat, CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import type * as ecs from "aws-cdk-lib/aws-ecs";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import type { InfraConfig } from "./config.ts";
+import { Dashboard } from "./constructs/dashboard.ts";
 import { Ingestion } from "./constructs/ingestion.ts";
 import { Lake } from "./constructs/lake.ts";
 import { Network } from "./constructs/network.ts";
@@ -41,6 +43,8 @@ export class PipelineStack extends Stack {
   public readonly transform: Transform;
   public readonly warehouse: Warehouse;
   public readonly serving: Serving;
+  /** Undefined for the local target (the local runtime's dashboard server serves the page). */
+  public readonly dashboard?: Dashboard;
   /** Undefined for the local target. */
   public readonly network?: Network;
   public readonly kafka: KafkaCluster;
@@ -175,6 +179,8 @@ export class PipelineStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
 
+    this.dashboard = this.wireDashboard(local, removalPolicy);
+
     new CfnOutput(this, "RawBucket", { value: this.lake.raw.bucketName });
     new CfnOutput(this, "ServingTable", { value: this.serving.table.tableName });
     new CfnOutput(this, "ArtifactsBucket", { value: this.lake.artifacts.bucketName });
@@ -188,6 +194,48 @@ export class PipelineStack extends Stack {
     if (this.warehouse.secret) {
       new CfnOutput(this, "WarehouseSecretArn", { value: this.warehouse.secret.secretArn });
     }
+  }
+
+  /**
+   * The dashboard-api function's run source (the runtime's history offline, the state machine
+   * in AWS, read-only), and in AWS the page's hosting behind CloudFront.
+   */
+  private wireDashboard(local: boolean, removalPolicy: RemovalPolicy): Dashboard | undefined {
+    const api = this.ingestion.functions.get("dashboard-api");
+    const apiUrl = this.ingestion.functionUrls.get("dashboard-api");
+    if (!api || !apiUrl) return undefined;
+    if (local) {
+      api.addEnvironment("RUNS_SOURCE", "local");
+      return undefined;
+    }
+    const machine = this.orchestration.stateMachine;
+    api.addEnvironment("STATE_MACHINE_ARN", machine.stateMachineArn);
+    // Outside the VPC (it needs Step Functions, DynamoDB and the warehouse, which a NAT-less
+    // VPC doesn't reach), the function can't read Kafka offsets: no records-per-stage there.
+    api.addEnvironment("STAGE_COUNTS", "off");
+    api.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["states:ListExecutions"], resources: [machine.stateMachineArn] }),
+    );
+    api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["states:GetExecutionHistory"],
+        resources: [
+          this.formatArn({
+            service: "states",
+            resource: "execution",
+            resourceName: `${Fn.select(6, Fn.split(":", machine.stateMachineArn))}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    const dashboard = new Dashboard(this, "Dashboard", {
+      api: apiUrl,
+      accessLogs: this.lake.accessLogs,
+      removalPolicy,
+    });
+    new CfnOutput(this, "DashboardUrl", { value: dashboard.url });
+    return dashboard;
   }
 
   /** Serving-table access (+ SERVING_TABLE) and Kafka produce rights, as the registry declares them. */

@@ -14,6 +14,9 @@ const cacheMs = () => Number(process.env.STAGES_CACHE_MS ?? 10_000);
 let cached: { at: number; report: Promise<ReconcileReport> } | undefined;
 
 export async function getStages() {
+  if (process.env.STAGE_COUNTS === "off") {
+    return { available: false, reason: "records per stage are read offline only (npx pipeline reconcile)" };
+  }
   const now = Date.now();
   if (!cached || now - cached.at > cacheMs()) {
     const config = loadConfig();
@@ -37,6 +40,7 @@ export async function getStages() {
     }
   }
   return {
+    available: true,
     reconciled: report.reconciled,
     readAt: new Date(cached?.at ?? now).toISOString(),
     topics: report.topics.map((t) => ({

@@ -8,6 +8,7 @@
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import { SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type * as logs from "aws-cdk-lib/aws-logs";
@@ -53,6 +54,8 @@ export class Ingestion extends Construct {
   public readonly failures: sqs.Queue;
   /** The S3 → SQS queues of functions batching their S3 events, by function name. */
   public readonly s3Queues: ReadonlyMap<string, sqs.Queue>;
+  /** Function URLs (AWS_IAM auth) of functions with an http trigger, by function name. */
+  public readonly functionUrls: ReadonlyMap<string, lambda.FunctionUrl>;
 
   private readonly props: IngestionProps;
 
@@ -67,6 +70,7 @@ export class Ingestion extends Construct {
     });
     const functions = new Map<string, PipelineFunction>();
     const queues = new Map<string, sqs.Queue>();
+    const urls = new Map<string, lambda.FunctionUrl>();
     for (const spec of props.functions) {
       const fn = this.createFunction(spec);
       functions.set(spec.name, fn);
@@ -77,10 +81,14 @@ export class Ingestion extends Construct {
           if (queue) queues.set(spec.name, queue);
         }
         if (trigger.kind === "schedule") this.addSchedule(fn, spec, trigger);
+        // IAM auth: only a signed caller (CloudFront's Origin Access Control) gets through.
+        if (trigger.kind === "http")
+          urls.set(spec.name, fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM }));
       }
     }
     this.functions = functions;
     this.s3Queues = queues;
+    this.functionUrls = urls;
   }
 
   /** The function of a registry entry; throws when the registry has no such entry. */

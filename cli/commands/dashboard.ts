@@ -1,0 +1,63 @@
+/**
+ * `pipeline dashboard`: prints the URL of the dashboard, starting its server when none runs
+ * (`pipeline local up` starts one too). The server runs the template's dashboard-api function
+ * in the local runtime's function host; see localstack/runtime/dashboard-server.ts.
+ */
+import { mkdirSync } from "node:fs";
+import type { Command } from "commander";
+import {
+  forgetDashboardUrl,
+  recordDashboardUrl,
+  runningDashboardUrl,
+  runtimeInvoker,
+  startDashboardServer,
+} from "../../localstack/runtime/dashboard-server.ts";
+import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
+import { servicesSettings } from "../../localstack/services/settings.ts";
+
+export function register(program: Command): void {
+  program
+    .command("dashboard")
+    .description(
+      "Open the dashboard: print the URL of the running dashboard server, or start one (Ctrl-C stops it)",
+    )
+    .option("-p, --port <port>", "port to listen on (default DASHBOARD_PORT or 3000)")
+    .option("--assembly <dir>", "use this cloud assembly instead of synthesizing the local target")
+    .action(async (options: { port?: string; assembly?: string }) => {
+      const stateDir = RUNTIME_STATE_DIR(servicesSettings().repoRoot);
+      const running = await runningDashboardUrl(stateDir);
+      if (running) {
+        console.log(`dashboard: ${running}`);
+        return;
+      }
+      const port = options.port === undefined ? undefined : parsePort(options.port);
+      const runtime = await openRuntime({ assemblyDir: options.assembly, log: () => undefined });
+      try {
+        const server = await startDashboardServer({ invoke: runtimeInvoker(runtime), port }).catch(
+          (error: NodeJS.ErrnoException) => {
+            if (error.code === "EADDRINUSE")
+              throw new Error(`port ${port ?? process.env.DASHBOARD_PORT ?? 3000} is in use: pass --port`);
+            throw error;
+          },
+        );
+        mkdirSync(stateDir, { recursive: true });
+        recordDashboardUrl(stateDir, server.url);
+        console.log(`dashboard: ${server.url} — Ctrl-C to stop`);
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+        forgetDashboardUrl(stateDir);
+        await server.close();
+      } finally {
+        await runtime.stop();
+      }
+    });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--port ${value} is not a port number`);
+  return port;
+}
