@@ -42,7 +42,16 @@ export function normalizePem(key: string): string {
   return `${pem}\n`;
 }
 
+/** Fields of password-style auth: refused, so a secret can't quietly fall back to them. */
+const PASSWORD_FIELDS = ["password", "passcode", "authenticator", "token"];
+
 export function snowflakeConnectionOptions(secret: unknown, schema: string): ConnectionOptions {
+  const refused = PASSWORD_FIELDS.filter((f) => Object.hasOwn(Object(secret), f));
+  if (refused.length > 0) {
+    throw new SnowflakeConfigError(
+      `the Snowflake secret holds ${refused.join(", ")}: only key-pair auth is used (privateKey), remove them`,
+    );
+  }
   const parsed = SnowflakeSecretSchema.safeParse(secret);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => i.path.join(".")).join(", ");
