@@ -101,5 +101,9 @@ async function connect(secretId: string, schema: string): Promise<Connection> {
   }
   const options = snowflakeConnectionOptions(json, schema);
   const { default: snowflake } = await import("snowflake-sdk");
-  return snowflake.createConnection(options).connectAsync();
+  // Not connectAsync(): without a callback it resolves even when authentication or the
+  // connection fails, leaving a dead connection cached for the life of the process.
+  return new Promise((resolve, reject) => {
+    snowflake.createConnection(options).connect((error, conn) => (error ? reject(error) : resolve(conn)));
+  });
 }
