@@ -26,7 +26,6 @@ export function buildDashboard(options: { force?: boolean } = {}): string {
     platform: "browser",
     target: "es2022",
     minify: true,
-    sourcemap: true,
     logLevel: "warning",
   });
   for (const file of ["index.html", "styles.css"])

@@ -3,15 +3,8 @@
  * (`pipeline local up` starts one too). The server runs the template's dashboard-api function
  * in the local runtime's function host; see localstack/runtime/dashboard-server.ts.
  */
-import { mkdirSync } from "node:fs";
 import type { Command } from "commander";
-import {
-  forgetDashboardUrl,
-  recordDashboardUrl,
-  runningDashboardUrl,
-  runtimeInvoker,
-  startDashboardServer,
-} from "../../localstack/runtime/dashboard-server.ts";
+import { runningDashboardUrl, serveDashboard } from "../../localstack/runtime/dashboard-server.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
 
@@ -33,21 +26,12 @@ export function register(program: Command): void {
       const port = options.port === undefined ? undefined : parsePort(options.port);
       const runtime = await openRuntime({ assemblyDir: options.assembly, log: () => undefined });
       try {
-        const server = await startDashboardServer({ invoke: runtimeInvoker(runtime), port }).catch(
-          (error: NodeJS.ErrnoException) => {
-            if (error.code === "EADDRINUSE")
-              throw new Error(`port ${port ?? process.env.DASHBOARD_PORT ?? 3000} is in use: pass --port`);
-            throw error;
-          },
-        );
-        mkdirSync(stateDir, { recursive: true });
-        recordDashboardUrl(stateDir, server.url);
+        const server = await serveDashboard(runtime, stateDir, port);
         console.log(`dashboard: ${server.url} — Ctrl-C to stop`);
         await new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);
           process.once("SIGTERM", resolve);
         });
-        forgetDashboardUrl(stateDir);
         await server.close();
       } finally {
         await runtime.stop();

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { type DashboardServer, serveDashboard } from "../../localstack/runtime/dashboard-server.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings, up } from "../../localstack/services/index.ts";
 import { isRunning } from "../../localstack/services/processes.ts";
@@ -39,6 +40,7 @@ export function register(program: Command): void {
         const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log] });
         child.unref();
         console.log(`local runtime started in the background (pid ${child.pid}); logs: ${runtimeLogFile()}`);
+        console.log("dashboard: `npx pipeline dashboard` prints its URL once the runtime is up");
         return;
       }
       const runtime = await openRuntime({ assemblyDir: options.assembly });
@@ -52,13 +54,22 @@ export function register(program: Command): void {
       }
       mkdirSync(stateDir(), { recursive: true });
       writeFileSync(pidFile(), String(process.pid));
+      // The dashboard is a convenience: a busy port doesn't stop the runtime.
+      const dashboard: DashboardServer | undefined = await serveDashboard(runtime, stateDir()).catch(
+        (error: Error) => {
+          console.warn(`dashboard not started: ${error.message}`);
+          return undefined;
+        },
+      );
       console.log("local runtime running — Ctrl-C to stop");
+      if (dashboard) console.log(`dashboard: ${dashboard.url}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
       console.log("stopping: finishing in-flight batches and executions…");
+      await dashboard?.close();
       await runtime.stop();
       rmSync(pidFile(), { force: true });
     });

@@ -32,14 +32,29 @@ echarts.use([
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-/** A chart in a new element of `host`; resizes with the window. */
-export function chart(host: HTMLElement, className = "chart"): echarts.ECharts {
+export interface Chart {
+  setOption(option: ChartOption, settings?: echarts.SetOptionOpts): void;
+}
+
+/**
+ * A chart in a new element of `host`. ECharts measures its element when it starts, so it
+ * starts at the first option — by then the page has put `host` in the document.
+ */
+export function chart(host: HTMLElement, className = "chart"): Chart {
   const div = document.createElement("div");
   div.className = className;
   host.append(div);
-  const instance = echarts.init(div);
-  window.addEventListener("resize", () => instance.resize());
-  return instance;
+  let instance: echarts.ECharts | undefined;
+  return {
+    setOption(option, settings) {
+      if (!instance) {
+        const started = echarts.init(div);
+        window.addEventListener("resize", () => started.resize());
+        instance = started;
+      }
+      instance.setOption(option, settings);
+    },
+  };
 }
 
 let mapRegistered = false;
@@ -55,7 +70,9 @@ export function registerStatesMap(): string {
     // The Albers coordinates grow downwards like the screen; ECharts' geo grows upwards.
     const flipped = {
       ...collection,
-      features: collection.features.map((f) => ({ ...f, geometry: flip(f.geometry) })),
+      features: collection.features
+        .filter((f) => f.geometry !== null)
+        .map((f) => ({ ...f, geometry: flip(f.geometry) })),
     } as FeatureCollection<Geometry, { name: string }>;
     echarts.registerMap("us-states", flipped as unknown as Parameters<typeof echarts.registerMap>[1]);
     mapRegistered = true;

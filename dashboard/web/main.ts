@@ -40,6 +40,7 @@ function show(): void {
       status.className = "";
       main.dataset.loaded = "true";
     } catch (error) {
+      console.error(error);
       if (current !== generation) return;
       status.textContent = (error as Error).message;
       status.className = "error";

@@ -41,6 +41,8 @@ export class Dashboard extends Construct {
       serverAccessLogsPrefix: "dashboard-site/",
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       autoDeleteObjects: destroy,
+      // Each deploy replaces the page's files; nothing else is written here.
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
 
     this.distribution = new cloudfront.Distribution(this, "Distribution", {

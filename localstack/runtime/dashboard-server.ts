@@ -4,7 +4,7 @@
  * the same handler, with the same environment, that CloudFront reaches through the
  * function URL in AWS.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
@@ -93,16 +93,40 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   };
 }
 
-/** Where a running server leaves its URL, so `pipeline dashboard` finds and reuses it. */
+export class DashboardPortInUseError extends Error {
+  override name = "DashboardPortInUseError";
+  constructor(port: number, cause: unknown) {
+    super(`port ${port} is in use: set DASHBOARD_PORT or pass --port`, { cause });
+  }
+}
+
+/**
+ * The server for a runtime's dashboard-api, its URL recorded in the runtime's state dir so
+ * `pipeline dashboard` finds and reuses it; closing it forgets the URL.
+ */
+export async function serveDashboard(
+  runtime: LocalRuntime,
+  stateDir: string,
+  port = Number(process.env.DASHBOARD_PORT ?? 3000),
+): Promise<DashboardServer> {
+  const server = await startDashboardServer({ invoke: runtimeInvoker(runtime), port }).catch(
+    (error: NodeJS.ErrnoException) => {
+      throw error.code === "EADDRINUSE" ? new DashboardPortInUseError(port, error) : error;
+    },
+  );
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(urlFile(stateDir), server.url);
+  return {
+    url: server.url,
+    async close() {
+      rmSync(urlFile(stateDir), { force: true });
+      await server.close();
+    },
+  };
+}
+
+/** Where a running server leaves its URL. */
 const urlFile = (stateDir: string) => join(stateDir, "dashboard.url");
-
-export function recordDashboardUrl(stateDir: string, url: string): void {
-  writeFileSync(urlFile(stateDir), url);
-}
-
-export function forgetDashboardUrl(stateDir: string): void {
-  rmSync(urlFile(stateDir), { force: true });
-}
 
 /** The URL of a dashboard server that answers, or undefined. */
 export async function runningDashboardUrl(stateDir: string): Promise<string | undefined> {
