@@ -7,7 +7,12 @@
  * quarantine bucket — not this function — is where they are reported.
  */
 import type { Vote } from "../../core/datasets/elections/schema.ts";
-import { decodeMskRecord, type MskEvent, type MskRecord } from "../../core/msk-event/index.ts";
+import {
+  type DecodeOptions,
+  decodeMskRecord,
+  type MskEvent,
+  type MskRecord,
+} from "../../core/msk-event/index.ts";
 import {
   type ApplyResult,
   applyToStore,
@@ -37,20 +42,20 @@ export async function aggregateEvent(
   event: MskEvent,
   table: ServingTable,
   settings: WindowSettings,
-  now: () => Date = () => new Date(),
+  options: { readonly decode?: DecodeOptions; readonly now?: () => Date } = {},
 ): Promise<PartitionOutcome[]> {
   const batches = Object.values(event.records).filter((records) => records.length > 0);
   const results = await Promise.allSettled(
     batches.map(async (records) => {
       const first = records[0] as MskRecord;
-      const votes = votesOf(records);
+      const votes = votesOf(records, options.decode);
       const lastOffset = Math.max(...records.map((r) => r.offset));
       const result: ApplyResult = await applyToStore(
         table,
         { topic: first.topic, partition: first.partition },
         { votes, lastOffset },
         settings,
-        now,
+        options.now,
       );
       return {
         topic: first.topic,
@@ -72,11 +77,11 @@ export async function aggregateEvent(
 }
 
 /** The valid votes of one partition batch. */
-export function votesOf(records: readonly MskRecord[]): VoteEvent[] {
+export function votesOf(records: readonly MskRecord[], options: DecodeOptions = {}): VoteEvent[] {
   const votes: VoteEvent[] = [];
   for (const record of records) {
     if (record.topic !== VOTES_TOPIC) continue;
-    const decoded = decodeMskRecord(record);
+    const decoded = decodeMskRecord(record, options);
     if (!decoded.ok) continue;
     const vote = decoded.record.value as Vote;
     votes.push({

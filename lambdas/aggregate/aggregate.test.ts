@@ -51,7 +51,11 @@ describe("totalsMessages", () => {
 
 describe("aggregateSettings", () => {
   it("defaults to one-minute windows, two minutes of allowed lateness and the pipeline-serving table", () => {
-    expect(aggregateSettings({})).toEqual({ tableName: "pipeline-serving", window: DEFAULT_WINDOW_SETTINGS });
+    expect(aggregateSettings({})).toEqual({
+      tableName: "pipeline-serving",
+      window: DEFAULT_WINDOW_SETTINGS,
+      maxRecordBytes: 1024 * 1024,
+    });
   });
 
   it("refuses a retention that would drop windows still open to on-time votes", () => {

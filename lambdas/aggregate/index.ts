@@ -36,7 +36,9 @@ export async function handler(event: unknown): Promise<AggregateResult> {
   const mskEvent = parseMskEvent(event);
   const settings = aggregateSettings();
   const table: ServingTable = { client: dynamodb(), tableName: settings.tableName };
-  const partitions = await aggregateEvent(mskEvent, table, settings.window);
+  const partitions = await aggregateEvent(mskEvent, table, settings.window, {
+    decode: { maxRecordBytes: settings.maxRecordBytes },
+  });
   await publishTotals(table);
   const applied = partitions.reduce((total, p) => total + p.applied, 0);
   const late = partitions.reduce((total, p) => total + p.late, 0);

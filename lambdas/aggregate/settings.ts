@@ -1,11 +1,14 @@
 /** aggregate's settings from its environment (read per invocation, so tests can vary them). */
 import { loadConfig } from "../../core/config/index.ts";
+import { DEFAULT_MAX_RECORD_BYTES } from "../../core/msk-event/index.ts";
 import { DEFAULT_WINDOW_SETTINGS, type WindowSettings } from "../../core/realtime/index.ts";
 import { SettingsError } from "./errors.ts";
 
 export interface AggregateSettings {
   readonly tableName: string;
   readonly window: WindowSettings;
+  /** The same limit land-records applies (MAX_RECORD_BYTES), so both agree on what a vote is. */
+  readonly maxRecordBytes: number;
 }
 
 export function aggregateSettings(env: Record<string, string | undefined> = process.env): AggregateSettings {
@@ -29,5 +32,9 @@ export function aggregateSettings(env: Record<string, string | undefined> = proc
       "WINDOW_RETENTION_SECONDS must be at least ALLOWED_LATENESS_SECONDS + WINDOW_SECONDS",
     );
   }
-  return { tableName: loadConfig(env).servingTable, window };
+  const maxRecordBytes = Number(env.MAX_RECORD_BYTES ?? DEFAULT_MAX_RECORD_BYTES);
+  if (!Number.isInteger(maxRecordBytes) || maxRecordBytes <= 0) {
+    throw new SettingsError("MAX_RECORD_BYTES must be a positive integer");
+  }
+  return { tableName: loadConfig(env).servingTable, window, maxRecordBytes };
 }
