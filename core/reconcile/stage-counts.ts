@@ -11,7 +11,7 @@ import type { Config } from "../config/index.ts";
 import { type Dataset, datasets as registry } from "../datasets/index.ts";
 import { createKafka, topicOffsets } from "../kafka/client.ts";
 import { decodeNdjsonGz } from "../lake/ndjson.ts";
-import { assertIdentifier } from "../warehouse/identifiers.ts";
+import { pgQualified } from "../warehouse/identifiers.ts";
 import { postgresPool } from "../warehouse/postgres/pool.ts";
 import { DEFAULT_RAW_SCHEMA, MANIFEST_TABLE } from "../warehouse/raw-tables.ts";
 import { readKafkaOffsets } from "./readers.ts";
@@ -99,7 +99,7 @@ async function countRows(config: Config, table: string): Promise<number> {
   const pool = postgresPool(config.postgres.url);
   try {
     const result = await pool.query<{ n: string }>(
-      `select count(*)::bigint as n from ${DEFAULT_RAW_SCHEMA}.${assertIdentifier(table)}`,
+      `select count(*)::bigint as n from ${pgQualified(DEFAULT_RAW_SCHEMA, table)}`,
     );
     return Number(result.rows[0]?.n ?? 0);
   } catch (error) {
@@ -113,7 +113,7 @@ async function countRows(config: Config, table: string): Promise<number> {
 export async function loadedObjectCount(config: Config, prefix: string): Promise<number> {
   try {
     const result = await postgresPool(config.postgres.url).query<{ n: string }>(
-      `select count(*)::bigint as n from ${DEFAULT_RAW_SCHEMA}.${MANIFEST_TABLE} where object_key like $1`,
+      `select count(*)::bigint as n from ${pgQualified(DEFAULT_RAW_SCHEMA, MANIFEST_TABLE)} where object_key like $1`,
       [`${prefix}%`],
     );
     return Number(result.rows[0]?.n ?? 0);

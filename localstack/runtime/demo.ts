@@ -15,6 +15,7 @@ import {
   stageCounts,
   type TopicCounts,
 } from "../../core/reconcile/stage-counts.ts";
+import { pgQualified } from "../../core/warehouse/identifiers.ts";
 import { postgresPool } from "../../core/warehouse/postgres/pool.ts";
 import { servicesSettings, up } from "../services/index.ts";
 import type { Execution } from "./history.ts";
@@ -158,16 +159,17 @@ async function goldSample(url: string): Promise<GoldSample> {
       return [{ error: (error as Error).message }];
     }
   };
+  // DBT_SCHEMA comes from the environment: validated and quoted before it reaches SQL.
   const schema = process.env.DBT_SCHEMA ?? "analytics";
   return {
     resultsByCandidate: await query(
-      `select candidate_name, party, votes, round(vote_share * 100, 1) as vote_share_pct from ${schema}.election_results_by_candidate order by position, candidate_name`,
+      `select candidate_name, party, votes, round(vote_share * 100, 1) as vote_share_pct from ${pgQualified(schema, "election_results_by_candidate")} order by position, candidate_name`,
     ),
     revenueByRegion: await query(
-      `select region, round(sum(revenue)::numeric, 2) as revenue, round(sum(profit)::numeric, 2) as profit from ${schema}.sales_by_region_category_month group by region order by revenue desc`,
+      `select region, round(sum(revenue)::numeric, 2) as revenue, round(sum(profit)::numeric, 2) as profit from ${pgQualified(schema, "sales_by_region_category_month")} group by region order by revenue desc`,
     ),
     latestCloses: await query(
-      `select distinct on (symbol) symbol, trading_date, close_price from ${schema}.fct_stock_daily_prices order by symbol, trading_date desc`,
+      `select distinct on (symbol) symbol, trading_date, close_price from ${pgQualified(schema, "fct_stock_daily_prices")} order by symbol, trading_date desc`,
     ),
   };
 }
