@@ -21,6 +21,11 @@ export async function landedVotes(config: Config): Promise<number> {
   return landed;
 }
 
+/** raw/ objects holding votes. */
+export async function landedObjects(config: Config): Promise<number> {
+  return (await listKeys(config.buckets.raw, VOTES_PREFIX)).length;
+}
+
 /** Vote rows the loads recorded in the manifest (0 before the first load creates it). */
 export async function loadedVotes(config: Config): Promise<number> {
   try {

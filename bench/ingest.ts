@@ -7,10 +7,11 @@
 import { loadConfig } from "../core/config/index.ts";
 import { elections } from "../core/datasets/elections/index.ts";
 import { produceDataset } from "../core/producer/produce-dataset.ts";
-import { landedVotes, loadedVotes } from "./counters.ts";
+import { landedObjects, landedVotes, loadedVotes } from "./counters.ts";
 import { type VotesFile, voteRecords } from "./data.ts";
 import { StageError } from "./errors.ts";
 import { perSecond, sleep } from "./measure.ts";
+import { cpuSnapshot } from "./process-usage.ts";
 import type { RunningRuntime } from "./runtime-process.ts";
 
 export interface StageRate {
@@ -33,6 +34,10 @@ export interface IngestFigures {
   readonly land: StageRate;
   readonly load: StageRate;
   readonly runtime: RuntimeUsage;
+  /** CPU seconds each native service (with its child processes) spent during the ingest. */
+  readonly servicesCpuSeconds: Readonly<Record<string, number>>;
+  /** raw/ objects the votes landed in: one per partition batch, one load-raw transaction each. */
+  readonly objects: number;
 }
 
 /** Counts of each stage as the ingest goes, for a progress display. */
@@ -46,6 +51,8 @@ export interface IngestOptions {
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Give up when no stage moved for this long. */
   readonly stallTimeoutMs?: number;
+  /** The services' main processes by name, to read their CPU time. */
+  readonly servicePids?: Readonly<Record<string, number>>;
 }
 
 const POLL_MS = 250;
@@ -61,6 +68,8 @@ export async function runIngest(
   const landedBefore = await landedVotes(config);
   const loadedBefore = await loadedVotes(config);
   const usageBefore = runtime.usage();
+  const objectsBefore = await landedObjects(config);
+  const servicesCpu = cpuSnapshot(options.servicePids ?? {});
   const t0 = performance.now();
   const at = { firstAck: 0, produced: 0, firstLanded: 0, landed: 0, loaded: 0 };
   let progress: IngestProgress = { produced: 0, landed: 0, loaded: 0 };
@@ -109,6 +118,8 @@ export async function runIngest(
   }
   await producing;
   const usageAfter = runtime.usage();
+  const servicesCpuSeconds = servicesCpu.since();
+  const objects = (await landedObjects(config)) - objectsBefore;
   const span = (from: number, to: number) => rate(n, (to - from) / 1000);
   const wall = (at.loaded - t0) / 1000;
   const cpuSeconds = usageAfter.cpuSeconds - usageBefore.cpuSeconds;
@@ -123,6 +134,8 @@ export async function runIngest(
       cpuSeconds: round(cpuSeconds),
       cpuPercent: Math.round((cpuSeconds / wall) * 100),
     },
+    servicesCpuSeconds,
+    objects,
   };
 }
 
@@ -131,3 +144,16 @@ function rate(records: number, seconds: number): StageRate {
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Waits until `count` votes (in all) are loaded, e.g. the real-time stage's before an ingest. */
+export async function waitForVotesLoaded(count: number, timeoutMs: number): Promise<void> {
+  const config = loadConfig();
+  const deadline = performance.now() + timeoutMs;
+  let loaded = 0;
+  while (performance.now() < deadline) {
+    loaded = await loadedVotes(config);
+    if (loaded >= count) return;
+    await sleep(POLL_MS);
+  }
+  throw new StageError(`only ${loaded}/${count} votes were loaded after ${timeoutMs / 1000} s`);
+}

@@ -24,7 +24,7 @@ export function formatReport(r: BenchResult): string[] {
     ],
     [
       "load (S3 → load-raw → raw table)",
-      `${n(r.ingest.load.perSecond)} rec/s`,
+      `${n(r.ingest.load.perSecond)} rec/s (${n(r.ingest.objects)} objects)`,
       `${n(r.limits.postgresCopyPerSecond)} rec/s psql COPY`,
       pct(r.fractions.load),
     ],
@@ -40,6 +40,7 @@ export function formatReport(r: BenchResult): string[] {
       `CPU ${r.ingest.runtime.cpuSeconds} s (${r.ingest.runtime.cpuPercent} % of a core)`,
       "",
     ],
+    ["services' CPU during the ingest", cpuList(r.ingest.servicesCpuSeconds), "", ""],
     [
       "baseline (row-by-row INSERT)",
       `${n(r.baseline.perSecond)} rec/s (${n(r.baseline.records)} votes)`,
@@ -56,8 +57,11 @@ export function formatReport(r: BenchResult): string[] {
       `real-time (${n(r.realtime.ratePerSecond)}/s for ${r.realtime.seconds} s)`,
       `p50 ${n(r.realtime.p50Ms)} ms, p95 ${n(r.realtime.p95Ms)} ms, p99 ${n(r.realtime.p99Ms)} ms`,
       `via ${r.realtime.via}`,
-      `${r.realtime.samples} samples`,
+      r.realtime.unseenSamples > 0
+        ? `${r.realtime.samples} samples, ${r.realtime.unseenSamples} not visible after 60 s (counted as 60 s+)`
+        : `${r.realtime.samples} samples`,
     ],
+    ["CPU during the real-time stage", cpuList(r.realtime.cpuSeconds), "", ""],
   ];
   const lines = table(rows);
   if (r.scaling.length > 1) {
@@ -79,9 +83,17 @@ export function formatReport(r: BenchResult): string[] {
   lines.push(
     "",
     `${r.mode} run, ${r.date}, ${r.machine.cores} × ${r.machine.cpuModel}, ${n(r.machine.memoryBytes / MB)} MB RAM, ` +
-      `${r.machine.os}, Node ${r.machine.node}; ${r.totalSeconds} s in all`,
+      `${r.machine.os}, Node ${r.machine.node}; load average ${r.machine.loadAverage.start} → ` +
+      `${r.machine.loadAverage.end}; ${r.totalSeconds} s in all`,
   );
   return lines;
+}
+
+/** "kafka 1.2 s, postgres 3.4 s" */
+function cpuList(seconds: Readonly<Record<string, number>>): string {
+  return Object.entries(seconds)
+    .map(([name, s]) => `${name} ${s} s`)
+    .join(", ");
 }
 
 function table(rows: ReadonlyArray<readonly string[]>): string[] {

@@ -5,22 +5,16 @@
  * baseline on the same data; the services are stopped and removed at the end.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { closePostgresPools } from "../core/warehouse/postgres/pool.ts";
 import { useLocalServicesEnv } from "../localstack/runtime/open.ts";
 import { startSeparateServices } from "../localstack/services/separate.ts";
 import { runBaseline } from "./baseline.ts";
 import { type VotesFile, writeVotesFile } from "./data.ts";
-import { type IngestFigures, type IngestProgress, runIngest } from "./ingest.ts";
+import { type IngestFigures, type IngestProgress, runIngest, waitForVotesLoaded } from "./ingest.ts";
 import { measureLimits, type ReferenceLimits } from "./limits.ts";
-import {
-  type LiveSource,
-  type RealtimeFigures,
-  runRealtime,
-  storeSource,
-  waitForLiveTotal,
-} from "./realtime.ts";
+import { type LiveSource, type RealtimeFigures, runRealtime, storeSource } from "./realtime.ts";
 import { type RunningRuntime, startRuntime } from "./runtime-process.ts";
 import { type ScalePoint, scalePoints } from "./scaling.ts";
 import { runTransform, type TransformFigures } from "./transform.ts";
@@ -60,7 +54,15 @@ export interface Fractions {
 
 export interface BenchResult {
   readonly date: string;
-  readonly machine: { cpuModel: string; cores: number; memoryBytes: number; os: string; node: string };
+  readonly machine: {
+    cpuModel: string;
+    cores: number;
+    memoryBytes: number;
+    os: string;
+    node: string;
+    /** 1-minute load average at the start and the end: other work on the machine skews every figure. */
+    loadAverage: { start: number; end: number };
+  };
   readonly mode: "quick" | "full";
   readonly totalSeconds: number;
   readonly ingest: IngestFigures;
@@ -76,7 +78,10 @@ export interface BenchResult {
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const started = performance.now();
-  const { log } = options;
+  const loadAtStart = loadavg()[0] ?? 0;
+  // Each step stamped with the seconds since the start: where a long run spends its time.
+  const log = (line: string) =>
+    options.log(`[${String(Math.round((performance.now() - started) / 1000)).padStart(4)} s] ${line}`);
   log(`starting the benchmark's own services (ports ${options.portBase}+92/432/566)…`);
   const services = await startSeparateServices("bench", options.portBase, closePostgresPools);
   const workDir = mkdtempSync(join(tmpdir(), "bench-data-"));
@@ -102,18 +107,32 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       options.seed + 200,
     );
 
+    log("real-time: starting the local runtime (cdk synth first)…");
+    runtime = await startRuntime();
+    const assemblyDir = runtime.assemblyDir;
+    const source = await (options.liveSource?.() ?? Promise.resolve(storeSource));
+    let realtime: RealtimeFigures;
+    try {
+      // First, while the aggregate has no backlog: its latency, not the time to catch up.
+      log(`real-time: ${options.realtimeRate} votes/s for ${options.realtimeSeconds} s, via ${source.via}…`);
+      realtime = await runRealtime(live, options.realtimeRate, source, {
+        runtime: runtime.pid,
+        ...services.pids,
+      });
+    } finally {
+      await (source as { close?: () => Promise<void> }).close?.();
+    }
+    log("waiting for the real-time votes to land and load…");
+    await waitForVotesLoaded(live.count, 600_000);
+
     const runs: IngestFigures[] = [];
-    let assemblyDir: string | undefined;
     for (const file of files) {
       await runtime?.stop();
       const main = file.count === largest;
-      log(
-        `ingest of ${file.count} votes: starting a fresh local runtime${assemblyDir ? "" : " (cdk synth first)"}…`,
-      );
+      log(`ingest of ${file.count} votes: starting a fresh local runtime…`);
       runtime = await startRuntime({ assemblyDir, cpuProfileDir: main ? options.cpuProfileDir : undefined });
-      assemblyDir = runtime.assemblyDir;
       const progress = options.onIngestProgress?.(file.count);
-      runs.push(await runIngest(file, runtime, { onProgress: progress }));
+      runs.push(await runIngest(file, runtime, { onProgress: progress, servicePids: services.pids }));
       progress?.done?.();
     }
     if (options.cpuProfileDir && runtime) {
@@ -125,24 +144,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const ingested = scales.reduce((a, b) => a + b, 0);
     if (!runtime) throw new Error("no ingest ran");
 
-    log(`transform: dbt build over ${ingested} votes, then again after ${incremental.count} new ones…`);
-    const transform = await runTransform(ingested, incremental, runtime);
-
-    const source = await (options.liveSource?.() ?? Promise.resolve(storeSource));
-    let realtime: RealtimeFigures;
-    try {
-      log(`real-time: waiting for the aggregate to catch up (${ingested + incremental.count} votes)…`);
-      await waitForLiveTotal(source, ingested + incremental.count, 600_000);
-      log(`real-time: ${options.realtimeRate} votes/s for ${options.realtimeSeconds} s, via ${source.via}…`);
-      realtime = await runRealtime(live, options.realtimeRate, source);
-    } finally {
-      await (source as { close?: () => Promise<void> }).close?.();
-    }
+    log(
+      `transform: dbt build over ${ingested + live.count} votes, then again after ${incremental.count} new ones…`,
+    );
+    const transform = await runTransform(ingested + live.count, incremental, runtime);
     await runtime.stop();
     runtime = undefined;
 
     log("reference limits: Kafka ProducerPerformance, ConsumerPerformance, psql COPY…");
-    const limits = await measureLimits(files.at(-1) as VotesFile, workDir);
+    const limits = await measureLimits(
+      files.at(-1) as VotesFile,
+      ingested + live.count + incremental.count,
+      workDir,
+    );
     const baselineRecords = Math.min(largest, options.baselineRecords);
     log(`baseline: one consumer, one INSERT per vote, ${baselineRecords} votes…`);
     const baseline = await runBaseline(baselineRecords);
@@ -150,7 +164,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
     return {
       date: new Date().toISOString(),
-      machine: machine(),
+      machine: machine(loadAtStart),
       mode: options.quick ? "quick" : "full",
       totalSeconds: Math.round((performance.now() - started) / 1000),
       ingest,
@@ -182,7 +196,7 @@ function realtimeVotes(options: BenchOptions): number {
   return options.realtimeRate * options.realtimeSeconds;
 }
 
-function machine(): BenchResult["machine"] {
+function machine(loadAtStart: number): BenchResult["machine"] {
   const cores = cpus();
   return {
     cpuModel: cores[0]?.model ?? "unknown",
@@ -190,5 +204,8 @@ function machine(): BenchResult["machine"] {
     memoryBytes: totalmem(),
     os: `Linux ${release()}`,
     node: process.version,
+    loadAverage: { start: round2(loadAtStart), end: round2(loadavg()[0] ?? 0) },
   };
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../localstack/services/settings.ts";
 import { StageError } from "./errors.ts";
+import { type ProcessUsage, processUsage } from "./process-usage.ts";
 
 export interface RuntimeOptions {
   /** A cloud assembly synthesized before (skips `cdk synth`); undefined synthesizes it. */
@@ -16,14 +16,6 @@ export interface RuntimeOptions {
   /** Write V8 CPU profiles of the runtime (main thread and function workers) here. */
   readonly cpuProfileDir?: string;
   readonly startTimeoutMs?: number;
-}
-
-/** CPU time and peak resident memory of a process, read from /proc. */
-export interface ProcessUsage {
-  /** User + system CPU seconds since the process started. */
-  readonly cpuSeconds: number;
-  /** Peak resident set size (VmHWM), bytes. */
-  readonly peakRssBytes: number;
 }
 
 export interface RunningRuntime {
@@ -37,12 +29,12 @@ export interface RunningRuntime {
 const READY_LINE = "local runtime running";
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<RunningRuntime> {
-  const args = [join(REPO_ROOT, "bin", "pipeline.mjs"), "local", "up"];
+  // Node flags on the command line (not NODE_OPTIONS): the function workers inherit them, so
+  // each writes its own profile, and `cdk synth`'s child processes are not profiled.
+  const nodeFlags = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const args = [...nodeFlags, join(REPO_ROOT, "bin", "pipeline.mjs"), "local", "up"];
   if (options.assemblyDir) args.push("--assembly", options.assemblyDir);
-  const env = { ...process.env };
-  if (options.cpuProfileDir)
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${options.cpuProfileDir}`.trim();
-  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -90,16 +82,4 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
   await exited;
   clearTimeout(timer);
-}
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-export function processUsage(pid: number): ProcessUsage {
-  // /proc/<pid>/stat: fields after the command name (which may hold spaces) start at field 3.
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const hwmKb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-  return { cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND, peakRssBytes: hwmKb * 1024 };
 }

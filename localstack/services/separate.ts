@@ -7,13 +7,15 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { down, up } from "./lifecycle.ts";
+import { down, type UpResult, up } from "./lifecycle.ts";
 import { clientEnv, servicesSettings } from "./settings.ts";
 
 export interface SeparateServices {
   /** Where the local runtime keeps its history, logs and assembly (PIPELINE_RUNTIME_DIR). */
   readonly runtimeDir: string;
   readonly databaseUrl: string;
+  /** The main process of each service (by name: kafka, postgres, aws-emulator). */
+  readonly pids: Readonly<Record<string, number>>;
   /** Stops the services, restores the environment, removes the directories. */
   release(): Promise<void>;
 }
@@ -60,11 +62,13 @@ export async function startSeparateServices(
     rmSync(runtimeDir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
   };
+  let started: UpResult[];
   try {
-    await up(servicesSettings());
+    started = await up(servicesSettings());
   } catch (error) {
     await release().catch(() => undefined);
     throw error;
   }
-  return { runtimeDir, databaseUrl: env.DATABASE_URL ?? "", release };
+  const pids = Object.fromEntries(started.flatMap((s) => (s.pid ? [[s.name, s.pid]] : [])));
+  return { runtimeDir, databaseUrl: env.DATABASE_URL ?? "", pids, release };
 }

@@ -16,6 +16,8 @@ const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
 /** Every figure the benchmark publishes, by its path in the JSON. */
 const FIGURES = [
   "totalSeconds",
+  "machine.loadAverage.start",
+  "machine.loadAverage.end",
   "ingest.records",
   ...["endToEnd", "produce", "land", "load"].flatMap((stage) =>
     ["records", "seconds", "perSecond"].map((f) => `ingest.${stage}.${f}`),
@@ -23,13 +25,24 @@ const FIGURES = [
   "ingest.runtime.peakRssBytes",
   "ingest.runtime.cpuSeconds",
   "ingest.runtime.cpuPercent",
+  ...["kafka", "postgres", "aws-emulator"].map((service) => `ingest.servicesCpuSeconds.${service}`),
+  "ingest.objects",
+  ...["runtime", "kafka", "postgres", "aws-emulator"].map((name) => `realtime.cpuSeconds.${name}`),
   "transform.fullBuildSeconds",
   "transform.fullBuildRows",
   "transform.incrementalRows",
   "transform.incrementalBuildSeconds",
-  ...["ratePerSecond", "seconds", "votes", "samples", "p50Ms", "p95Ms", "p99Ms", "maxMs"].map(
-    (f) => `realtime.${f}`,
-  ),
+  ...[
+    "ratePerSecond",
+    "seconds",
+    "votes",
+    "samples",
+    "p50Ms",
+    "p95Ms",
+    "p99Ms",
+    "maxMs",
+    "unseenSamples",
+  ].map((f) => `realtime.${f}`),
   "limits.kafkaProducePerSecond",
   "limits.kafkaConsumePerSecond",
   "limits.postgresCopyPerSecond",
