@@ -44,4 +44,19 @@ describe("dashboard API router", () => {
 
     expect(response.status).toBe(404);
   });
+
+  it("says records per stage are not available where STAGE_COUNTS=off (AWS: no Kafka access)", async () => {
+    // Prepare
+    process.env.STAGE_COUNTS = "off";
+    try {
+      // Act
+      const response = await get("/api/stages");
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ available: false });
+    } finally {
+      delete process.env.STAGE_COUNTS;
+    }
+  });
 });

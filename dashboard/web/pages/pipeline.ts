@@ -31,6 +31,9 @@ interface RunDetail {
 }
 
 interface Stages {
+  available: boolean;
+  /** Why the counts aren't available (AWS: the API can't reach Kafka). */
+  reason?: string;
   reconciled: boolean;
   readAt: string;
   topics: {
@@ -114,6 +117,12 @@ export const pipelinePage: Page = {
           },
         );
         await showRun();
+        if (!stageData.available) {
+          stagesNote.textContent = `Not available here: ${stageData.reason ?? ""}.`;
+          stagesTable.replaceChildren();
+          quarantineTable.replaceChildren();
+          return;
+        }
         stagesNote.textContent = `Read ${stageData.readAt}; ${stageData.reconciled ? "every record accounted for" : "some records not accounted for yet"}.`;
         renderTable(
           stagesTable,
