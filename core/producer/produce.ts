@@ -7,7 +7,7 @@
 import type { Dataset } from "../datasets/types.ts";
 import type { Producer } from "../kafka/client.ts";
 import type { SourceRecord } from "../sources/types.ts";
-import { specsByEntity, toMessage } from "./validate.ts";
+import { type InvalidMessage, specsByEntity, toMessage, type ValidMessage } from "./validate.ts";
 
 export type Compression = "none" | "gzip";
 
@@ -23,6 +23,11 @@ export interface ProduceOptions {
   readonly maxBatchBytes?: number;
   /** `sendBatch` calls awaiting their acks at once. */
   readonly maxInFlight?: number;
+  /**
+   * The broker's `message.max.bytes`: a record that can't fit in a batch of this size is never
+   * sent (the broker would reject its whole batch) but handed to `onInvalid` as `oversized`.
+   */
+  readonly maxMessageBytes?: number;
   /** Records per second (read from the source, valid or not); undefined = as fast as possible. */
   readonly rate?: number;
   readonly compression?: Compression;
@@ -58,6 +63,13 @@ export interface ProduceResult extends ProduceProgress {
 export const DEFAULT_BATCH_SIZE = 1000;
 export const DEFAULT_MAX_IN_FLIGHT = 4;
 export const DEFAULT_MAX_BATCH_BYTES = 768 * 1024;
+/** Kafka's default `message.max.bytes` (1 MiB + 12), which MSK keeps. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/**
+ * What a record batch adds around one record: a 61-byte batch header and the record's own
+ * lengths, offsets and timestamp (varints), rounded up.
+ */
+const RECORD_BATCH_OVERHEAD = 128;
 
 interface Message {
   key: string;
@@ -91,6 +103,11 @@ export async function produceRecords(
   let batchCount = 0;
   let batchBytes = 0;
   const maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const headerBytes = Object.entries(headers).reduce(
+    (n, [name, value]) => n + Buffer.byteLength(name) + Buffer.byteLength(value),
+    0,
+  );
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
 
@@ -124,7 +141,7 @@ export async function produceRecords(
     read++;
     const spec = specs.get(record.entity);
     const message = spec
-      ? toMessage(spec, record.value)
+      ? withinLimit(toMessage(spec, record.value), headerBytes, maxMessageBytes)
       : { ok: false as const, reason: `unknown entity "${record.entity}"` };
     if (!message.ok) {
       invalid++;
@@ -137,13 +154,12 @@ export async function produceRecords(
         value: record.value,
       });
     } else {
-      let list = batch.get(message.topic);
-      if (!list) {
-        list = [];
-        batch.set(message.topic, list);
-      }
+      // A record that would take the batch over its byte budget goes into the next one.
+      if (batchCount > 0 && batchBytes + message.bytes > maxBatchBytes) await flush();
+      const list = batch.get(message.topic) ?? [];
+      batch.set(message.topic, list);
       list.push({ key: message.key, value: message.value, headers });
-      batchBytes += message.key.length + message.value.length;
+      batchBytes += message.bytes;
       if (++batchCount >= batchSize || batchBytes >= maxBatchBytes) await flush();
     }
     if (pace) await pace.wait(read);
@@ -153,6 +169,24 @@ export async function produceRecords(
   if (failure) throw failure;
   report();
   return { read, produced, invalid, producedByTopic, invalidByReason };
+}
+
+/**
+ * The message with its size in bytes (key, value, headers: what a batch holds; one character
+ * may be four bytes), or `oversized` when a batch of the broker's maximum can't hold it.
+ */
+function withinLimit(
+  message: ValidMessage | InvalidMessage,
+  headerBytes: number,
+  maxMessageBytes: number,
+): (ValidMessage & { bytes: number }) | InvalidMessage {
+  if (!message.ok) return message;
+  const bytes = Buffer.byteLength(message.key) + Buffer.byteLength(message.value) + headerBytes;
+  if (bytes + RECORD_BATCH_OVERHEAD <= maxMessageBytes) return { ...message, bytes };
+  return {
+    ok: false,
+    reason: `oversized: with its key and headers, more than the broker's message.max.bytes (${maxMessageBytes})`,
+  };
 }
 
 // kafkajs's enum values, repeated so this module needs no runtime kafkajs import (core/kafka owns it).
