@@ -1,0 +1,79 @@
+/**
+ * The AWS emulator unreachable for a while mid-stream (S3 and SQS stop answering): landing
+ * and loading wait or fail and retry, and once it answers again reconcile finds every record
+ * exactly once.
+ *
+ * Why an outage and not a restart: the emulator is moto, which keeps every bucket and object
+ * in memory and has no persistence (its "recorder" only replays a log of requests), so a
+ * restart empties the lake — that models deleting the bucket, not a fault S3 has. What S3
+ * does have is outages, so the process is frozen (SIGSTOP) and thawed (SIGCONT): connections
+ * are accepted and never answered, like a network black hole, and no state is lost.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProduceResult } from "../../core/producer/produce.ts";
+import type { ReconcileReport } from "../../core/reconcile/index.ts";
+import { servicesSettings, status } from "../../localstack/services/index.ts";
+import { processTree } from "../../localstack/services/processes.ts";
+import {
+  exactRows,
+  type FaultStack,
+  produceElection,
+  reconcileJson,
+  startFaultStack,
+  until,
+  verdictRows,
+  waitUntilLoaded,
+} from "./fault-harness.ts";
+
+const VOTERS = 3_000;
+const OUTAGE_MS = 20_000;
+
+describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
+  let stack: FaultStack;
+  let produced: ProduceResult;
+  let producedAtFreeze = 0;
+  let reconciled: { report: ReconcileReport; exitCode: number };
+
+  beforeAll(async () => {
+    // Prepare: the stack on its own services; an election produced slowly enough to be cut.
+    stack = await startFaultStack("fault-emulator", 26000);
+    const emulator = (await status(servicesSettings())).find((s) => s.name === "aws-emulator");
+    const pids = processTree(emulator?.pid as number);
+    let acknowledged = 0;
+    const producing = produceElection(VOTERS, 23, {
+      rate: 1_000,
+      batchSize: 200,
+      onProgress: (p) => {
+        acknowledged = p.produced;
+      },
+    });
+
+    // Act: freeze the emulator once records flow, thaw it OUTAGE_MS later.
+    await until("the first acknowledged records", () => (acknowledged >= 1_000 ? true : undefined));
+    producedAtFreeze = acknowledged;
+    for (const pid of pids) process.kill(pid, "SIGSTOP");
+    try {
+      await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    } finally {
+      for (const pid of pids) process.kill(pid, "SIGCONT");
+    }
+    produced = await producing;
+    await waitUntilLoaded(stack);
+    reconciled = await reconcileJson();
+  }, 420_000);
+
+  afterAll(async () => stack?.release());
+
+  it("froze the emulator mid-stream", () => {
+    // Assess
+    expect(producedAtFreeze).toBeGreaterThan(0);
+    expect(producedAtFreeze).toBeLessThan(produced.produced);
+  });
+
+  it("reconciles exactly: every produced record once in the raw tables, none lost or duplicated", () => {
+    // Assess
+    expect(verdictRows(reconciled.report)).toEqual(exactRows(produced));
+    expect(reconciled.report.reconciled).toBe(true);
+    expect(reconciled.exitCode).toBe(0);
+  });
+});
