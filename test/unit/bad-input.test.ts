@@ -6,6 +6,9 @@
  * `it.fails` marks a known gap: the expectation is the right behaviour, which the code does
  * not have yet (remove `.fails` with the fix).
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateVoter } from "../../core/datasets/elections/generator.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
@@ -21,6 +24,7 @@ import {
   toMskEvent,
 } from "../../core/msk-event/index.ts";
 import { toMessage } from "../../core/producer/validate.ts";
+import { readCsvFile } from "../../core/sources/csv-file.ts";
 import { Prng } from "../../core/sources/prng.ts";
 import { readRows } from "../../core/sources/rows.ts";
 
@@ -159,6 +163,34 @@ describe("bad input at the producer (toMessage)", () => {
     const again = toMessage(votes, { ...validVote, candidate_id: "cand-2" });
     expect(first.ok && again.ok && [first.key, again.key]).toEqual([validVote.voter_id, validVote.voter_id]);
   });
+
+  it("reads a shipped CSV with a byte-order mark by its header; refuses one with a stray quote, naming the line", async () => {
+    // Prepare: files shaped like vega-datasets' stocks.csv
+    const dir = mkdtempSync(join(tmpdir(), "bad-input-"));
+    const withBom = join(dir, "bom.csv");
+    const strayQuote = join(dir, "quote.csv");
+    writeFileSync(withBom, "\ufeffsymbol,date,price\r\nMSFT,Jan 1 2000,39.81\r\n");
+    writeFileSync(strayQuote, 'symbol,date,price\nMSFT,Jan 1 2000,39.81\n"MS"FT,Feb 1 2000,36.35\n');
+    const read = async (path: string) => {
+      const rows: Record<string, string>[] = [];
+      for await (const row of readCsvFile(path)) rows.push(row);
+      return rows;
+    };
+
+    try {
+      // Act
+      const rows = await read(withBom);
+      const refused = read(strayQuote);
+
+      // Assess: the BOM is not part of the first column's name, and the row validates
+      expect(rows).toEqual([{ symbol: "MSFT", date: "Jan 1 2000", price: "39.81" }]);
+      expect(toMessage(prices, rows[0]).ok).toBe(true);
+      // A shipped file is trusted to be well formed: a broken one stops the producer loudly.
+      await expect(refused).rejects.toThrow(/Invalid Closing Quote.*line 3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("bad input in an uploaded file (file-to-topic: readRows → toMessage)", () => {
@@ -191,6 +223,34 @@ describe("bad input in an uploaded file (file-to-topic: readRows → toMessage)"
       },
       { line: 3, produced: { candidate_id: "c2", candidate_name: "Ann\u0000", party: "P" } },
       { line: 4, quarantined: expect.stringMatching(/^candidate_name: /) },
+    ]);
+  });
+
+  it("produces a duplicated row twice under the same key, so both land in one partition", async () => {
+    // Prepare: the same order line twice, as a re-exported file would carry it
+    const line = `${JSON.stringify(validOrder)}\n`;
+
+    // Act
+    const rows = await fileRows("ndjson", line + line, orders);
+    const keys = rows.map((r) => toMessage(orders, r.produced)).map((m) => m.ok && m.key);
+
+    // Assess: nothing dropped here; staging dedupes by Row ID (DB test_replayed_row_id_is_counted_once)
+    expect(rows.map((r) => r.quarantined)).toEqual([undefined, undefined]);
+    expect(keys).toEqual([String(validOrder["Row ID"]), String(validOrder["Row ID"])]);
+  });
+
+  it("produces boundary lengths from a file and quarantines one past them, with the line", async () => {
+    // Prepare
+    const csv = `candidate_id,candidate_name,party\n${"x".repeat(64)},A,B\n${"y".repeat(65)},A,B\n,A,B\n`;
+
+    // Act
+    const rows = await fileRows("csv", csv, candidates);
+
+    // Assess
+    expect(rows.map((r) => [r.line, r.produced ? "produced" : r.quarantined?.split(":")[0]])).toEqual([
+      [2, "produced"],
+      [3, "candidate_id"],
+      [4, "candidate_id"],
     ]);
   });
 
