@@ -31,9 +31,10 @@ async function cdkSynth(
   return { dir, template: JSON.parse(readFileSync(path.join(dir, `${stack}.template.json`), "utf8")) };
 }
 
+// Each assembly holds every bundle and installed node_modules: removing them takes a while on a busy machine.
 afterAll(() => {
   for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe("npx cdk synth", () => {
   for (const target of ["aws", "local"] as const) {
