@@ -2,7 +2,8 @@
  * How a pipeline run fails, on the synthesized stack and a fresh, separate set of services:
  * PostgreSQL restarting while dbt runs is a transient failure that the "Run dbt" state's
  * Retry absorbs; a failing dbt test fails the run, with dbt's own message in the history
- * and in `pipeline runs show`.
+ * and in `pipeline runs show`; once the cause is fixed, a rerun completes and reconcile finds
+ * every record exactly once through staging.
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -14,6 +15,7 @@ import { elections } from "../../core/datasets/elections/index.ts";
 import { connectProducer, createKafka } from "../../core/kafka/client.ts";
 import { produceRecords } from "../../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
+import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
 import { type Execution, summarizeStates } from "../../localstack/runtime/history.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
@@ -111,5 +113,34 @@ describe("pipeline run failures", () => {
     });
     expect(stdout).toContain("FAILED");
     expect(stdout).toContain("relationships_fct_votes_candidate_id");
+  }, 300_000);
+
+  it("completes a rerun once the cause of the failure is fixed, and reconciles exactly", async () => {
+    // Prepare: the candidate the failing run's vote named, now registered.
+    const producer = await connectProducer(createKafka(loadConfig().kafka));
+    const candidate = { candidate_id: "nobody", candidate_name: "No Body", party: "None" };
+    await produceRecords(producer, elections, [{ entity: "candidates", value: candidate }], {
+      source: "test",
+    });
+    await producer.disconnect();
+    await waitForLoaded(landingGroups(runtime), 120_000, () => undefined);
+
+    // Act
+    const finished = await runtime.startExecution(undefined, {}).done;
+    const reconciled = await run(process.execPath, [CLI, "reconcile", "--dataset", "elections", "--json"], {
+      env: process.env,
+    });
+
+    // Assess: the rerun succeeded; every record once in the raw tables and in staging.
+    expect(finished.status, finished.cause).toBe("SUCCEEDED");
+    const report = JSON.parse(reconciled.stdout) as ReconcileReport;
+    expect(report.reconciled).toBe(true);
+    expect(
+      report.topics.map((t) => [t.topic, t.lost, t.duplicated, t.staging.built, t.issues.length]),
+    ).toEqual([
+      ["elections.candidates", 0, 0, true, 0],
+      ["elections.voters", 0, 0, true, 0],
+      ["elections.votes", 0, 0, true, 0],
+    ]);
   }, 300_000);
 });
