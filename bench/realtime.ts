@@ -48,6 +48,8 @@ export interface RealtimeFigures {
   readonly maxMs: number;
   /** Batches the totals had not shown when the wait ended (their latency is a lower bound). */
   readonly unseenSamples: number;
+  /** Median time one read of the live totals took (part of every latency above). */
+  readonly readP50Ms: number;
   /** CPU seconds of the runtime and of each native service over the stage. */
   readonly cpuSeconds: Readonly<Record<string, number>>;
 }
@@ -88,11 +90,14 @@ export async function runRealtime(
   );
 
   const latencies: number[] = [];
+  const reads: number[] = []; // how long each read of the totals took
   let next = 0; // the first ack not yet seen in the totals
   let drainDeadline = Number.POSITIVE_INFINITY;
   while (!(produced && next >= acks.length)) {
+    const asked = performance.now();
     const visible = (await source.totalVotes()) - base;
     const now = performance.now();
+    reads.push(now - asked);
     for (; next < acks.length && (acks[next]?.count ?? 0) <= visible; next++)
       latencies.push(now - (acks[next]?.at ?? now));
     if (produced && drainDeadline === Number.POSITIVE_INFINITY) drainDeadline = now + drainTimeoutMs;
@@ -116,6 +121,7 @@ export async function runRealtime(
     p99Ms: ms(99),
     maxMs: ms(100),
     unseenSamples: unseen.length,
+    readP50Ms: Math.round(percentile(reads, 50)),
     cpuSeconds: cpu.since(),
   };
 }

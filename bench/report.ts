@@ -56,7 +56,7 @@ export function formatReport(r: BenchResult): string[] {
     [
       `real-time (${n(r.realtime.ratePerSecond)}/s for ${r.realtime.seconds} s)`,
       `p50 ${n(r.realtime.p50Ms)} ms, p95 ${n(r.realtime.p95Ms)} ms, p99 ${n(r.realtime.p99Ms)} ms`,
-      `via ${r.realtime.via}`,
+      `via ${r.realtime.via}, one read ${r.realtime.readP50Ms} ms`,
       r.realtime.unseenSamples > 0
         ? `${r.realtime.samples} samples, ${r.realtime.unseenSamples} not visible after 60 s (counted as 60 s+)`
         : `${r.realtime.samples} samples`,

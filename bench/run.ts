@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { closePostgresPools } from "../core/warehouse/postgres/pool.ts";
 import { useLocalServicesEnv } from "../localstack/runtime/open.ts";
 import { startSeparateServices } from "../localstack/services/separate.ts";
+import { cacheAssembly, cachedAssembly } from "./assembly-cache.ts";
 import { runBaseline } from "./baseline.ts";
 import { type VotesFile, writeVotesFile } from "./data.ts";
 import { type IngestFigures, type IngestProgress, runIngest, waitForVotesLoaded } from "./ingest.ts";
@@ -107,9 +108,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       options.seed + 200,
     );
 
-    log("real-time: starting the local runtime (cdk synth first)…");
-    runtime = await startRuntime();
-    const assemblyDir = runtime.assemblyDir;
+    const cached = cachedAssembly();
+    log(`real-time: starting the local runtime${cached ? " (cached assembly)" : " (cdk synth first)"}…`);
+    runtime = await startRuntime({ assemblyDir: cached });
+    const assemblyDir = cached ?? cacheAssembly(runtime.assemblyDir);
     const source = await (options.liveSource?.() ?? Promise.resolve(storeSource));
     let realtime: RealtimeFigures;
     try {

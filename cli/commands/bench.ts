@@ -25,7 +25,7 @@ interface CliOptions {
 }
 
 /** What `--quick` changes: small enough for CI (< 2 minutes), every figure still measured. */
-const QUICK = { records: 20_000, rate: 1_000, seconds: 10, incremental: 2_000, baseline: 20_000 };
+const QUICK = { records: 20_000, rate: 1_000, seconds: 5, incremental: 2_000, baseline: 10_000 };
 const FULL = { records: 1_000_000, rate: 5_000, seconds: 60, incremental: 10_000, baseline: 100_000 };
 
 export function register(program: Command): void {
@@ -40,9 +40,9 @@ export function register(program: Command): void {
       "--scales <list>",
       "ingest at each of these sizes, e.g. 10000,100000,1000000 (largest = --records)",
     )
-    .option("--quick", "a small run for CI: 20,000 votes, 10 s of real-time at 1,000/s")
+    .option("--quick", "a small run for CI: 20,000 votes, 5 s of real-time at 1,000/s")
     .option("--rate <n>", "real-time votes per second (default 5,000; --quick 1,000)", positive)
-    .option("--seconds <n>", "real-time duration (default 60; --quick 10)", positive)
+    .option("--seconds <n>", "real-time duration (default 60; --quick 5)", positive)
     .option("--baseline-records <n>", "votes the row-by-row baseline inserts (default 100,000)", positive)
     .option("--seed <n>", "generator seed", "42")
     .option(
