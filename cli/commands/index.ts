@@ -14,7 +14,19 @@ import { register as upload } from "./upload.ts";
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [bench, dashboard, demo, local, runs, produce, topics, upload, services, dbt, reconcile];
+const commands: Register[] = [
+  bench,
+  dashboard,
+  demo,
+  local,
+  runs,
+  produce,
+  topics,
+  upload,
+  services,
+  dbt,
+  reconcile,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
