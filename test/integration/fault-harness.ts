@@ -78,9 +78,15 @@ export async function reconcileJson(
 ): Promise<{ report: ReconcileReport; exitCode: number }> {
   const args = [CLI, "reconcile", "--json", "--dataset", dataset];
   const result = await run(process.execPath, args, { env: process.env, maxBuffer: 16 * 1024 * 1024 }).then(
-    ({ stdout }) => ({ stdout, code: 0 }),
-    (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? "", code: error.code ?? 1 }),
+    ({ stdout }) => ({ stdout, stderr: "", code: 0 }),
+    (error: { stdout?: string; stderr?: string; code?: number }) => ({
+      stdout: error.stdout ?? "",
+      stderr: error.stderr ?? "",
+      code: error.code ?? 1,
+    }),
   );
+  // Exit code 1 with a report is a verdict; without one, reconcile itself failed.
+  if (!result.stdout.trim()) throw new Error(`reconcile printed no report: ${result.stderr.trim()}`);
   return { report: JSON.parse(result.stdout) as ReconcileReport, exitCode: result.code };
 }
 
