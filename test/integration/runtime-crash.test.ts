@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import { getDataset } from "../../core/datasets/index.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
+import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
 import { readAssembly } from "../../localstack/runtime/assembly.ts";
@@ -121,6 +122,25 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
     } finally {
       await client.end();
     }
+  });
+
+  it("reconciles exactly with `pipeline reconcile --json`: nothing lost, nothing duplicated", () => {
+    // Assess: the documented report, per topic [topic, records in Kafka, raw rows, lost, duplicated, issues].
+    const report = JSON.parse(
+      execFileSync(process.execPath, ["bin/pipeline.mjs", "reconcile", "--dataset", "elections", "--json"], {
+        cwd: repoRoot,
+        env: process.env,
+        encoding: "utf8",
+      }),
+    ) as ReconcileReport;
+    const expected = [...producedKeys].map(([table, keys]) => [
+      `elections.${table.slice("elections_".length)}`,
+      keys.size,
+    ]);
+    expect(report.reconciled).toBe(true);
+    expect(
+      report.topics.map((t) => [t.topic, t.kafka.records, t.raw.rows, t.lost, t.duplicated, t.issues]),
+    ).toEqual(expected.sort().map(([topic, n]) => [topic, n, n, 0, 0, []]));
   });
 
   it("left no process behind, after the kill and after `local down`", () => {
