@@ -227,6 +227,7 @@ export const functions: readonly FunctionSpec[] = [
     buckets: { raw: "read", quarantine: "read" },
     warehouse: true,
     servingTable: "read",
+    nodeModules: ["snowflake-sdk"],
   },
   {
     name: "topics-provisioner",

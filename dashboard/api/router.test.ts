@@ -59,4 +59,17 @@ describe("dashboard API router", () => {
       delete process.env.STAGE_COUNTS;
     }
   });
+
+  it("reports a Snowflake warehouse without its secret as unavailable, in one sentence", async () => {
+    process.env.WAREHOUSE_TARGET = "snowflake";
+    delete process.env.SNOWFLAKE_SECRET_ID;
+    try {
+      const response = await get("/api/sales");
+
+      expect(response.status).toBe(503);
+      expect(JSON.parse(response.body).error).toMatch(/needs SNOWFLAKE_SECRET_ID/);
+    } finally {
+      delete process.env.WAREHOUSE_TARGET;
+    }
+  });
 });

@@ -1,13 +1,15 @@
 /**
- * Read-only access to the warehouse's gold layer (PostgreSQL). Every query runs in a READ ONLY
- * transaction, takes its values as parameters, and names only relations fixed in code; the
- * connection is `DASHBOARD_DATABASE_URL` (a read-only role, when the operator made one) or
- * the pipeline's own. A gold table dbt has not built yet is reported as not built, not as an
- * error, so the dashboard works before the first pipeline run.
+ * Read-only access to the warehouse's gold layer, on the configured target. Queries take their
+ * values as parameters and name only relations fixed in code (schema `DBT_SCHEMA`, default
+ * analytics). PostgreSQL: every query runs in a READ ONLY transaction, on
+ * `DASHBOARD_DATABASE_URL` (a read-only role, when the operator made one) or the pipeline's own
+ * connection. Snowflake: through core/warehouse's key-pair connection (`SNOWFLAKE_SECRET_ID`;
+ * its role decides what it may read). A gold table dbt has not built yet is reported as not
+ * built, not as an error, so the dashboard works before the first pipeline run.
  */
 import type pg from "pg";
 import { loadConfig } from "../../core/config/index.ts";
-import { pgQualified } from "../../core/warehouse/identifiers.ts";
+import { pgQualified, sfQualified } from "../../core/warehouse/identifiers.ts";
 import { postgresPool } from "../../core/warehouse/postgres/pool.ts";
 import { SourceUnavailableError } from "./errors.ts";
 
@@ -24,41 +26,75 @@ export type GoldTable =
 
 export type Row = Record<string, unknown>;
 
-/** Rows of a gold query, or `undefined` when one of its tables does not exist yet. */
+/** Rows of a gold query (written for PostgreSQL, `$n` parameters), or `undefined` when a table does not exist yet. */
 export async function queryGold(
   sql: (table: (name: GoldTable) => string) => string,
-  params: readonly unknown[] = [],
+  params: readonly string[] = [],
 ): Promise<Row[] | undefined> {
   const config = loadConfig();
-  if (config.warehouse !== "postgres") {
-    throw new SourceUnavailableError(
-      "the warehouse",
-      new Error("the dashboard reads PostgreSQL only so far"),
-    );
-  }
   const schema = process.env.DBT_SCHEMA ?? "analytics";
-  const text = sql((name) => pgQualified(schema, name));
+  if (config.warehouse === "snowflake") {
+    return querySnowflake(toSnowflake(sql((name) => sfQualified(schema, name))), params);
+  }
+  return queryPostgres(
+    process.env.DASHBOARD_DATABASE_URL ?? config.postgres.url,
+    sql((name) => pgQualified(schema, name)),
+    params,
+  );
+}
+
+async function queryPostgres(
+  url: string,
+  text: string,
+  params: readonly string[],
+): Promise<Row[] | undefined> {
   let client: pg.PoolClient;
   try {
-    client = await postgresPool(process.env.DASHBOARD_DATABASE_URL ?? config.postgres.url).connect();
+    client = await postgresPool(url).connect();
   } catch (error) {
     throw new SourceUnavailableError("the warehouse", error);
   }
   try {
     await client.query("begin transaction read only");
-    const result = await client.query(text, params as unknown[]);
+    const result = await client.query(text, [...params]);
     await client.query("commit");
     return result.rows as Row[];
   } catch (error) {
     await client.query("rollback").catch(() => undefined);
-    if ((error as { code?: string }).code === UNDEFINED_TABLE) return undefined;
+    if ((error as { code?: string }).code === PG_UNDEFINED_TABLE) return undefined;
     throw new SourceUnavailableError("the warehouse", error);
   } finally {
     client.release();
   }
 }
 
-const UNDEFINED_TABLE = "42P01";
+async function querySnowflake(text: string, params: readonly string[]): Promise<Row[] | undefined> {
+  const secretId = process.env.SNOWFLAKE_SECRET_ID;
+  try {
+    if (!secretId) throw new Error("WAREHOUSE_TARGET=snowflake needs SNOWFLAKE_SECRET_ID");
+    // Imported only here: snowflake-sdk is heavy and only the Snowflake target needs it.
+    const { snowflakeExecutor } = await import("../../core/warehouse/snowflake/connection.ts");
+    const execute = await snowflakeExecutor(secretId, process.env.DBT_SCHEMA ?? "analytics");
+    return (await execute(text, params)).map(lowerCaseKeys);
+  } catch (error) {
+    const { code, sqlState } = error as { code?: unknown; sqlState?: unknown };
+    if (String(code) === SF_OBJECT_DOES_NOT_EXIST || sqlState === "42S02") return undefined;
+    throw new SourceUnavailableError("the warehouse", error);
+  }
+}
+
+const PG_UNDEFINED_TABLE = "42P01";
+const SF_OBJECT_DOES_NOT_EXIST = "002003";
+
+/** A query written for PostgreSQL as Snowflake takes it: `$1` binds become `:1`. */
+export function toSnowflake(sql: string): string {
+  return sql.replace(/\$(\d+)/g, ":$1");
+}
+
+/** Snowflake answers unquoted column names in upper case. */
+function lowerCaseKeys(row: Row): Row {
+  return Object.fromEntries(Object.entries(row).map(([key, value]) => [key.toLowerCase(), value]));
+}
 
 /** numeric/bigint columns come back from pg as strings: the API answers numbers. */
 export function num(value: unknown): number | null {
