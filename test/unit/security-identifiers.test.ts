@@ -104,7 +104,7 @@ describe("every SQL builder refuses a hostile schema or table before any SQL exi
 
   it("reconcile's readers of raw tables and staging views", async () => {
     // No connection is made: postgres://nowhere would fail differently.
-    const url = "postgres://u:p@127.0.0.1:1/none";
+    const url = "postgres://pipeline:pipeline@127.0.0.1:1/none";
     await expect(readRawTable(url, bad, "elections_votes", "elections.votes")).rejects.toThrow(
       InvalidIdentifierError,
     );
