@@ -203,7 +203,10 @@ describe("identifiers spliced into SQL in the sources", () => {
 
   it("are all validated (or allow-listed with a reason)", () => {
     expect(all.length).toBeGreaterThan(10);
-    expect(all.filter((i) => !isSafe(i))).toEqual([]);
+    expect(
+      all.filter((i) => !isSafe(i)),
+      "identifiers spliced into SQL: pass them through pgQualified/sfQualified/assertIdentifier (values: bind parameters)",
+    ).toEqual([]);
   });
 
   it("keeps no stale allow-list entry", () => {

@@ -347,7 +347,10 @@ describe("no secret in the repository's tracked files", () => {
         !MARKED_FAKE.test(f.value) &&
         !ALLOWED_CREDENTIALS.some((a) => a.file === f.file && a.value === f.value),
     );
-    expect(unexpected).toEqual([]);
+    expect(
+      unexpected,
+      "credential-looking values in tracked files: mark a test fake with canary/fake/EXAMPLE, or allow-list it with a reason",
+    ).toEqual([]);
   });
 
   it("allows only entries that still match something, each with a reason", () => {
