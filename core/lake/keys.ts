@@ -47,11 +47,19 @@ export function padOffset(offset: bigint | number | string): string {
   return value.toString().padStart(OFFSET_WIDTH, "0");
 }
 
-/** dt=YYYY-MM-DD and hr=HH, in UTC. */
+/** The range of four-digit years: the key layout (and its parser) has room for no other. */
+const FIRST_PARTITION_MS = Date.parse("0000-01-01T00:00:00Z");
+const LAST_PARTITION_MS = Date.parse("9999-12-31T23:59:59.999Z");
+
+/**
+ * dt=YYYY-MM-DD and hr=HH, in UTC. A producer may set any Kafka timestamp: one outside years
+ * 0000–9999 is filed under the nearest end (the record keeps its own timestamp), so the
+ * object key stays one the loader can parse.
+ */
 export function datePartition(timestampMs: number): { dt: string; hr: string } {
   const date = new Date(timestampMs);
   if (Number.isNaN(date.getTime())) throw new LakeKeyError(`invalid timestamp ${timestampMs}`);
-  const iso = date.toISOString();
+  const iso = new Date(Math.min(Math.max(timestampMs, FIRST_PARTITION_MS), LAST_PARTITION_MS)).toISOString();
   return { dt: iso.slice(0, 10), hr: iso.slice(11, 13) };
 }
 

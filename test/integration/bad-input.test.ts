@@ -1,7 +1,8 @@
 /**
  * Bad input that passes validation must reach the warehouse exactly as sent: SQL-looking text,
  * quotes and backslashes, emoji and right-to-left text, a string of half a megabyte, a
- * duplicated record (same key, two offsets) and a batch landed twice. Landed by land-records'
+ * duplicated record (same key, two offsets), a batch landed twice, and a Kafka timestamp past
+ * year 9999 (filed under 9999-12-31, loaded with its own time). Landed by land-records'
  * real logic into this test's buckets and loaded by the real loader into this test's schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import { validOrder } from "../../core/msk-event/fixtures.ts";
 import { type MskRecord, toMskEvent } from "../../core/msk-event/index.ts";
 import { pgQualified } from "../../core/warehouse/index.ts";
 import { landPartitionBatch } from "../../lambdas/land-records/land.ts";
-import { createIngestEnv, type IngestEnv, loadAll, rawPool } from "./ingest-helpers.ts";
+import { createIngestEnv, type IngestEnv, listObjects, loadAll, rawPool } from "./ingest-helpers.ts";
 
 const hostile = [
   "Ohio'); drop table raw.elections_votes; --",
@@ -72,5 +73,53 @@ describe("hostile but valid input is stored verbatim, once", () => {
       [env.schema],
     );
     expect(Number(tables[0]?.n)).toBe(1);
+  });
+});
+
+describe("a Kafka timestamp outside years 0000–9999", () => {
+  let env: IngestEnv;
+
+  beforeAll(async () => {
+    env = await createIngestEnv();
+  });
+
+  afterAll(async () => env?.cleanup());
+
+  it("lands under the nearest partition date and loads with the record's own timestamp", async () => {
+    // Prepare: a producer that set its record's CreateTime to the year 10000
+    const timestamp = Date.UTC(10000, 0, 1, 12);
+    const records = toMskEvent([
+      {
+        topic: "sales.orders",
+        partition: 0,
+        messages: [
+          {
+            key: Buffer.from(String(validOrder["Row ID"])),
+            value: Buffer.from(JSON.stringify(validOrder)),
+            timestamp: String(timestamp),
+            attributes: 0,
+            offset: "7",
+            headers: {},
+          },
+        ],
+      },
+    ]).records["sales.orders-0"] as MskRecord[];
+
+    // Act
+    await landPartitionBatch(records, {
+      s3: s3(),
+      rawBucket: env.rawBucket,
+      quarantineBucket: env.quarantineBucket,
+    });
+    const loaded = await loadAll(env.rawBucket);
+    const objects = await listObjects(env.rawBucket, "raw/");
+    const { rows } = await rawPool(env.config).query<{ ms: string }>(
+      `select (extract(epoch from kafka_ts) * 1000)::bigint::text as ms from ${pgQualified(env.schema, "sales_orders")}`,
+    );
+
+    // Assess
+    expect(objects.map((o) => o.key)).toEqual([expect.stringContaining("/dt=9999-12-31/hr=23/p=0/")]);
+    expect(loaded).toEqual({ objects: 1, rowsInserted: 1 });
+    expect(rows).toEqual([{ ms: String(timestamp) }]);
   });
 });

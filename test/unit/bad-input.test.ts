@@ -3,8 +3,8 @@
  * place input enters: the producer's validation (`toMessage`, used by `pipeline produce` and
  * by file-to-topic for every parsed row), file-to-topic's row parsing (`readRows`) and
  * land-records' decoding (`decodeMskRecord`) and object keys (`batchObjectKey`).
- * `it.fails` marks a known gap: the expectation is the right behaviour, which the code does
- * not have yet (remove `.fails` with the fix).
+ * `it.fails` would mark a known gap: the expectation is the right behaviour, which the code
+ * does not have yet (remove `.fails` with the fix). None is left.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -330,16 +330,27 @@ describe("bad input at land-records (decodeMskRecord, batchObjectKey)", () => {
     expect(() => at(Number.NaN)).toThrow(/invalid timestamp/);
   });
 
-  it.fails("KNOWN GAP: files a record with a Kafka timestamp after year 9999 under a key the loader can parse", () => {
-    const key = batchObjectKey({
-      area: "raw",
-      dataset: "elections",
-      entity: "votes",
-      partition: 0,
-      firstOffset: 1,
-      lastOffset: 2,
-      firstTimestampMs: Date.UTC(10000, 0, 1),
+  it("files a record with a Kafka timestamp after year 9999 (or before year 0) under a key the loader can parse", () => {
+    const at = (ms: number) =>
+      batchObjectKey({
+        area: "raw",
+        dataset: "elections",
+        entity: "votes",
+        partition: 0,
+        firstOffset: 1,
+        lastOffset: 2,
+        firstTimestampMs: ms,
+      });
+    expect(parseBatchKey(at(Date.UTC(10000, 0, 1)))).toMatchObject({ dt: "9999-12-31", hr: "23" });
+    expect(parseBatchKey(at(8.64e15))).toMatchObject({ dt: "9999-12-31", hr: "23" });
+    expect(() => at(8.64e15 + 1)).toThrow(/invalid timestamp/); // past any Date: like NaN
+    expect(parseBatchKey(at(Date.parse("-000001-06-01T00:00:00Z")))).toMatchObject({
+      dt: "0000-01-01",
+      hr: "00",
     });
-    expect(parseBatchKey(key)).toBeDefined();
+    expect(parseBatchKey(at(Date.parse("9999-12-31T23:30:00Z")))).toMatchObject({
+      dt: "9999-12-31",
+      hr: "23",
+    });
   });
 });
