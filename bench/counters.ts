@@ -1,24 +1,49 @@
 /**
- * How far each stage has got with the votes, read from what the stage wrote — landed records
- * from the raw/ object keys (each names its batch's first and last offset), loaded rows from
- * the load manifest — so the benchmark measures the pipeline without changing it.
+ * How far each stage has got with the votes, read from what the stage itself records — landed
+ * records from land-records' committed consumer offsets (it commits only after its raw/ object
+ * is written), loaded rows from the load manifest — so the benchmark measures the pipeline
+ * without adding load to the emulator it runs on (no S3 listing while it runs).
  */
 import type { Config } from "../core/config/index.ts";
-import { parseBatchKey } from "../core/lake/keys.ts";
+import { type Admin, createKafka } from "../core/kafka/client.ts";
 import { listKeys } from "../core/reconcile/stage-counts.ts";
 import { postgresPool } from "../core/warehouse/postgres/pool.ts";
 import { DEFAULT_RAW_SCHEMA, MANIFEST_TABLE } from "../core/warehouse/raw-tables.ts";
 
+export const VOTES_TOPIC = "elections.votes";
 export const VOTES_PREFIX = "raw/elections/votes/";
 
-/** Votes landed in the lake (every raw/ votes object's offset range). */
-export async function landedVotes(config: Config): Promise<number> {
-  let landed = 0;
-  for (const key of await listKeys(config.buckets.raw, VOTES_PREFIX)) {
-    const batch = parseBatchKey(key);
-    if (batch) landed += Number(batch.lastOffset - batch.firstOffset) + 1;
+/** land-records' consumer group for the votes (`<env>-land-records`, split per topic locally). */
+const LANDING_GROUP = /-land-records(\.elections\.votes)?$/;
+
+/** Votes land-records has committed (landed), over one admin connection kept open. */
+export class LandingCounter {
+  readonly #admin: Admin;
+  #groupId: string | undefined;
+
+  private constructor(admin: Admin) {
+    this.#admin = admin;
   }
-  return landed;
+
+  static async open(config: Config): Promise<LandingCounter> {
+    const admin = createKafka(config.kafka, "-bench-counter").admin();
+    await admin.connect();
+    return new LandingCounter(admin);
+  }
+
+  async landedVotes(): Promise<number> {
+    // The group appears when the runtime's consumer first joins.
+    this.#groupId ??= (await this.#admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .find((id) => LANDING_GROUP.test(id));
+    if (!this.#groupId) return 0;
+    const [votes] = await this.#admin.fetchOffsets({ groupId: this.#groupId, topics: [VOTES_TOPIC] });
+    return (votes?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  }
+
+  close(): Promise<void> {
+    return this.#admin.disconnect();
+  }
 }
 
 /** raw/ objects holding votes. */

@@ -7,7 +7,7 @@
 import { loadConfig } from "../core/config/index.ts";
 import { elections } from "../core/datasets/elections/index.ts";
 import { produceDataset } from "../core/producer/produce-dataset.ts";
-import { landedObjects, landedVotes, loadedVotes } from "./counters.ts";
+import { LandingCounter, landedObjects, loadedVotes } from "./counters.ts";
 import { type VotesFile, voteRecords } from "./data.ts";
 import { StageError } from "./errors.ts";
 import { perSecond, sleep } from "./measure.ts";
@@ -62,10 +62,24 @@ export async function runIngest(
   runtime: RunningRuntime,
   options: IngestOptions = {},
 ): Promise<IngestFigures> {
+  const landing = await LandingCounter.open(loadConfig());
+  try {
+    return await ingest(file, runtime, options, landing);
+  } finally {
+    await landing.close();
+  }
+}
+
+async function ingest(
+  file: VotesFile,
+  runtime: RunningRuntime,
+  options: IngestOptions,
+  landing: LandingCounter,
+): Promise<IngestFigures> {
   const config = loadConfig();
   const n = file.count;
-  // Earlier runs (smaller scales) left votes behind: count only this run's.
-  const landedBefore = await landedVotes(config);
+  // Earlier runs (the real-time stage, smaller scales) left votes behind: count only this run's.
+  const landedBefore = await landing.landedVotes();
   const loadedBefore = await loadedVotes(config);
   const usageBefore = runtime.usage();
   const objectsBefore = await landedObjects(config);
@@ -102,7 +116,7 @@ export async function runIngest(
   while (!at.loaded) {
     await sleep(POLL_MS);
     if (produceError) throw new StageError("producing the votes failed", { cause: produceError });
-    const landed = (await landedVotes(config)) - landedBefore;
+    const landed = (await landing.landedVotes()) - landedBefore;
     const loaded = (await loadedVotes(config)) - loadedBefore;
     const now = performance.now();
     if (landed !== progress.landed || loaded !== progress.loaded) lastMove = now;

@@ -15,7 +15,7 @@ import { runBaseline } from "./baseline.ts";
 import { type VotesFile, writeVotesFile } from "./data.ts";
 import { type IngestFigures, type IngestProgress, runIngest, waitForVotesLoaded } from "./ingest.ts";
 import { measureLimits, type ReferenceLimits } from "./limits.ts";
-import { type LiveSource, type RealtimeFigures, runRealtime, storeSource } from "./realtime.ts";
+import { dashboardSource, type RealtimeFigures, runRealtime, storeSource } from "./realtime.ts";
 import { type RunningRuntime, startRuntime } from "./runtime-process.ts";
 import { type ScalePoint, scalePoints } from "./scaling.ts";
 import { runTransform, type TransformFigures } from "./transform.ts";
@@ -34,8 +34,6 @@ export interface BenchOptions {
   readonly portBase: number;
   /** Write CPU profiles of the runtime during the main ingest here. */
   readonly cpuProfileDir?: string;
-  /** Where the live totals are read (default: readLiveResults on the serving store). */
-  readonly liveSource?: () => Promise<LiveSource & { close?: () => Promise<void> }>;
   readonly log: (line: string) => void;
   readonly onIngestProgress?: (
     records: number,
@@ -112,18 +110,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(`real-time: starting the local runtime${cached ? " (cached assembly)" : " (cdk synth first)"}…`);
     runtime = await startRuntime({ assemblyDir: cached });
     const assemblyDir = cached ?? cacheAssembly(runtime.assemblyDir);
-    const source = await (options.liveSource?.() ?? Promise.resolve(storeSource));
-    let realtime: RealtimeFigures;
-    try {
-      // First, while the aggregate has no backlog: its latency, not the time to catch up.
-      log(`real-time: ${options.realtimeRate} votes/s for ${options.realtimeSeconds} s, via ${source.via}…`);
-      realtime = await runRealtime(live, options.realtimeRate, source, {
-        runtime: runtime.pid,
-        ...services.pids,
-      });
-    } finally {
-      await (source as { close?: () => Promise<void> }).close?.();
-    }
+    // Read the totals as the dashboard does, through its API, when the runtime serves one.
+    const dashboard = await runtime.dashboardUrl();
+    const source = dashboard ? dashboardSource(dashboard) : storeSource;
+    // First, while the aggregate has no backlog: its latency, not the time to catch up.
+    log(`real-time: ${options.realtimeRate} votes/s for ${options.realtimeSeconds} s, via ${source.via}…`);
+    const realtime = await runRealtime(live, options.realtimeRate, source, {
+      runtime: runtime.pid,
+      ...services.pids,
+    });
     log("waiting for the real-time votes to land and load…");
     await waitForVotesLoaded(live.count, 600_000);
 

@@ -8,6 +8,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { REPO_ROOT } from "../localstack/services/settings.ts";
 import { StageError } from "./errors.ts";
+import { sleep } from "./measure.ts";
 import { type ProcessUsage, processUsage } from "./process-usage.ts";
 
 export interface RuntimeOptions {
@@ -23,6 +24,8 @@ export interface RunningRuntime {
   /** Where `local up` synthesized the assembly (reuse it for the next runtime). */
   readonly assemblyDir: string;
   usage(): ProcessUsage;
+  /** The dashboard `local up` serves (base URL, no trailing slash), if it started one. */
+  dashboardUrl(): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -34,10 +37,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const nodeFlags = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const args = [...nodeFlags, join(REPO_ROOT, "bin", "pipeline.mjs"), "local", "up"];
   if (options.assemblyDir) args.push("--assembly", options.assemblyDir);
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // `local up` serves the dashboard too: on a free port, so a dashboard already running elsewhere doesn't clash.
+  const env = { ...process.env, DASHBOARD_PORT: "0" };
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
+  let dashboardUrl: string | undefined;
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
+    dashboardUrl ??= /^dashboard: (http:\/\/\S+?)\/?$/m.exec(output)?.[1];
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
@@ -48,6 +55,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
     pid,
     assemblyDir: options.assemblyDir ?? join(runtimeDir, "cdk.out"),
     usage: () => processUsage(pid),
+    dashboardUrl: async () => {
+      // Printed right after the ready line, once the dashboard's files are built.
+      for (let i = 0; i < 50 && !dashboardUrl && child.exitCode === null; i++) await sleep(100);
+      return dashboardUrl;
+    },
     stop: () => stopChild(child),
   };
 }
