@@ -106,7 +106,11 @@ export class Warehouse extends Construct {
             SNOWFLAKE_SECRET_ID: this.secret.secretArn,
             SNOWFLAKE_STAGE: props.snowflakeStage ?? "RAW.LAKE_STAGE",
           }
-        : { WAREHOUSE_TARGET: "postgres", DATABASE_URL: this.postgresUrl(this.secret) };
+        : {
+            WAREHOUSE_TARGET: "postgres",
+            DATABASE_URL: this.postgresUrl(this.secret),
+            DATABASE_SECRET_ARN: this.secret.secretArn,
+          };
   }
 
   private createSnowflakeRole(integration: NonNullable<WarehouseProps["snowflakeIntegration"]>): iam.Role {
@@ -132,16 +136,15 @@ export class Warehouse extends Construct {
   }
 
   /**
-   * `postgres://user:password@host:port/dbname` assembled from dynamic references: CloudFormation
-   * resolves them at deploy, so no credential is in the template (core/config reads DATABASE_URL).
+   * `postgres://user@host:port/dbname` assembled from dynamic references, without the password:
+   * a resolved reference would show it in the function's configuration. The functions read it
+   * from the secret at connect time (`DATABASE_SECRET_ARN`, core/warehouse/postgres/pool.ts).
    */
   private postgresUrl(secret: secretsmanager.Secret): string {
     const field = (name: string) => secret.secretValueFromJson(name).unsafeUnwrap();
     return Fn.join("", [
       "postgres://",
       field("username"),
-      ":",
-      field("password"),
       "@",
       field("host"),
       ":",

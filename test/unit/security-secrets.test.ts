@@ -171,22 +171,32 @@ describe("no secret in the synthesized templates", () => {
         if (local && name === "PGPASSWORD") expect(text, `${id} ${name}`).toBe(LOCAL_PASSWORD);
         else expect(text, `${id} ${name} must come from Secrets Manager`).toMatch(DYNAMIC_SECRET_REF);
       }
-      // Every URL with credentials takes them from Secrets Manager (local: the throw-away one).
+      // URLs with credentials: only the local target's, with the throw-away password.
       const urls = environments(template).flatMap(([id, name, value]) =>
         [...maskSecretRefs(flatten(value)).matchAll(URL_CREDENTIALS)].map((m) => ({
           where: `${id} ${name}`,
           match: m,
         })),
       );
-      if (local || context.warehouse === "postgres") expect(urls.length).toBeGreaterThan(0);
-      for (const { where, match } of urls) {
-        const [, , password, host] = match;
-        if (local) {
+      if (local) {
+        expect(urls.length).toBeGreaterThan(0);
+        for (const { where, match } of urls) {
+          const [, , password, host] = match;
           expect(password, where).toBe(LOCAL_PASSWORD);
           expect(LOOPBACK.has(host ?? ""), `${where}: the local password is only for a local host`).toBe(
             true,
           );
-        } else expect(password, `${where} must take its password from Secrets Manager`).toBe("<secret>");
+        }
+      } else {
+        // In AWS no URL carries a password, not even a dynamic reference (it would resolve into
+        // the function's configuration): the functions read it from the secret at connect time.
+        expect(urls.map((u) => u.where)).toEqual([]);
+        for (const [id, name] of environments(template).filter(([, n]) => n === "DATABASE_URL")) {
+          const env = environments(template).filter(([fn]) => fn === id);
+          expect(env.find(([, n]) => n === "DATABASE_SECRET_ARN")?.[2], `${id} ${name}`).toEqual({
+            Ref: expect.stringMatching(/^WarehouseCredentials/),
+          });
+        }
       }
       // Secrets are generated or filled after deploy: never a value in the template.
       const secrets = Object.values(
