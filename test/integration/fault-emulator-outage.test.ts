@@ -10,8 +10,11 @@
  * are accepted and never answered, like a network black hole, and no state is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../core/config/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
+import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
+import { landingGroups } from "../../localstack/runtime/demo.ts";
 import { servicesSettings, status } from "../../localstack/services/index.ts";
 import { processTree } from "../../localstack/services/processes.ts";
 import {
@@ -26,12 +29,15 @@ import {
 } from "./fault-harness.ts";
 
 const VOTERS = 3_000;
-const OUTAGE_MS = 20_000;
+// Longer than Kafka's session timeout (30 s): the landing consumers wait that long on a frozen
+// S3 call and must keep their group membership meanwhile.
+const OUTAGE_MS = 40_000;
 
 describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
   let stack: FaultStack;
   let produced: ProduceResult;
   let producedAtFreeze = 0;
+  let lagAtThaw = 0;
   let reconciled: { report: ReconcileReport; exitCode: number };
 
   beforeAll(async () => {
@@ -54,6 +60,7 @@ describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
     for (const pid of pids) process.kill(pid, "SIGSTOP");
     try {
       await new Promise((r) => setTimeout(r, OUTAGE_MS));
+      lagAtThaw = await landingLag(stack);
     } finally {
       for (const pid of pids) process.kill(pid, "SIGCONT");
     }
@@ -64,10 +71,11 @@ describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
 
   afterAll(async () => stack?.release());
 
-  it("froze the emulator mid-stream", () => {
+  it("froze the emulator mid-stream, and landing stalled meanwhile", () => {
     // Assess
     expect(producedAtFreeze).toBeGreaterThan(0);
     expect(producedAtFreeze).toBeLessThan(produced.produced);
+    expect(lagAtThaw).toBeGreaterThan(0);
   });
 
   it("reconciles exactly: every produced record once in the raw tables, none lost or duplicated", () => {
@@ -77,3 +85,11 @@ describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
     expect(reconciled.exitCode).toBe(0);
   });
 });
+
+/** Records the landing consumer groups have not committed yet (Kafka only: works while S3 is frozen). */
+async function landingLag(stack: FaultStack): Promise<number> {
+  let lag = 0;
+  for (const group of landingGroups(stack.runtime))
+    lag += await consumerGroupLag(loadConfig(), group.groupId, group.topics);
+  return lag;
+}

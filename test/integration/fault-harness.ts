@@ -68,8 +68,18 @@ export function produceElection(
 }
 
 /** Until every landing consumer group has committed everything and every raw object is loaded. */
-export function waitUntilLoaded(stack: FaultStack, timeoutMs = 180_000): Promise<void> {
-  return waitForLoaded(landingGroups(stack.runtime), timeoutMs, () => undefined);
+export async function waitUntilLoaded(stack: FaultStack, timeoutMs = 180_000): Promise<void> {
+  try {
+    await waitForLoaded(landingGroups(stack.runtime), timeoutMs, () => undefined);
+  } catch (error) {
+    // What the runtime said last is what tells why.
+    const mappings = stack.runtime.kafkaMappings.map(
+      (m) => `${m.spec.topics.join(",")}: ${JSON.stringify(m.stats)}`,
+    );
+    throw new Error(`${(error as Error).message}\n${[...mappings, ...stack.log.slice(-30)].join("\n")}`, {
+      cause: error,
+    });
+  }
 }
 
 /** `pipeline reconcile --dataset <dataset> --json` on this process's services: the parsed report and the exit code. */

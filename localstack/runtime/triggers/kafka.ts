@@ -96,6 +96,18 @@ export class KafkaMapping {
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    // kafkajs restarts a crashed consumer only after a retriable error; after another one (an
+    // evicted member's commit: "not aware of this member") it stays stopped. Lambda's
+    // pollers don't stop, so we start it again, from the last committed offsets.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopped) return;
+      this.stats.state = `PROBLEM: ${payload.error.message}`;
+      this.deps.log?.(
+        `${spec.functionName} ← ${spec.topics.join(",")}: ${this.stats.state}; restarting in 5 s`,
+      );
+      this.consumer = undefined;
+      this.retryTimer = setTimeout(() => void this.start(), 5_000);
+    });
     await consumer.connect();
     await consumer.subscribe({
       topics: [...spec.topics],
@@ -135,7 +147,7 @@ export class KafkaMapping {
     const base = this.deps.retryBaseMs ?? 500;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.deps.invoke(event);
+        await whileHeartbeating(this.deps.invoke(event), heartbeat);
         return;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -178,5 +190,25 @@ function describe(event: MskEvent): string {
     .map(([group, records]) => `${group}@${records[0]?.offset}-${records[records.length - 1]?.offset}`)
     .join(",");
 }
+
+/**
+ * Heartbeats the group while an invocation runs. A function's invocations run one after
+ * another, so after a stall (S3 unreachable, say) every mapping's batch waits in that queue;
+ * a member silent for the session timeout (30 s) is evicted, its commit then fails and the
+ * batch comes again — forever, when the queue stays that long. Lambda's pollers don't lose
+ * their partitions to a slow function either.
+ */
+async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  // A failed heartbeat (a rebalance) is not the invocation's failure: the commit will tell.
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** kafkajs's default heartbeat interval; it sends one only when this much time has passed. */
+const HEARTBEAT_MS = 3_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
