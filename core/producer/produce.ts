@@ -61,7 +61,14 @@ export interface ProduceResult extends ProduceProgress {
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
-export const DEFAULT_MAX_IN_FLIGHT = 4;
+/**
+ * One batch at a time. kafkajs numbers an idempotent batch when it sends it and takes the
+ * numbers back when the send fails; with several `sendBatch` calls in flight, a batch the broker
+ * kept just before a restart lost its numbers to the next batch, and the broker answered
+ * OUT_OF_ORDER_SEQUENCE_NUMBER (fatal). Alone, a failed batch is retried with its own numbers,
+ * which the broker recognises as a duplicate: exactly once across broker restarts.
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 1;
 export const DEFAULT_MAX_BATCH_BYTES = 768 * 1024;
 /** Kafka's default `message.max.bytes` (1 MiB + 12), which MSK keeps. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
