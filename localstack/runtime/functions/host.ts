@@ -97,6 +97,14 @@ export class LocalFunction {
       },
     });
     worker.unref();
+    // An uncaught exception inside the function (e.g. a pg client told "terminating connection
+    // due to administrator command" between queries) ends this sandbox, as a crash ends a
+    // Lambda runtime: the "exit" that follows fails the invocation, the next one starts cold.
+    // Unheard, the worker's "error" would be thrown in the runtime and end every function.
+    worker.on("error", (error) => {
+      this.log?.write(`${new Date().toISOString()} sandbox crashed: ${error.stack ?? error.message}\n`);
+      if (this.sandbox?.worker === worker) this.sandbox = undefined;
+    });
     if (this.logFile) {
       if (!this.log) {
         mkdirSync(dirname(this.logFile), { recursive: true });

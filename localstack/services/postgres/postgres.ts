@@ -181,6 +181,9 @@ async function query(settings: ServicesSettings, database: string, sql: string, 
     connectionString: postgresUrl(settings, database),
     connectionTimeoutMillis: 2_000,
   });
+  // Failures reach us through connect() and query(); a server going away around them (a
+  // restart under way) also emits "error", which unheard would crash the process.
+  client.on("error", () => {});
   try {
     await client.connect();
     return await client.query(sql, params);
