@@ -167,7 +167,11 @@ async function formatStorage(java: string, jvm: string[], serverProperties: stri
   } catch (error) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
     writeFileSync(logFile, stdout + stderr, { flag: "a" });
-    throw new InstallError(`formatting the Kafka storage failed; see ${logFile}`, { cause: error });
+    // The tool's last line names the cause (a wrong setting, a directory another broker holds).
+    const lastLine = (stderr || stdout).trim().split("\n").at(-1) ?? "";
+    throw new InstallError(`formatting the Kafka storage failed (${lastLine}); see ${logFile}`, {
+      cause: error,
+    });
   }
 }
 
