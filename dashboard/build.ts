@@ -5,9 +5,16 @@
  * construct call `buildDashboard()` themselves, so a fresh clone needs no separate step.
  */
 import { copyFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildSync } from "esbuild";
+
+// esbuild's sync API otherwise keeps a worker thread with a long-lived esbuild child: the
+// local runtime (which builds the page once) would carry it for its whole life, and it can't
+// be stopped cleanly (stopping the worker leaves the child a zombie). Without workers each
+// build is one child process, waited for. Set before esbuild loads, which reads it once.
+process.env.ESBUILD_WORKER_THREADS = "0";
+const { buildSync } = createRequire(import.meta.url)("esbuild") as typeof import("esbuild");
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const DASHBOARD_DIST = join(here, "dist");

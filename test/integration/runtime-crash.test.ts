@@ -32,8 +32,8 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
   let databaseUrl = "";
   let rowsAtKill = 0;
   let produced = 0;
-  let leftAfterKill: number[] = [];
-  let leftAfterDown: number[] = [];
+  let leftAfterKill: string[] = [];
+  let leftAfterDown: string[] = [];
   let pidFileAfterDown = true;
 
   beforeAll(async () => {
@@ -239,14 +239,14 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-/** Pids still in the process group the child led (none once it and everything it started are gone). */
-function processesInGroup(pgid: number): number[] {
-  const out = execFileSync("ps", ["-eo", "pid=,pgid="], { encoding: "utf8" });
+/** Processes still in the process group the child led, as "pid command" (none once all are gone). */
+function processesInGroup(pgid: number): string[] {
+  const out = execFileSync("ps", ["-eo", "pid=,pgid=,args="], { encoding: "utf8" });
   return out
     .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number))
-    .filter(([pid, group]) => group === pgid && pid !== undefined && !Number.isNaN(pid))
-    .map(([pid]) => pid as number);
+    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
+    .filter((match) => match !== null && Number(match[2]) === pgid)
+    .map((match) => `${match?.[1]} ${match?.[3]}`);
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
