@@ -12,6 +12,7 @@ import {
   UnsupportedCharacterError,
 } from "./errors.ts";
 import { validVote } from "./fixtures.ts";
+import { parseMskEvent } from "./parse.ts";
 import type { MskRecord } from "./types.ts";
 
 function message(key: string | null, value: Buffer | string, offset = "41"): KafkaMessage {
@@ -175,5 +176,23 @@ describe("toMskEvents", () => {
       maxBytes: 900,
     });
     expect(events.map((e) => e.records["t-0"]?.length)).toEqual([2, 1]);
+  });
+});
+
+describe("parseMskEvent", () => {
+  class WiringError extends Error {}
+
+  it("hands on an MSK event as it came (the records themselves are decoded one by one later)", () => {
+    const event = toMskEvent([
+      { topic: "elections.votes", partition: 0, messages: [message("v-1", JSON.stringify(validVote))] },
+    ]);
+    expect(parseMskEvent(event, WiringError)).toBe(event);
+  });
+
+  it("refuses what is not an MSK event with the caller's error, naming the first problem", () => {
+    expect(() => parseMskEvent({ Records: [] }, WiringError)).toThrow(WiringError);
+    expect(() => parseMskEvent({ eventSource: "aws:s3", records: {} }, WiringError)).toThrow(
+      /not an MSK event/,
+    );
   });
 });

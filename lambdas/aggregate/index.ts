@@ -9,6 +9,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { dynamodb } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka, type Producer, sendKeyed } from "../../core/kafka/client.ts";
+import { parseMskEvent } from "../../core/msk-event/index.ts";
 import {
   mergePartitions,
   readPartitionStates,
@@ -16,8 +17,7 @@ import {
   VOTES_TOPIC,
 } from "../../core/realtime/index.ts";
 import { aggregateEvent, type PartitionOutcome } from "./aggregate-event.ts";
-import { PublishError } from "./errors.ts";
-import { parseMskEvent } from "./parse-event.ts";
+import { InvalidEventError, PublishError } from "./errors.ts";
 import { totalsMessages } from "./publish.ts";
 import { aggregateSettings } from "./settings.ts";
 
@@ -33,7 +33,7 @@ export interface AggregateResult {
 }
 
 export async function handler(event: unknown): Promise<AggregateResult> {
-  const mskEvent = parseMskEvent(event);
+  const mskEvent = parseMskEvent(event, InvalidEventError);
   const settings = aggregateSettings();
   const table: ServingTable = { client: dynamodb(), tableName: settings.tableName };
   const partitions = await aggregateEvent(mskEvent, table, settings.window, {

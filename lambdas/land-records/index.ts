@@ -6,8 +6,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { s3 } from "../../core/aws/clients.ts";
+import { parseMskEvent } from "../../core/msk-event/index.ts";
+import { InvalidEventError } from "./errors.ts";
 import { landEvent, type PartitionResult } from "./land.ts";
-import { parseMskEvent } from "./parse-event.ts";
 import { landingSettings } from "./settings.ts";
 
 const logger = new Logger({ serviceName: "land-records" });
@@ -20,7 +21,7 @@ export interface LandRecordsResult {
 }
 
 export async function handler(event: unknown): Promise<LandRecordsResult> {
-  const mskEvent = parseMskEvent(event);
+  const mskEvent = parseMskEvent(event, InvalidEventError);
   const settings = landingSettings();
   const partitions = await landEvent(mskEvent, { s3: s3(), ...settings }, settings);
   publishCounts(partitions);
