@@ -152,6 +152,25 @@ describe("applyBatch", () => {
     expect(state.lateEvents).toBe(0);
     expect(state.totalVotes).toBe(2);
   });
+
+  it("counts future-dated votes in the totals and keeps them out of the windows, so the state stays bounded", () => {
+    // Act: a skewed producer stamping every vote a different day ahead.
+    const skewed = Array.from({ length: 50 }, (_, i) => vote(i, (i + 2) * 24 * 60, "c2", "Utah"));
+    const { state, future } = applyBatch(
+      empty(),
+      { votes: [...skewed, vote(50, 5)], lastOffset: 50 },
+      settings,
+      NOW,
+    );
+
+    // Assess: one window (the normal vote's), every vote counted.
+    expect(future).toBe(50);
+    expect(state.futureEvents).toBe(50);
+    expect(Object.keys(state.windows)).toEqual([String(T0 + 5 * MINUTE)]);
+    expect(state.totalVotes).toBe(51);
+    expect(state.candidates).toEqual({ c1: 1, c2: 50 });
+    expect(state.locations).toEqual({ Ohio: 1, Utah: 50 });
+  });
 });
 
 describe("windowStart", () => {

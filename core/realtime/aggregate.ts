@@ -2,8 +2,11 @@
  * The aggregation itself, pure: a partition's state + a batch of votes → the next state.
  *
  * Definitions (per topic-partition, records taken in offset order):
- * - watermark = the highest event time seen so far (an event too far in the future, past
- *   processing time + maxFutureSkew, is counted but doesn't move it);
+ * - watermark = the highest event time seen so far;
+ * - an event is FUTURE when its event time is past processing time + maxFutureSkew (a skewed
+ *   clock): it goes into every total and `futureEvents`, never into a window, and doesn't move
+ *   the watermark — a window of its own would sit in the state until the watermark caught up,
+ *   so a skewed producer could grow the item without bound;
  * - an event is LATE when its event time < watermark − allowed lateness, the watermark being
  *   the one before that event; late events go into every total and `lateEvents`, never into
  *   a window;
@@ -23,6 +26,7 @@ export function emptyPartitionState(topic: string, partition: number, windowSeco
     version: 0,
     totalVotes: 0,
     lateEvents: 0,
+    futureEvents: 0,
     candidates: {},
     locations: {},
     windowSeconds,
@@ -46,8 +50,9 @@ export interface ApplyResult {
   readonly state: PartitionState;
   /** Votes of the batch that were new (offset above the state's last offset). */
   readonly applied: number;
-  /** Of those, how many were late. */
+  /** Of those, how many were late, and how many stamped too far in the future. */
   readonly late: number;
+  readonly future: number;
   /** False when the whole batch had been applied before: nothing to write. */
   readonly changed: boolean;
 }
@@ -58,7 +63,7 @@ export function applyBatch(
   settings: WindowSettings,
   now: Date,
 ): ApplyResult {
-  if (batch.lastOffset <= state.lastOffset) return { state, applied: 0, late: 0, changed: false };
+  if (batch.lastOffset <= state.lastOffset) return { state, applied: 0, late: 0, future: 0, changed: false };
   const fresh = batch.votes.filter((v) => v.offset > state.lastOffset).sort((a, b) => a.offset - b.offset);
   const candidates = { ...state.candidates };
   const locations = { ...state.locations };
@@ -68,9 +73,14 @@ export function applyBatch(
   const futureLimit = now.getTime() + settings.maxFutureSkewSeconds * 1000;
   let watermark = state.watermark;
   let late = 0;
+  let future = 0;
   for (const vote of fresh) {
     increment(candidates, vote.candidateId);
     increment(locations, vote.state);
+    if (vote.eventTime > futureLimit) {
+      future += 1;
+      continue;
+    }
     if (isLate(vote.eventTime, watermark, latenessMs)) {
       late += 1;
     } else {
@@ -80,9 +90,7 @@ export function applyBatch(
       increment(byCandidate, vote.candidateId);
       windows[start] = { votes: current.votes + 1, byCandidate };
     }
-    if (vote.eventTime <= futureLimit && (watermark === null || vote.eventTime > watermark)) {
-      watermark = vote.eventTime;
-    }
+    if (watermark === null || vote.eventTime > watermark) watermark = vote.eventTime;
   }
   const next: PartitionState = {
     ...state,
@@ -90,13 +98,14 @@ export function applyBatch(
     version: state.version + 1,
     totalVotes: state.totalVotes + fresh.length,
     lateEvents: state.lateEvents + late,
+    futureEvents: state.futureEvents + future,
     candidates,
     locations,
     windows: retainWindows(windows, watermark, windowMs, settings.retentionSeconds * 1000),
     watermark,
     updatedAt: fresh.length > 0 ? now.toISOString() : state.updatedAt,
   };
-  return { state: next, applied: fresh.length, late, changed: true };
+  return { state: next, applied: fresh.length, late, future, changed: true };
 }
 
 export function isLate(eventTime: number, watermark: number | null, latenessMs: number): boolean {

@@ -70,6 +70,7 @@ describe("mergePartitions", () => {
       windows: [],
       totalVotes: 0,
       lateEvents: 0,
+      futureEvents: 0,
       watermark: null,
       updatedAt: null,
     });

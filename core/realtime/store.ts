@@ -29,6 +29,8 @@ const StoredState = z.object({
   version: z.number().int().positive(),
   totalVotes: z.number().int().nonnegative(),
   lateEvents: z.number().int().nonnegative(),
+  // Absent from items written before it existed.
+  futureEvents: z.number().int().nonnegative().default(0),
   candidates: counts,
   locations: counts,
   windowSeconds: z.number().int().positive(),

@@ -41,6 +41,8 @@ export interface PartitionState {
   readonly version: number;
   readonly totalVotes: number;
   readonly lateEvents: number;
+  /** Events stamped past processing time + maxFutureSkew: in every total, in no window. */
+  readonly futureEvents: number;
   readonly candidates: Readonly<Record<string, number>>;
   readonly locations: Readonly<Record<string, number>>;
   /** Length of the windows below, so a reader needs no settings to show them. */
@@ -77,6 +79,8 @@ export interface LiveResults {
   readonly totalVotes: number;
   /** Events later than watermark − allowed lateness: counted here, kept out of `windows`. */
   readonly lateEvents: number;
+  /** Events stamped too far in the future (clock skew): counted here, kept out of `windows`. */
+  readonly futureEvents: number;
   readonly watermark: string | null;
   /** When the totals last changed (ISO), null before the first vote. */
   readonly updatedAt: string | null;

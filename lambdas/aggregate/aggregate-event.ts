@@ -31,9 +31,10 @@ export interface PartitionOutcome {
   readonly votes: number;
   /** Records that weren't votes (invalid, or a topic other than the votes topic). */
   readonly skipped: number;
-  /** Votes newly applied (0 for a redelivered batch), and how many of them were late. */
+  /** Votes newly applied (0 for a redelivered batch), how many were late, how many future-dated. */
   readonly applied: number;
   readonly late: number;
+  readonly future: number;
   /** The partition's state version after this batch. */
   readonly version: number;
 }
@@ -66,6 +67,7 @@ export async function aggregateEvent(
         skipped: records.length - votes.length,
         applied: result.applied,
         late: result.late,
+        future: result.future,
         version: result.state.version,
       };
     }),

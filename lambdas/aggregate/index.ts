@@ -29,6 +29,7 @@ let producer: Promise<Producer> | undefined;
 export interface AggregateResult {
   readonly applied: number;
   readonly late: number;
+  readonly future: number;
   readonly partitions: readonly PartitionOutcome[];
 }
 
@@ -42,11 +43,13 @@ export async function handler(event: unknown): Promise<AggregateResult> {
   await publishTotals(table);
   const applied = partitions.reduce((total, p) => total + p.applied, 0);
   const late = partitions.reduce((total, p) => total + p.late, 0);
-  logger.info("votes aggregated", { applied, late, partitions });
+  const future = partitions.reduce((total, p) => total + p.future, 0);
+  logger.info("votes aggregated", { applied, late, future, partitions });
   metrics.addMetric("VotesAggregated", MetricUnit.Count, applied);
   metrics.addMetric("LateVotes", MetricUnit.Count, late);
+  metrics.addMetric("FutureDatedVotes", MetricUnit.Count, future);
   metrics.publishStoredMetrics();
-  return { applied, late, partitions };
+  return { applied, late, future, partitions };
 }
 
 /** Reads the totals after this invocation's writes and publishes every key (see publish.ts). */

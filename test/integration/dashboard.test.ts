@@ -120,6 +120,7 @@ describe("dashboard in headless Chromium against the local stack", () => {
     expect(shown).toEqual(Object.fromEntries(aggregates.candidates.map((c) => [c.candidateId, c.votes])));
     expect(await number(page, "total-votes")).toBe(live.totalVotes);
     expect(await number(page, "late-events")).toBe(aggregates.lateEvents);
+    expect(await number(page, "future-events")).toBe(aggregates.futureEvents);
     await expect(page.locator(".chart canvas").count()).resolves.toBeGreaterThanOrEqual(3);
     await screenshot(page, "live");
   });

@@ -10,6 +10,7 @@ interface Live {
   windows: { start: string; end: string; votes: number; byCandidate: Record<string, number> }[];
   totalVotes: number;
   lateEvents: number;
+  futureEvents: number;
   watermark: string | null;
   updatedAt: string | null;
   namesFrom: "warehouse" | "ids";
@@ -28,7 +29,10 @@ export const livePage: Page = {
     const totalsChart = chart(totals);
     const map = section("Turnout by state (votes so far)");
     const mapChart = chart(map, "chart tall");
-    const windows = section("Votes over time (event-time windows; late events excluded)", true);
+    const windows = section(
+      "Votes over time (event-time windows; late and future-dated events excluded)",
+      true,
+    );
     const windowsChart = chart(windows);
     root.append(figures, totals, map, windows);
     const figureHost = el("div", { class: "figures" });
@@ -40,6 +44,7 @@ export const livePage: Page = {
         figureHost.replaceChildren(
           figure("Total votes", format(live.totalVotes, true), "total-votes"),
           figure("Late events", format(live.lateEvents, true), "late-events"),
+          figure("Future-dated events", format(live.futureEvents, true), "future-events"),
           figure("Watermark", live.watermark ?? "—", "watermark"),
           figure("Updated", live.updatedAt ?? "—", "updated-at"),
         );
