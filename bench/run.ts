@@ -82,7 +82,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = (line: string) =>
     options.log(`[${String(Math.round((performance.now() - started) / 1000)).padStart(4)} s] ${line}`);
   log(`starting the benchmark's own services (ports ${options.portBase}+92/432/566)…`);
-  const services = await startSeparateServices("bench", options.portBase, closePostgresPools);
+  const services = await startSeparateServices("bench", options.portBase, closePostgresPools, {
+    // Its services are removed at the end: the emulator's request log would only cost time.
+    persistEmulatorState: false,
+  });
   const workDir = mkdtempSync(join(tmpdir(), "bench-data-"));
   let runtime: RunningRuntime | undefined;
   try {

@@ -28,8 +28,10 @@ export interface SeparateServices {
 export function separateServicesEnv(
   portBase: number,
   dirs: { stateDir: string; runtimeDir: string },
+  options: SeparateServicesOptions = {},
 ): Record<string, string> {
   const env = {
+    AWS_EMULATOR_PERSIST: options.persistEmulatorState === false ? "0" : "1",
     PIPELINE_SERVICES_DIR: dirs.stateDir,
     PIPELINE_RUNTIME_DIR: dirs.runtimeDir,
     KAFKA_PORT: String(portBase + 92),
@@ -40,6 +42,11 @@ export function separateServicesEnv(
   return { ...env, ...clientEnv(servicesSettings({ ...process.env, ...env })) };
 }
 
+export interface SeparateServicesOptions {
+  /** false: the emulator logs no requests (a set removed at the end gains nothing from them). */
+  readonly persistEmulatorState?: boolean;
+}
+
 /**
  * @param name a prefix for the temporary directories
  * @param beforeDown runs before the services stop (e.g. to close connection pools)
@@ -48,12 +55,13 @@ export async function startSeparateServices(
   name: string,
   portBase: number,
   beforeDown: () => Promise<void> = async () => {},
+  options: SeparateServicesOptions = {},
 ): Promise<SeparateServices> {
   const stateDir = mkdtempSync(join(tmpdir(), `${name}-services-`));
   chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
   const runtimeDir = mkdtempSync(join(tmpdir(), `${name}-runtime-`));
   const saved = { ...process.env };
-  const env = separateServicesEnv(portBase, { stateDir, runtimeDir });
+  const env = separateServicesEnv(portBase, { stateDir, runtimeDir }, options);
   Object.assign(process.env, env);
   const release = async () => {
     await beforeDown();

@@ -22,12 +22,15 @@ export interface ServicesSettings {
     readonly postgres: number;
     readonly awsEmulator: number;
   };
+  /** Whether the AWS emulator keeps its state across a restart (aws-emulator/persistence.ts). */
+  readonly persistEmulatorState: boolean;
 }
 
 /**
  * Settings from the environment: `PIPELINE_SERVICES_DIR` (default `.cache/services`),
  * `PIPELINE_CACHE_DIR` (default `.cache`), `KAFKA_PORT` (9092), `KAFKA_CONTROLLER_PORT`
- * (Kafka port + 1), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566).
+ * (Kafka port + 1), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566), `AWS_EMULATOR_PERSIST`
+ * (`0` for an emulator that forgets everything when it stops; default on).
  */
 export function servicesSettings(env: Env = process.env): ServicesSettings {
   const cacheDir = resolve(env.PIPELINE_CACHE_DIR || join(REPO_ROOT, ".cache"));
@@ -42,6 +45,7 @@ export function servicesSettings(env: Env = process.env): ServicesSettings {
       postgres: portFrom(env, "PGPORT", 5432),
       awsEmulator: portFrom(env, "AWS_EMULATOR_PORT", 4566),
     },
+    persistEmulatorState: env.AWS_EMULATOR_PERSIST !== "0",
   };
 }
 

@@ -3,11 +3,9 @@
  * and loading wait or fail and retry, and once it answers again reconcile finds every record
  * exactly once.
  *
- * Why an outage and not a restart: the emulator is moto, which keeps every bucket and object
- * in memory and has no persistence (its "recorder" only replays a log of requests), so a
- * restart empties the lake — that models deleting the bucket, not a fault S3 has. What S3
- * does have is outages, so the process is frozen (SIGSTOP) and thawed (SIGCONT): connections
- * are accepted and never answered, like a network black hole, and no state is lost.
+ * An outage, not a restart (fault-emulator-restart.test.ts has that): the process is frozen
+ * (SIGSTOP) and thawed (SIGCONT), so connections are accepted and never answered, like a
+ * network black hole — calls hang instead of failing fast, longer than Kafka's session timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";

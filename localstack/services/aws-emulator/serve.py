@@ -1,0 +1,85 @@
+"""
+moto's server with its state restored before the port opens.
+
+moto keeps everything in memory. Its recorder (MOTO_ENABLE_RECORDING) logs each request it
+serves; on start we replay the log's entries into the app in-process, and only then listen,
+so no client ever meets a half-restored emulator, and no live request races the replay.
+persistence.ts compacts the log to the state-changing entries before this starts.
+
+Usage: python serve.py -H HOST -p PORT [--replay LOG]
+"""
+
+import argparse
+import base64
+import json
+import os
+import signal
+import sys
+from urllib.parse import urlsplit
+
+from werkzeug.serving import run_simple
+from werkzeug.test import Client
+
+from moto.moto_api import recorder
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+# Computed again from the body by the test client; a stale one would cut or pad it.
+DROPPED_HEADERS = {"content-length", "transfer-encoding"}
+
+
+def replay(app: DomainDispatcherApplication, log: str) -> tuple[int, int]:
+    """Sends each logged request to the app; returns (replayed, refused)."""
+    client = Client(app)
+    replayed = refused = 0
+    with open(log, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            body = entry.get("body") or b""
+            if entry.get("body_encoded"):
+                body = base64.b64decode(body)
+            url = urlsplit(entry["url"])
+            headers = [(k, v) for k, v in entry["headers"].items() if k.lower() not in DROPPED_HEADERS]
+            response = client.open(
+                url.path,
+                base_url=f"{url.scheme}://{url.netloc}",
+                query_string=url.query,
+                method=entry["method"],
+                headers=headers,
+                data=body,
+            )
+            replayed += 1
+            # A request that failed the first time (a conditional put that lost) fails again.
+            if response.status_code >= 400:
+                refused += 1
+            response.close()
+    return replayed, refused
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("--replay", help="the recorder's log to restore the state from")
+    args = parser.parse_args()
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    app = DomainDispatcherApplication(create_backend_app)
+    if args.replay and os.path.exists(args.replay):
+        recording = recorder._user_enabled
+        recorder._user_enabled = False  # the log holds these requests already
+        replayed, refused = replay(app, args.replay)
+        recorder._user_enabled = recording
+        print(f"restored the state: {replayed} requests replayed from {args.replay} ({refused} refused, as before)", flush=True)
+
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()
