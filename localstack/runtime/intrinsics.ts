@@ -4,9 +4,11 @@
  * otherwise from the logical id (lower-cased for buckets, which must be DNS names).
  * Only what CDK emits for our resources is supported; anything else fails loudly.
  */
+import { EMULATOR_ACCOUNT_ID } from "../services/aws-emulator/aws-emulator.ts";
 import type { Template } from "./assembly.ts";
 
-export const LOCAL_ACCOUNT = "000000000000";
+/** The account in local ARNs: the emulator's, so the ARNs name what it holds. */
+export const LOCAL_ACCOUNT = EMULATOR_ACCOUNT_ID;
 
 export interface ResolveContext {
   readonly template: Template;

@@ -108,6 +108,8 @@ describe("pipeline run failures", () => {
     expect(failures.length).toBeGreaterThan(1);
     expect(failures.at(-1)?.error).toBe("States.TaskFailed");
     expect(failures.at(-1)?.cause).toContain("relationships_fct_votes_candidate_id");
+    // The alert went out (the catch's SNS publish), so the run ends with dbt's cause, not the alert's error.
+    expect(finished.cause).toContain("relationships_fct_votes_candidate_id");
     const { stdout } = await run(process.execPath, [CLI, "runs", "show", finished.name], {
       env: process.env,
     });

@@ -15,6 +15,12 @@ import type { ServicesSettings } from "../settings.ts";
 import { compactRecording, recordingEnv, recordingFile } from "./persistence.ts";
 
 const REQUIREMENTS = "localstack/services/aws-emulator/requirements.txt";
+/**
+ * The account every emulated resource belongs to, and the one the local runtime writes into
+ * ARNs (LocalStack's too). moto would otherwise use 123456789012, so a topic the runtime
+ * created was not found under the ARN the template gives it.
+ */
+export const EMULATOR_ACCOUNT_ID = "000000000000";
 /** moto's server, its state restored first (see serve.py). */
 const SERVE = fileURLToPath(new URL("./serve.py", import.meta.url));
 
@@ -35,7 +41,11 @@ export const awsEmulatorService: ServiceDefinition = {
       command: emulatorVenv(ctx.settings).bin("python"),
       args: [SERVE, "-H", "127.0.0.1", "-p", String(ctx.settings.ports.awsEmulator), ...replay],
       cwd: ctx.dir,
-      env: { PYTHONUNBUFFERED: "1", ...(persist ? recordingEnv(recording) : {}) },
+      env: {
+        PYTHONUNBUFFERED: "1",
+        MOTO_ACCOUNT_ID: EMULATOR_ACCOUNT_ID,
+        ...(persist ? recordingEnv(recording) : {}),
+      },
     };
   },
   markers: (ctx) => [SERVE, `-p ${ctx.settings.ports.awsEmulator} `],
