@@ -37,6 +37,7 @@ export function compactRecording(file: string): number {
 
 interface RecordedRequest {
   readonly method: string;
+  readonly url?: string;
   readonly headers: Record<string, string>;
 }
 
@@ -56,9 +57,9 @@ const READ_ONLY_TARGETS =
 const READ_ONLY_QUERY_ACTIONS = /[?&]Action=(ReceiveMessage|DeleteMessage|ChangeMessageVisibility|Get|List)/;
 
 export function changesState(entry: string): boolean {
-  let request: RecordedRequest & { url?: string };
+  let request: RecordedRequest;
   try {
-    request = JSON.parse(entry) as RecordedRequest & { url?: string };
+    request = JSON.parse(entry) as RecordedRequest;
   } catch {
     return false; // a torn last line (the emulator stopped mid-write): the request never completed
   }
