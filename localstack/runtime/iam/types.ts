@@ -1,0 +1,37 @@
+/**
+ * The contract between the parts of offline IAM enforcement: the evaluator (which reads the
+ * template's roles and resource policies and asks a real IAM policy evaluator), the AWS API
+ * gateway in front of the emulator, the Kafka ACLs, and the runtime's own calls on behalf of
+ * a role (state machine tasks, schedules, S3 notifications, event source mappings).
+ */
+
+/** One call to decide, in IAM's terms. */
+export interface AccessRequest {
+  /** A role ARN (`arn:aws:iam::000000000000:role/<name>`) or a service principal (`s3.amazonaws.com`). */
+  readonly principal: string;
+  /** `service:Action`, e.g. `s3:PutObject`, `kafka-cluster:WriteData`. */
+  readonly action: string;
+  /** The resource ARN the action acts on (`*` for actions without a resource type). */
+  readonly resource: string;
+  /** Request context keys (`aws:SecureTransport`, `aws:SourceArn`, `s3:prefix`, …). */
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+export interface AccessDecision {
+  readonly allowed: boolean;
+  /** One line naming why: the deciding statement, or that no statement allows it. */
+  readonly explanation: string;
+}
+
+export interface Authorizer {
+  /** The decision IAM would take for the request, from the template's policies. */
+  decide(request: AccessRequest): Promise<AccessDecision>;
+}
+
+/**
+ * Offline, a sandbox's AWS credentials name its role: the access key id IS the role's
+ * physical name (role names can't contain `/`, so SigV4's credential scope stays intact),
+ * and Kafka's principal is `User:<role name>`. Keys that name no role of the template (the
+ * CLI's and the tests' `test`) are the operator's and are not evaluated.
+ */
+export const LOCAL_SECRET_ACCESS_KEY = "local-runtime";
