@@ -1,0 +1,3 @@
+export * from "./cron.ts";
+export * from "./expression.ts";
+export * from "./timezone.ts";
