@@ -1,78 +1,138 @@
 /**
- * EventBridge Scheduler schedules: `rate(n unit)` runs every n units from start-up;
- * `cron(...)` (AWS's six-field form, UTC) is checked once a minute; `at(...)` runs once.
+ * EventBridge Scheduler schedules offline, with AWS's semantics (core/schedule): each schedule
+ * arms one timer for its next fire time in its time zone, between StartDate and EndDate,
+ * delayed by a random offset inside its flexible time window as AWS does. An expression AWS
+ * would refuse is refused by `add`, i.e. at deploy.
+ *
+ * One deliberate difference: a rate schedule without StartDate fires first one period after
+ * the runtime starts, where AWS fires when the schedule is created. Offline every start is a
+ * deploy, and AWS doesn't re-create an unchanged schedule on a re-deploy.
  */
+import {
+  nextFireTime,
+  type ParsedSchedule,
+  parseScheduleExpression,
+  validateTimezone,
+} from "../../../core/schedule/expression.ts";
+
+export interface FlexibleTimeWindow {
+  readonly mode: "OFF" | "FLEXIBLE";
+  /** 1–1440 when the mode is FLEXIBLE. */
+  readonly maximumWindowInMinutes?: number;
+}
+
 export interface ScheduledTask {
   readonly id: string;
   readonly expression: string;
   readonly run: () => Promise<void>;
+  /** ScheduleExpressionTimezone: an IANA name; UTC when absent. */
+  readonly timezone?: string;
+  readonly startDate?: Date;
+  readonly endDate?: Date;
+  readonly flexibleTimeWindow?: FlexibleTimeWindow;
+}
+
+/** The largest delay setTimeout keeps (about 24.8 days); longer waits are re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Throws what CreateSchedule would answer (a ValidationException) for this schedule, with the
+ * schedule's id in the message; returns the parsed expression otherwise.
+ */
+export function assertValidSchedule(
+  task: Pick<
+    ScheduledTask,
+    "id" | "expression" | "timezone" | "flexibleTimeWindow" | "startDate" | "endDate"
+  >,
+): ParsedSchedule {
+  try {
+    const parsed = parseScheduleExpression(task.expression);
+    if (task.timezone !== undefined) validateTimezone(task.timezone);
+    const window = task.flexibleTimeWindow;
+    if (window?.mode === "FLEXIBLE") {
+      const minutes = window.maximumWindowInMinutes;
+      if (minutes === undefined || !Number.isInteger(minutes) || minutes < 1 || minutes > 1440)
+        throw validationError(
+          "FlexibleTimeWindow: MaximumWindowInMinutes must be a whole number from 1 to 1440 when the mode is FLEXIBLE",
+        );
+    }
+    for (const [name, date] of [
+      ["StartDate", task.startDate],
+      ["EndDate", task.endDate],
+    ] as const)
+      if (date && Number.isNaN(date.getTime())) throw validationError(`${name} is not a date`);
+    if (task.startDate && task.endDate && task.endDate <= task.startDate)
+      throw validationError("EndDate must be after StartDate");
+    return parsed;
+  } catch (error) {
+    const cause = error as Error;
+    const refused = new Error(`schedule ${task.id}: ${cause.name}: ${cause.message}`, { cause });
+    refused.name = cause.name;
+    throw refused;
+  }
+}
+
+function validationError(message: string): Error {
+  const error = new Error(message);
+  error.name = "ValidationException";
+  return error;
 }
 
 export class Scheduler {
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly log: (message: string) => void;
+  private readonly random: () => number;
+  private stopped = false;
 
-  constructor(log: (message: string) => void) {
+  /** `random` picks the offset inside a flexible window (injectable for tests). */
+  constructor(log: (message: string) => void, options: { random?: () => number } = {}) {
     this.log = log;
+    this.random = options.random ?? Math.random;
   }
 
   add(task: ScheduledTask): void {
-    const fire = () =>
-      task.run().catch((error: Error) => this.log(`schedule ${task.id} failed: ${error.message}`));
-    const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(task.expression);
-    if (rate) {
-      const unitMs = rate[2]?.startsWith("minute")
-        ? 60_000
-        : rate[2]?.startsWith("hour")
-          ? 3_600_000
-          : 86_400_000;
-      this.timers.push(setInterval(fire, Number(rate[1]) * unitMs).unref());
-      return;
-    }
-    const cron = /^cron\((.+)\)$/.exec(task.expression);
-    if (cron?.[1]) {
-      const matches = cronMatcher(cron[1]);
-      this.timers.push(
-        setInterval(() => {
-          if (matches(new Date())) fire();
-        }, 60_000).unref(),
-      );
-      return;
-    }
-    const at = /^at\((.+)\)$/.exec(task.expression);
-    if (at?.[1]) {
-      const delay = Date.parse(`${at[1]}Z`) - Date.now();
-      if (delay > 0) this.timers.push(setTimeout(fire, delay).unref());
-      return;
-    }
-    throw new Error(`schedule ${task.id}: unsupported expression ${task.expression}`);
+    const parsed = assertValidSchedule(task);
+    this.stopped = false;
+    const timezone = task.timezone ?? "UTC";
+    const window = { startDate: task.startDate, endDate: task.endDate };
+    const flexibleMs =
+      task.flexibleTimeWindow?.mode === "FLEXIBLE"
+        ? (task.flexibleTimeWindow.maximumWindowInMinutes ?? 0) * 60_000
+        : 0;
+
+    const armAfter = (after: Date) => {
+      const next = nextFireTime(parsed, after, timezone, window);
+      if (!next) {
+        this.log(`schedule ${task.id}: no fire time left for ${task.expression}`);
+        return;
+      }
+      // AWS invokes at some moment inside the window; the next occurrence still counts from `next`.
+      const fireAt = next.getTime() + Math.floor(this.random() * flexibleMs);
+      this.wait(fireAt, () => {
+        task.run().catch((error: Error) => this.log(`schedule ${task.id} failed: ${error.message}`));
+        armAfter(next);
+      });
+    };
+    armAfter(new Date());
   }
 
   stop(): void {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers.length = 0;
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
   }
-}
 
-/** AWS cron: minutes hours day-of-month month day-of-week year; supports *, ?, lists, ranges, steps. */
-export function cronMatcher(expression: string): (date: Date) => boolean {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 6) throw new Error(`cron needs 6 fields, got "${expression}"`);
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = fields as [string, string, string, string, string];
-  const field = (spec: string, value: number) => {
-    if (spec === "*" || spec === "?") return true;
-    return spec.split(",").some((part) => {
-      const [range, step] = part.split("/") as [string, string | undefined];
-      const [lo, hi] = range === "*" ? [0, 59] : range.split("-").map(Number);
-      const low = Number(lo);
-      const high = hi === undefined ? (step ? 59 : low) : Number(hi);
-      return value >= low && value <= high && (value - low) % Number(step ?? 1) === 0;
-    });
-  };
-  return (d) =>
-    field(minute, d.getUTCMinutes()) &&
-    field(hour, d.getUTCHours()) &&
-    field(dayOfMonth, d.getUTCDate()) &&
-    field(month, d.getUTCMonth() + 1) &&
-    field(dayOfWeek, d.getUTCDay() + 1);
+  private wait(atMs: number, then: () => void): void {
+    if (this.stopped) return;
+    const delay = atMs - Date.now();
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (delay > MAX_TIMER_MS) this.wait(atMs, then);
+        else if (!this.stopped) then();
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    ).unref();
+    this.timers.add(timer);
+  }
 }
