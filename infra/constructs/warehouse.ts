@@ -6,9 +6,10 @@
  *   role) — the shape core/warehouse/snowflake reads. The stack creates it with placeholder
  *   values; docs/DEPLOY.md shows the setup SQL and the `put-secret-value` that fills it.
  * - `postgres`: a secret in the RDS shape (host, port, username, password, dbname) for an
- *   existing PostgreSQL, or — local target — a plain connection URL for the offline one.
+ *   existing PostgreSQL (the functions read it at connect time: `DATABASE_SECRET_ARN`), or —
+ *   local target — a plain connection URL for the offline one.
  */
-import { Fn, type RemovalPolicy } from "aws-cdk-lib";
+import type { RemovalPolicy } from "aws-cdk-lib";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
@@ -91,7 +92,7 @@ export class Warehouse extends Construct {
       generateSecretString: {
         secretStringTemplate: JSON.stringify(template),
         generateStringKey: props.target === "snowflake" ? "privateKey" : "password",
-        // The password goes into a URL: no characters that need escaping there.
+        // No characters that need escaping where it is used (a URL, a shell, dbt's profile).
         excludePunctuation: true,
       },
       removalPolicy: props.removalPolicy,
@@ -107,8 +108,11 @@ export class Warehouse extends Construct {
             SNOWFLAKE_STAGE: props.snowflakeStage ?? "RAW.LAKE_STAGE",
           }
         : {
+            // No DATABASE_URL: a dynamic reference would resolve once, at deploy time (to the
+            // placeholders), and show the values in every function's configuration. The
+            // functions read the whole connection from the secret as they connect
+            // (core/warehouse/postgres/pool.ts).
             WAREHOUSE_TARGET: "postgres",
-            DATABASE_URL: this.postgresUrl(this.secret),
             DATABASE_SECRET_ARN: this.secret.secretArn,
           };
   }
@@ -133,25 +137,6 @@ export class Warehouse extends Construct {
       }),
     );
     return role;
-  }
-
-  /**
-   * `postgres://user@host:port/dbname` assembled from dynamic references, without the password:
-   * a resolved reference would show it in the function's configuration. The functions read it
-   * from the secret at connect time (`DATABASE_SECRET_ARN`, core/warehouse/postgres/pool.ts).
-   */
-  private postgresUrl(secret: secretsmanager.Secret): string {
-    const field = (name: string) => secret.secretValueFromJson(name).unsafeUnwrap();
-    return Fn.join("", [
-      "postgres://",
-      field("username"),
-      "@",
-      field("host"),
-      ":",
-      field("port"),
-      "/",
-      field("dbname"),
-    ]);
   }
 
   /** Reads the credentials (GetSecretValue, DescribeSecret on this secret only). */

@@ -41,13 +41,7 @@ describe("a PostgreSQL password from Secrets Manager", () => {
   it("connects with the password read from the secret, not from the URL", async () => {
     // Prepare
     const { url, password } = urlWithoutPassword();
-    const arn = await rdsSecret({
-      username: "pipeline",
-      password,
-      host: "127.0.0.1",
-      port: 5432,
-      dbname: "x",
-    });
+    const arn = await rdsSecret({ username: "pipeline", password });
 
     // Act
     const result = await postgresPool(url, arn).query<{ ok: number }>("select 1 as ok");
@@ -55,6 +49,43 @@ describe("a PostgreSQL password from Secrets Manager", () => {
     // Assess
     expect(url).not.toContain(`:${password}@`);
     expect(result.rows).toEqual([{ ok: 1 }]);
+  });
+
+  it("connects where the secret says, read at connect time (no URL: the AWS target sets none)", async () => {
+    // Prepare: the local defaults point nowhere; the secret, filled after the "deploy", is right.
+    const real = new URL(loadConfig().postgres.url);
+    const nowhere = "postgres://nobody@unresolvable.invalid:1/none";
+    const arn = await rdsSecret({
+      username: decodeURIComponent(real.username),
+      password: decodeURIComponent(real.password),
+      host: real.hostname,
+      port: String(real.port || 5432),
+      dbname: real.pathname.slice(1),
+    });
+
+    // Act
+    const result = await postgresPool(nowhere, arn).query<{ db: string }>("select current_database() as db");
+
+    // Assess
+    expect(result.rows).toEqual([{ db: real.pathname.slice(1) }]);
+  });
+
+  it("names the secret whose port is still the placeholder", async () => {
+    // Prepare: the secret as the stack creates it, before anyone filled it
+    const { url } = urlWithoutPassword();
+    const arn = await rdsSecret({
+      username: "SET-ME",
+      host: "SET-ME",
+      port: "SET-ME",
+      dbname: "SET-ME",
+      password: "x",
+    });
+
+    // Act
+    const attempt = postgresPool(url, arn).query("select 1");
+
+    // Assess
+    await expect(attempt).rejects.toThrow(`secret ${arn}: "port" is not a number ("SET-ME")`);
   });
 
   it("fails to connect with a wrong password in the secret (the secret is what is used)", async () => {

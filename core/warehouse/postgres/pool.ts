@@ -7,9 +7,11 @@ import { WarehouseError } from "../errors.ts";
 const pools = new Map<string, pg.Pool>();
 
 /**
- * @param secretArn in AWS, `DATABASE_SECRET_ARN`: the URL then carries no password and pg asks
- *   the secret (RDS shape, field `password`) for it on each new connection, so the password is
- *   never in the function's configuration and a rotated one is picked up.
+ * @param secretArn in AWS, `DATABASE_SECRET_ARN`: pg reads the connection (RDS shape: `host`,
+ *   `port`, `username`, `dbname`, `password`; the URL's parts where a field is missing) from the
+ *   secret before each new connection. Nothing of it is in the function's configuration, and a
+ *   secret filled or rotated after the deploy is picked up (CloudFormation's dynamic
+ *   references resolve once, at deploy time).
  */
 export function postgresPool(url: string, secretArn = process.env.DATABASE_SECRET_ARN): pg.Pool {
   const key = `${url} ${secretArn ?? ""}`;
@@ -17,7 +19,7 @@ export function postgresPool(url: string, secretArn = process.env.DATABASE_SECRE
   if (!pool) {
     // Few connections: a Lambda handles one event at a time; tests load a few objects at once.
     const where = secretArn
-      ? { ...urlParts(url), password: () => secretPassword(secretArn) }
+      ? { ...urlParts(url), Client: clientReadingSecret(secretArn) }
       : { connectionString: url };
     pool = new pg.Pool({ ...where, max: 4, idleTimeoutMillis: 30_000 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -27,7 +29,7 @@ export function postgresPool(url: string, secretArn = process.env.DATABASE_SECRE
   return pool;
 }
 
-/** A URL's parts as pg's options (pg lets a connection string's missing password override a password function). */
+/** A URL's parts as pg's options. */
 function urlParts(url: string): pg.PoolConfig {
   const parsed = new URL(url);
   return {
@@ -38,18 +40,57 @@ function urlParts(url: string): pg.PoolConfig {
   };
 }
 
-async function secretPassword(secretArn: string): Promise<string> {
+interface Connection {
+  host?: string;
+  port?: number;
+  user?: string;
+  database?: string;
+  password: string;
+}
+
+/** A pg Client that takes where and as whom it connects from the secret, read as it connects. */
+function clientReadingSecret(secretArn: string): typeof pg.Client {
+  return class SecretClient extends pg.Client {
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (error: Error) => void): void;
+    override connect(callback?: (error: Error) => void): Promise<pg.Client> | undefined {
+      const ready = secretConnection(secretArn).then((connection) => this.use(connection));
+      if (!callback) return ready.then(() => super.connect());
+      ready.then(() => super.connect(callback), callback);
+      return undefined;
+    }
+
+    private use(connection: Connection): void {
+      const self = this as unknown as Record<string, unknown> & {
+        connectionParameters: Record<string, unknown>;
+      };
+      for (const [field, value] of Object.entries(connection)) {
+        if (value === undefined) continue;
+        self[field] = value;
+        self.connectionParameters[field] = value;
+      }
+    }
+  };
+}
+
+async function secretConnection(secretArn: string): Promise<Connection> {
   const secret = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretArn }));
-  let password: unknown;
+  let fields: Record<string, unknown>;
   try {
-    password = (JSON.parse(secret.SecretString ?? "") as { password?: unknown }).password;
+    fields = JSON.parse(secret.SecretString ?? "") as Record<string, unknown>;
   } catch (cause) {
     throw new WarehouseError(`secret ${secretArn} is not JSON`, { cause });
   }
+  const { password, host, port, username, dbname } = fields;
   if (typeof password !== "string" || password === "") {
     throw new WarehouseError(`secret ${secretArn} has no "password" field`);
   }
-  return password;
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const portNumber = port === undefined || port === "" ? undefined : Number(port);
+  if (portNumber !== undefined && !Number.isInteger(portNumber)) {
+    throw new WarehouseError(`secret ${secretArn}: "port" is not a number (${JSON.stringify(port)})`);
+  }
+  return { host: text(host), port: portNumber, user: text(username), database: text(dbname), password };
 }
 
 export async function closePostgresPools(): Promise<void> {
