@@ -6,7 +6,8 @@
  */
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { describe, expect, it } from "vitest";
-import { backfillDays } from "../lambdas/plan-backfill/days.ts";
+import { backfillDays, MAX_DAYS } from "../lambdas/plan-backfill/days.ts";
+import { BACKFILL_DAY_TIMEOUT, RUN_TIMEOUT } from "./constructs/orchestration.ts";
 import { stateMachineDefinition, synthesize } from "./test-support.ts";
 
 /** The plan-backfill function's own logic, so the Map sees what it would see. */
@@ -19,20 +20,29 @@ type Json = Record<string, unknown>;
 // Synthesized while collecting: synthesis is slow on a busy machine, tests stay fast.
 const definition = stateMachineDefinition(synthesize().template);
 
-function runMachine(input: Json, failAt?: string) {
+/** A stopped Fargate task as ecs:runTask.sync returns it: kilobytes (attachments, containers, overrides). */
+function stoppedTask(exitCode: number): Json {
+  const details = Array.from({ length: 40 }, (_, i) => ({ name: `detail-${i}`, value: "x".repeat(120) }));
+  return {
+    TaskArn: "arn:aws:ecs:us-east-1:123456789012:task/cluster/0123456789abcdef",
+    StopCode: "EssentialContainerExited",
+    StoppedReason: "Essential container in task exited",
+    Attachments: [{ Type: "ElasticNetworkInterface", Details: details }],
+    Containers: [{ Name: "dbt", ExitCode: exitCode, LastStatus: "STOPPED", Image: "x".repeat(200) }],
+    Overrides: { ContainerOverrides: [{ Name: "dbt", Environment: details }] },
+  };
+}
+
+function runMachine(input: Json, failAt?: string, failWith = "QualityGateFailed") {
   const calls: { state: string; input: Json }[] = [];
   const record =
     (state: string, output: (input: Json) => Json = () => ({})) =>
     async (stateInput: unknown) => {
       calls.push({ state, input: stateInput as Json });
-      if (state === failAt)
-        throw Object.assign(new Error("2 dbt node(s) failed"), { name: "QualityGateFailed" });
+      if (state === failAt) throw Object.assign(new Error("2 dbt node(s) failed"), { name: failWith });
       return output(stateInput as Json) as never;
     };
-  const dbtTask = () => ({
-    StopCode: "EssentialContainerExited",
-    Containers: [{ Name: "dbt", ExitCode: 0 }],
-  });
+  const dbtTask = () => stoppedTask(0);
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     context: {
@@ -49,7 +59,7 @@ function runMachine(input: Json, failAt?: string) {
         "Publish summary": record("summary", () => ({ key: "dbt/exec-1/summary.json" })),
         "Notify failure": record("alert"),
       },
-      retryIntervalOverrides: { "Quality gate": 0, "Run dbt": 0 },
+      retryIntervalOverrides: { "Quality gate": 0, "Run dbt": 0, "Backfill: Run dbt": 0 },
     },
   });
   return { result: execution.result as Promise<Json>, calls };
@@ -104,5 +114,52 @@ describe("pipeline run, executed", () => {
     // The Fail state's cause is the gate's message, so dbt's failures show in the execution.
     await expect(result).rejects.toThrow(/2 dbt node\(s\) failed/);
     expect(calls.map((c) => c.state)).toEqual(["load", "dbt", "gate", "alert"]);
+  });
+
+  it("does not rerun a dbt build that failed (States.TaskFailed: dbt exited non-zero)", async () => {
+    const { result, calls } = runMachine({}, "dbt", "States.TaskFailed");
+
+    await expect(result).rejects.toThrow(/2 dbt node\(s\) failed/);
+    expect(calls.map((c) => c.state)).toEqual(["load", "dbt", "alert"]);
+  });
+
+  it("retries the dbt task when ECS itself failed (the task never ran)", async () => {
+    const { result, calls } = runMachine({}, "dbt", "ECS.AmazonECSException");
+
+    await expect(result).rejects.toThrow(ExecutionError);
+    expect(dbtCalls(calls)).toHaveLength(3); // the first try and its 2 retries
+  });
+
+  it("keeps a month's backfill output small: a summary per day, not the stopped task", async () => {
+    // 31 days of a month, each dbt state answering with a full stopped-task description.
+    const { result, calls } = runMachine({ backfill: { from: "2026-01-01", to: "2026-01-31" } });
+
+    const output = await result;
+
+    expect(dbtCalls(calls)).toHaveLength(MAX_DAYS);
+    const days = output.days as Json[];
+    expect(days).toHaveLength(MAX_DAYS);
+    expect(Object.keys(days[0] ?? {}).sort()).toEqual(["day", "dbtArgs", "quality", "runId"]);
+    // Step Functions refuses a state output over 256 KB: each day's share stays so small that
+    // even a year of days would fit, whatever the range cap.
+    const perDay = Buffer.byteLength(JSON.stringify(days[0]));
+    expect(perDay).toBeLessThan(300);
+    expect(366 * perDay).toBeLessThan(256 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(output))).toBeLessThan(16 * 1024);
+    // What the gate reads survives the selection.
+    expect(calls.find((c) => c.state === "gate")?.input).toMatchObject({
+      dbt: { Containers: [{ Name: "dbt", ExitCode: 0 }] },
+    });
+    expect(JSON.stringify(calls.find((c) => c.state === "gate")?.input)).not.toContain("Attachments");
+  });
+
+  it("refuses a backfill longer than fits in the run's timeout, with the reason", async () => {
+    const { result, calls } = runMachine({ backfill: { from: "2025-01-01", to: "2025-12-31" } });
+
+    await expect(result).rejects.toThrow(/at most 31 days per run/);
+    expect(dbtCalls(calls)).toHaveLength(0);
+    // The cap is what makes the sequential days fit: each day's dbt budget × the days < the run's.
+    const budget = MAX_DAYS * BACKFILL_DAY_TIMEOUT.toMinutes() + 60;
+    expect(budget).toBeLessThanOrEqual(RUN_TIMEOUT.toMinutes());
   });
 });

@@ -13,7 +13,9 @@
  * command; `{"backfill": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}}` runs dbt once per day (the
  * plan-backfill function lists the days: ASL's JSONPath has no date arithmetic, and the local
  * interpreter runs no JSONata)
- * with `--vars {"run_date": "<day>"}` appended. dbt's artifacts of a run go to
+ * with `--vars {"run_date": "<day>"}` appended. Days run one after another (MaxConcurrency 1:
+ * each day's dbt run writes the same incremental tables), each within BACKFILL_DAY_TIMEOUT, so
+ * plan-backfill refuses more than MAX_DAYS days, what fits in the execution's RUN_TIMEOUT. dbt's artifacts of a run go to
  * `dbt/<runId>/` in the artifacts bucket (runId = execution name, plus `/<day>` in a backfill),
  * the container (dbt/docker/entrypoint.sh) reading `EXECUTION_ID`.
  */
@@ -40,13 +42,24 @@ export const LAMBDA_TRANSIENT_ERRORS = [
   "Lambda.SdkClientException",
   "Lambda.TooManyRequestsException",
 ];
-/** ECS API errors, `AmazonECS.Unknown` (runTask answered 200 with Failures, e.g. no capacity), a dead container. */
+/**
+ * ECS API errors, throttling and `AmazonECS.Unknown` (runTask answered 200 with Failures, e.g.
+ * no capacity): the task never ran, so another try costs nothing. Not `States.TaskFailed`:
+ * ecs:runTask.sync fails with it when dbt exits non-zero, and rerunning a failed build (a data
+ * test that fails) only triples the cost and delays the alert.
+ */
 export const DBT_TRANSIENT_ERRORS = [
   "ECS.AmazonECSException",
   "ECS.ServerException",
+  "ECS.ThrottlingException",
   "AmazonECS.Unknown",
-  "States.TaskFailed",
 ];
+
+/** How long one dbt run may take: a regular run, and one day of a backfill. */
+export const DBT_RUN_TIMEOUT = Duration.hours(2);
+export const BACKFILL_DAY_TIMEOUT = Duration.minutes(20);
+/** The whole execution; a backfill of MAX_DAYS (lambdas/plan-backfill) days fits in it. */
+export const RUN_TIMEOUT = Duration.hours(12);
 
 export interface OrchestrationProps {
   readonly stateMachineName?: string;
@@ -175,11 +188,21 @@ export class Orchestration extends Construct {
         resultPath: "$.days",
       }),
     );
-    days.itemProcessor(this.dbtAndGate("Backfill: ", props, (s) => s));
+    // Each day returns a small summary, not its state (the stopped task's description): the
+    // Map's output holds every day and must stay far below Step Functions' 256 KB.
+    const daySummary = new sfn.Pass(this, "Backfill: Day summary", {
+      parameters: {
+        "day.$": "$.day",
+        "runId.$": "$.runId",
+        "dbtArgs.$": "$.dbtArgs",
+        "quality.$": "$.quality",
+      },
+    });
+    days.itemProcessor(this.dbtAndGate("Backfill: ", props, (s) => s, BACKFILL_DAY_TIMEOUT).next(daySummary));
 
     const backfill = new sfn.Choice(this, "Backfill?")
       .when(sfn.Condition.isPresent("$.backfill"), planDays.next(days).next(publish))
-      .otherwise(this.dbtAndGate("", props, catchAll).next(publish));
+      .otherwise(this.dbtAndGate("", props, catchAll, DBT_RUN_TIMEOUT).next(publish));
 
     this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -191,7 +214,7 @@ export class Orchestration extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(defaults.next(merge).next(loadPending).next(backfill)),
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
-      timeout: Duration.hours(12),
+      timeout: RUN_TIMEOUT,
     });
 
     this.schedule = new scheduler.Schedule(this, "Schedule", {
@@ -209,6 +232,7 @@ export class Orchestration extends Construct {
     prefix: string,
     props: OrchestrationProps,
     wrap: <T extends sfn.TaskStateBase | sfn.Map>(state: T) => T,
+    timeout: Duration,
   ): sfn.Chain {
     const { transform } = props;
     const dbt = wrap(
@@ -229,11 +253,12 @@ export class Orchestration extends Construct {
             environment: [{ name: "EXECUTION_ID", value: sfn.JsonPath.stringAt("$.runId") }],
           },
         ],
-        // ecs:runTask.sync succeeds when the task stops, whatever dbt's exit code: the quality
-        // gate reads the essential container's exit code from this output and fails the run on
-        // a non-zero one.
+        // ecs:runTask.sync fails the state (States.TaskFailed) when dbt exits non-zero; on
+        // success the quality gate reads the exit code and run_results.json. Of the stopped
+        // task's description (kilobytes) only what the gate reads is kept.
+        resultSelector: { "TaskArn.$": "$.TaskArn", "Containers.$": "$.Containers" },
         resultPath: "$.dbt",
-        taskTimeout: sfn.Timeout.duration(Duration.hours(2)),
+        taskTimeout: sfn.Timeout.duration(timeout),
       }),
     );
     dbt.addRetry({

@@ -17,9 +17,17 @@ describe("backfill days", () => {
     expect(backfillDays("2026-11-01", "2026-11-01", ["build"]).map((d) => d.day)).toEqual(["2026-11-01"]);
   });
 
-  it("refuses reversed ranges, impossible dates and ranges over a year", () => {
+  it("refuses reversed ranges and impossible dates", () => {
     expect(() => backfillDays("2026-11-02", "2026-11-01", [])).toThrow(InvalidBackfillRange);
     expect(() => backfillDays("2026-02-30", "2026-03-01", [])).toThrow(/not a date/);
-    expect(() => backfillDays("2025-01-01", "2026-12-31", [])).toThrow(`at most ${MAX_DAYS}`);
+  });
+
+  it("plans a month, and refuses a longer range with how to split it (the run's timeout)", () => {
+    expect(backfillDays("2026-01-01", "2026-01-31", [])).toHaveLength(MAX_DAYS);
+    expect(() => backfillDays("2026-01-01", "2026-02-01", [])).toThrow(InvalidBackfillRange);
+    expect(() => backfillDays("2025-01-01", "2025-12-31", [])).toThrow(
+      "backfill of 365 days (2025-01-01 to 2025-12-31); at most 31 days per run",
+    );
+    expect(() => backfillDays("2025-01-01", "2025-12-31", [])).toThrow(/split the range/);
   });
 });

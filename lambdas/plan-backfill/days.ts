@@ -4,8 +4,12 @@
  */
 import { InvalidBackfillRange } from "./errors.ts";
 
-/** A year of days at most: a larger backfill is a mistake more often than a plan. */
-export const MAX_DAYS = 366;
+/**
+ * Days per backfill execution. They run one after another, each dbt run within 20 minutes
+ * (infra/constructs/orchestration.ts BACKFILL_DAY_TIMEOUT), and the execution within 12 hours:
+ * 31 days fit with time to spare. A longer range is split into executions (month by month).
+ */
+export const MAX_DAYS = 31;
 
 const DAY_MS = 86_400_000;
 
@@ -19,7 +23,11 @@ export function backfillDays(from: string, to: string, dbtArgs: readonly string[
   const end = parseDay(to);
   if (end < start) throw new InvalidBackfillRange(`backfill range ends (${to}) before it starts (${from})`);
   const count = (end - start) / DAY_MS + 1;
-  if (count > MAX_DAYS) throw new InvalidBackfillRange(`backfill of ${count} days; at most ${MAX_DAYS}`);
+  if (count > MAX_DAYS) {
+    throw new InvalidBackfillRange(
+      `backfill of ${count} days (${from} to ${to}); at most ${MAX_DAYS} days per run, as the days' dbt runs must fit in the run's 12 h timeout: split the range into runs of ${MAX_DAYS} days or fewer (e.g. month by month)`,
+    );
+  }
   return Array.from({ length: count }, (_, i) => {
     const day = new Date(start + i * DAY_MS).toISOString().slice(0, 10);
     return { day, dbtArgs: [...dbtArgs, "--vars", JSON.stringify({ run_date: day })] };

@@ -123,7 +123,11 @@ export function summarizeStates(execution: Execution): StateSummary[] {
     }
     const summary = open.get(key);
     if (!summary) continue;
-    if (event.type === "StateRetried") summary.retries += 1;
+    if (event.type === "StateRetried") {
+      // Another attempt: the state is running again; its outcome is the last attempt's.
+      summary.retries += 1;
+      summary.status = "RUNNING";
+    }
     if (event.type === "StateFailed") {
       summary.status = "FAILED";
       summary.error = event.error;
@@ -131,7 +135,12 @@ export function summarizeStates(execution: Execution): StateSummary[] {
     }
     if (event.type === "StateCaught") summary.status = "CAUGHT";
     if (event.type === "StateExited" || event.type === "StateFailed") {
-      if (event.type === "StateExited") summary.status = "SUCCEEDED";
+      // The interpreter also reports a caught state as exited: it stays CAUGHT, with its error.
+      if (event.type === "StateExited" && summary.status === "RUNNING") {
+        summary.status = "SUCCEEDED";
+        summary.error = undefined;
+        summary.cause = undefined;
+      }
       summary.exitedAt = event.timestamp;
       summary.durationMs = Date.parse(event.timestamp) - Date.parse(summary.enteredAt);
     }

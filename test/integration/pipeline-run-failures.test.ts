@@ -1,8 +1,9 @@
 /**
  * How a pipeline run fails, on the synthesized stack and a fresh, separate set of services:
- * PostgreSQL restarting while dbt runs is a transient failure that the "Run dbt" state's
- * Retry absorbs; a failing dbt test fails the run, with dbt's own message in the history
- * and in `pipeline runs show`; once the cause is fixed, a rerun completes and reconcile finds
+ * a dbt build that exits non-zero (PostgreSQL restarting under it, a failing dbt test) fails
+ * the "Run dbt" state with States.TaskFailed, as ecs:runTask.sync does, and is NOT rerun —
+ * the alert goes out after one dbt run, with dbt's own message in the history and in
+ * `pipeline runs show`; the next run succeeds once the cause is gone, and reconcile finds
  * every record exactly once through staging.
  */
 import { execFile } from "node:child_process";
@@ -65,7 +66,7 @@ describe("pipeline run failures", () => {
   const dbtEvents = (execution: Execution | undefined, type: string) =>
     (execution?.events ?? []).filter((e) => e.state === "Run dbt" && e.type === type);
 
-  it("retries the dbt state when PostgreSQL goes away during it, then succeeds", async () => {
+  it("fails the run once, without rerunning dbt, when PostgreSQL goes away during it; the next run succeeds", async () => {
     // Act: stop PostgreSQL as the dbt state starts; bring it back once that attempt failed.
     const { execution, done } = runtime.startExecution(undefined, {});
     await until("the dbt state", () =>
@@ -76,13 +77,19 @@ describe("pipeline run failures", () => {
       dbtEvents(history(execution.name), "StateFailed").length > 0 ? true : undefined,
     );
     await up(servicesSettings(), ["postgres"]);
-    const finished = await done;
+    const failed = await done;
+    const next = await runtime.startExecution(undefined, {}).done;
 
-    // Assess
-    expect(finished.status, finished.cause).toBe("SUCCEEDED");
-    const dbtState = summarizeStates(finished).find((s) => s.name === "Run dbt");
-    expect(dbtState?.status).toBe("SUCCEEDED");
-    expect(dbtState?.retries).toBeGreaterThanOrEqual(1);
+    // Assess: one dbt attempt, caught and alerted; then a clean run.
+    expect(failed.status).toBe("FAILED");
+    expect(dbtEvents(failed, "StateEntered")).toHaveLength(1);
+    expect(dbtEvents(failed, "StateRetried")).toHaveLength(0);
+    expect(summarizeStates(failed).find((s) => s.name === "Run dbt")).toMatchObject({
+      status: "CAUGHT",
+      retries: 0,
+      error: "States.TaskFailed",
+    });
+    expect(next.status, next.cause).toBe("SUCCEEDED");
   }, 300_000);
 
   it("fails the run when a dbt test fails, with dbt's message in the history and `pipeline runs show`", async () => {
@@ -102,18 +109,23 @@ describe("pipeline run failures", () => {
     const { done } = runtime.startExecution(undefined, {});
     const finished = await done;
 
-    // Assess: the dbt state failed (after its retries), and dbt's own words say why.
+    // Assess: the dbt state failed once — a failed build is not rerun — and dbt's own words say why.
     expect(finished.status).toBe("FAILED");
     const failures = dbtEvents(finished, "StateFailed");
-    expect(failures.length).toBeGreaterThan(1);
-    expect(failures.at(-1)?.error).toBe("States.TaskFailed");
-    expect(failures.at(-1)?.cause).toContain("relationships_fct_votes_candidate_id");
+    expect(failures).toHaveLength(1);
+    expect(dbtEvents(finished, "StateRetried")).toHaveLength(0);
+    expect(failures[0]?.error).toBe("States.TaskFailed");
+    expect(failures[0]?.cause).toContain("relationships_fct_votes_candidate_id");
+    const dbtState = summarizeStates(finished).find((s) => s.name === "Run dbt");
+    expect(dbtState).toMatchObject({ status: "CAUGHT", retries: 0, error: "States.TaskFailed" });
     // The alert went out (the catch's SNS publish), so the run ends with dbt's cause, not the alert's error.
     expect(finished.cause).toContain("relationships_fct_votes_candidate_id");
     const { stdout } = await run(process.execPath, [CLI, "runs", "show", finished.name], {
       env: process.env,
     });
     expect(stdout).toContain("FAILED");
+    expect(stdout).toMatch(/CAUGHT .* Run dbt\n/);
+    expect(stdout).not.toMatch(/Run dbt \(\d+ retries\)/);
     expect(stdout).toContain("relationships_fct_votes_candidate_id");
   }, 300_000);
 

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { type Execution, type HistoryEvent, summarizeStates } from "./history.ts";
+
+const at = (second: number) => new Date(Date.UTC(2026, 11, 1, 0, 0, second)).toISOString();
+
+function execution(events: Omit<HistoryEvent, "id">[]): Execution {
+  return {
+    executionArn: "arn:aws:states:us-east-1:000000000000:execution:run:r1",
+    name: "r1",
+    stateMachineArn: "arn:aws:states:us-east-1:000000000000:stateMachine:run",
+    stateMachineName: "run",
+    status: "FAILED",
+    startDate: at(0),
+    input: {},
+    pid: process.pid,
+    events: events.map((e, id) => ({ id, ...e })),
+  };
+}
+
+const dbt = { state: "Run dbt", stateType: "Task" };
+
+describe("state summaries", () => {
+  it("shows a failed state that a Catch handled as CAUGHT with its error, not SUCCEEDED", () => {
+    // The interpreter reports a caught state as exited after the catch.
+    const states = summarizeStates(
+      execution([
+        { type: "StateEntered", timestamp: at(0), ...dbt },
+        { type: "StateFailed", timestamp: at(5), ...dbt, error: "States.TaskFailed", cause: "exit 1" },
+        { type: "StateCaught", timestamp: at(5), ...dbt },
+        { type: "StateExited", timestamp: at(5), ...dbt },
+      ]),
+    );
+
+    expect(states).toEqual([
+      expect.objectContaining({
+        name: "Run dbt",
+        status: "CAUGHT",
+        retries: 0,
+        error: "States.TaskFailed",
+        cause: "exit 1",
+        durationMs: 5000,
+      }),
+    ]);
+  });
+
+  it("shows a state that succeeded on a retry as SUCCEEDED with its retries and no error", () => {
+    const states = summarizeStates(
+      execution([
+        { type: "StateEntered", timestamp: at(0), ...dbt },
+        { type: "StateFailed", timestamp: at(1), ...dbt, error: "ECS.AmazonECSException", cause: "busy" },
+        { type: "StateRetried", timestamp: at(2), ...dbt, retryAttempt: 1 },
+        { type: "StateExited", timestamp: at(9), ...dbt },
+      ]),
+    );
+
+    expect(states).toEqual([expect.objectContaining({ status: "SUCCEEDED", retries: 1, durationMs: 9000 })]);
+    expect(states[0]?.error).toBeUndefined();
+  });
+
+  it("keeps the last attempt's error when every retry failed", () => {
+    const states = summarizeStates(
+      execution([
+        { type: "StateEntered", timestamp: at(0), ...dbt },
+        { type: "StateFailed", timestamp: at(1), ...dbt, error: "ECS.ServerException", cause: "first" },
+        { type: "StateRetried", timestamp: at(2), ...dbt, retryAttempt: 1 },
+        { type: "StateFailed", timestamp: at(3), ...dbt, error: "ECS.ServerException", cause: "second" },
+      ]),
+    );
+
+    expect(states).toEqual([
+      expect.objectContaining({
+        status: "FAILED",
+        retries: 1,
+        error: "ECS.ServerException",
+        cause: "second",
+      }),
+    ]);
+  });
+});
