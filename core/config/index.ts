@@ -24,6 +24,8 @@ export const ConfigSchema = z.object({
     auth: z.enum(["none", "iam"]),
     /** MSK cluster ARN: when set, brokers are looked up at run time with GetBootstrapBrokers. */
     clusterArn: z.string().optional(),
+    /** IAM auth over TLS (MSK); the offline broker's IAM listener is plaintext (`KAFKA_TLS=false`). */
+    tls: z.boolean(),
     clientId: z.string().min(1),
   }),
   postgres: z.object({
@@ -70,6 +72,7 @@ export function loadConfig(env: Env = process.env): Config {
         .filter(Boolean),
       auth: env.KAFKA_AUTH ?? "none",
       clusterArn: emptyToUndefined(env.MSK_CLUSTER_ARN),
+      tls: env.KAFKA_TLS !== "false",
       clientId: env.KAFKA_CLIENT_ID ?? "pipeline",
     },
     postgres: {

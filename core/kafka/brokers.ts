@@ -4,6 +4,7 @@
  * container. The answer is cached; a failed lookup is not, so the next call retries.
  */
 import { GetBootstrapBrokersCommand, KafkaClient } from "@aws-sdk/client-kafka";
+import type { AwsCredentials } from "./msk-iam.ts";
 
 /** The part of the Kafka client this module uses (a real client or a stand-in in tests). */
 export interface BootstrapBrokersSource {
@@ -22,16 +23,22 @@ export class BrokerLookupError extends Error {
 
 const cache = new Map<string, Promise<string[]>>();
 
-/** The IAM bootstrap brokers (`host:port`) of a cluster, cached per cluster ARN. */
+/**
+ * The IAM bootstrap brokers (`host:port`) of a cluster, cached per cluster ARN and caller:
+ * `credentials` asks as someone else than the default chain (offline, the local runtime
+ * asks on behalf of a function's role, whose right to GetBootstrapBrokers is evaluated).
+ */
 export function bootstrapBrokers(
   clusterArn: string,
-  source: BootstrapBrokersSource = new KafkaClient({}),
+  source?: BootstrapBrokersSource,
+  credentials?: AwsCredentials,
 ): Promise<string[]> {
-  let pending = cache.get(clusterArn);
+  const key = `${clusterArn} ${credentials?.accessKeyId ?? ""}`;
+  let pending = cache.get(key);
   if (!pending) {
-    pending = lookUp(clusterArn, source);
-    cache.set(clusterArn, pending);
-    pending.catch(() => cache.delete(clusterArn));
+    pending = lookUp(clusterArn, source ?? new KafkaClient(credentials ? { credentials } : {}));
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
   }
   return pending;
 }

@@ -6,9 +6,10 @@
 import { type Admin, type ITopicConfig, Kafka, logLevel, type Producer } from "kafkajs";
 import type { Config } from "../config/index.ts";
 import { bootstrapBrokers } from "./brokers.ts";
-import { mskOauthBearerProvider } from "./msk-iam.ts";
+import { type AwsCredentials, mskOauthBearerProvider, signWith } from "./msk-iam.ts";
 
 export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+export type { AwsCredentials } from "./msk-iam.ts";
 
 // kafkajs quirks, kept here with the library:
 // - its request queue schedules a negative timeout (kafkajs issue 1751), which Node ≥ 23
@@ -42,8 +43,12 @@ const kafkaLogLevel = () => LOG_LEVELS[process.env.KAFKA_LOG_LEVEL ?? "nothing"]
  */
 const RETRY = { retries: 8, initialRetryTime: 200, maxRetryTime: 30_000, factor: 0.2, multiplier: 2 };
 
-export function createKafka(kafka: Config["kafka"], clientIdSuffix = ""): Kafka {
-  if (kafka.auth === "iam") return createMskIamKafka(kafka, clientIdSuffix);
+/**
+ * @param credentials IAM auth only: sign and look brokers up with these instead of the default
+ *   chain (the local runtime reading on behalf of a function's role)
+ */
+export function createKafka(kafka: KafkaSettings, clientIdSuffix = "", credentials?: AwsCredentials): Kafka {
+  if (kafka.auth === "iam") return createMskIamKafka(kafka, clientIdSuffix, credentials);
   return new Kafka({
     clientId: `${kafka.clientId}${clientIdSuffix}`,
     brokers: kafka.brokers,
@@ -52,19 +57,28 @@ export function createKafka(kafka: Config["kafka"], clientIdSuffix = ""): Kafka 
   });
 }
 
+/** Kafka settings; `tls` defaults to true (it matters for IAM auth only). */
+export type KafkaSettings = Omit<Config["kafka"], "tls"> & { readonly tls?: boolean };
+
 /**
- * MSK with IAM auth: TLS + SASL/OAUTHBEARER with a refreshing signed token; brokers from
- * GetBootstrapBrokers when a cluster ARN is configured (MSK has no CloudFormation attribute
- * for them), otherwise the configured list.
+ * MSK with IAM auth: TLS (unless `kafka.tls` is false: the offline IAM listener is plaintext)
+ * + SASL/OAUTHBEARER with a refreshing signed token; brokers from GetBootstrapBrokers when a
+ * cluster ARN is configured (MSK has no CloudFormation attribute for them), otherwise the
+ * configured list.
  */
-function createMskIamKafka(kafka: Config["kafka"], clientIdSuffix: string): Kafka {
+function createMskIamKafka(
+  kafka: KafkaSettings,
+  clientIdSuffix: string,
+  credentials: AwsCredentials | undefined,
+): Kafka {
   const region = process.env.AWS_REGION ?? "us-east-1";
   const clusterArn = kafka.clusterArn;
+  const sign = credentials ? signWith(credentials) : undefined;
   return new Kafka({
     clientId: `${kafka.clientId}${clientIdSuffix}`,
-    brokers: clusterArn ? () => bootstrapBrokers(clusterArn) : kafka.brokers,
-    ssl: true,
-    sasl: { mechanism: "oauthbearer", oauthBearerProvider: mskOauthBearerProvider(region) },
+    brokers: clusterArn ? () => bootstrapBrokers(clusterArn, undefined, credentials) : kafka.brokers,
+    ssl: kafka.tls ?? true,
+    sasl: { mechanism: "oauthbearer", oauthBearerProvider: mskOauthBearerProvider(region, sign) },
     logLevel: kafkaLogLevel(),
     retry: RETRY,
   });

@@ -4,7 +4,14 @@
  * on every (re)authentication, so the provider keeps the current token and signs a new one
  * shortly before it expires — a stale token is what breaks long-running clients after a day.
  */
-import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
+import { generateAuthToken, generateAuthTokenFromCredentialsProvider } from "aws-msk-iam-sasl-signer-js";
+
+/** AWS credentials (the SDK's `AwsCredentialIdentity` shape). */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
 
 export interface MskToken {
   readonly token: string;
@@ -18,6 +25,12 @@ export type TokenSigner = (region: string) => Promise<MskToken>;
 export const REFRESH_MARGIN_MS = 60_000;
 
 const signWithDefaultCredentials: TokenSigner = (region) => generateAuthToken({ region });
+
+/** A signer with these credentials rather than the default chain's. */
+export function signWith(credentials: AwsCredentials): TokenSigner {
+  return (region) =>
+    generateAuthTokenFromCredentialsProvider({ region, awsCredentialsProvider: async () => credentials });
+}
 
 /**
  * A kafkajs `oauthBearerProvider`: returns the cached token while it is fresh, signs a new

@@ -19,6 +19,13 @@ export const JAVA: Prerequisite = {
   howToInstall: "apt-get install openjdk-17-jre-headless",
 };
 
+/** Compiles the broker's MSK IAM token validator (localstack/services/kafka/msk-iam-validator). */
+export const JAVAC: Prerequisite = {
+  name: "javac (a Java 17+ JDK, for Kafka's MSK IAM validator)",
+  find: () => findExecutable("javac"),
+  howToInstall: "apt-get install openjdk-17-jdk-headless",
+};
+
 export const MAVEN: Prerequisite = {
   name: "mvn (Apache Maven, resolves the Kafka jars)",
   find: () => findExecutable("mvn"),

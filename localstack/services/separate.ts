@@ -23,7 +23,7 @@ export interface SeparateServices {
 /**
  * The environment of a separate set: ports from `portBase` (below 32768 — the ephemeral range,
  * where an outgoing connection may already hold a port) and the state directories.
- * e.g. 21000 → Kafka 21092 (controller 21093), PostgreSQL 21432, emulator 21566.
+ * e.g. 21000 → Kafka 21092 (controller 21093, MSK IAM listener 21096), PostgreSQL 21432, emulator 21566.
  */
 export function separateServicesEnv(
   portBase: number,
@@ -36,6 +36,7 @@ export function separateServicesEnv(
     PIPELINE_RUNTIME_DIR: dirs.runtimeDir,
     KAFKA_PORT: String(portBase + 92),
     KAFKA_CONTROLLER_PORT: String(portBase + 93),
+    KAFKA_IAM_PORT: String(portBase + 96),
     PGPORT: String(portBase + 432),
     AWS_EMULATOR_PORT: String(portBase + 566),
   };

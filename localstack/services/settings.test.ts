@@ -8,7 +8,13 @@ describe("services settings", () => {
     const settings = servicesSettings({});
 
     // Assess
-    expect(settings.ports).toEqual({ kafka: 9092, kafkaController: 9093, postgres: 5432, awsEmulator: 4566 });
+    expect(settings.ports).toEqual({
+      kafka: 9092,
+      kafkaController: 9093,
+      kafkaIam: 9096,
+      postgres: 5432,
+      awsEmulator: 4566,
+    });
     expect(settings.cacheDir).toBe(`${REPO_ROOT}/.cache`);
     expect(settings.stateDir).toBe(`${REPO_ROOT}/.cache/services`);
   });
@@ -26,12 +32,14 @@ describe("services settings", () => {
     expect(settings.ports).toEqual({
       kafka: 19092,
       kafkaController: 19093,
+      kafkaIam: 19096,
       postgres: 15432,
       awsEmulator: 14566,
     });
     expect(settings.stateDir).toBe("/tmp/other-services");
     expect(clientEnv(settings)).toMatchObject({
       KAFKA_BROKERS: "127.0.0.1:19092",
+      KAFKA_IAM_BROKERS: "127.0.0.1:19096",
       DATABASE_URL: "postgres://pipeline:pipeline@127.0.0.1:15432/warehouse",
       AWS_ENDPOINT_URL: "http://127.0.0.1:14566",
     });

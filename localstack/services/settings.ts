@@ -19,6 +19,8 @@ export interface ServicesSettings {
   readonly ports: {
     readonly kafka: number;
     readonly kafkaController: number;
+    /** The broker's SASL_PLAINTEXT listener: MSK IAM (OAUTHBEARER) principals, ACLs enforced. */
+    readonly kafkaIam: number;
     readonly postgres: number;
     readonly awsEmulator: number;
   };
@@ -29,7 +31,7 @@ export interface ServicesSettings {
 /**
  * Settings from the environment: `PIPELINE_SERVICES_DIR` (default `.cache/services`),
  * `PIPELINE_CACHE_DIR` (default `.cache`), `KAFKA_PORT` (9092), `KAFKA_CONTROLLER_PORT`
- * (Kafka port + 1), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566), `AWS_EMULATOR_PERSIST`
+ * (Kafka port + 1), `KAFKA_IAM_PORT` (Kafka port + 4, the MSK IAM listener), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566), `AWS_EMULATOR_PERSIST`
  * (`0` for an emulator that forgets everything when it stops; default on).
  */
 export function servicesSettings(env: Env = process.env): ServicesSettings {
@@ -42,6 +44,8 @@ export function servicesSettings(env: Env = process.env): ServicesSettings {
     ports: {
       kafka,
       kafkaController: portFrom(env, "KAFKA_CONTROLLER_PORT", kafka + 1),
+      // + 4: + 1 is the controller, and MSK's own IAM ports end in 8 (9098), clear of both.
+      kafkaIam: portFrom(env, "KAFKA_IAM_PORT", kafka + 4),
       postgres: portFrom(env, "PGPORT", 5432),
       awsEmulator: portFrom(env, "AWS_EMULATOR_PORT", 4566),
     },
@@ -54,6 +58,7 @@ export function clientEnv(settings: ServicesSettings): Record<string, string> {
   const { ports } = settings;
   return {
     KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+    KAFKA_IAM_BROKERS: `127.0.0.1:${ports.kafkaIam}`,
     DATABASE_URL: `postgres://pipeline:pipeline@127.0.0.1:${ports.postgres}/warehouse`,
     PGHOST: "127.0.0.1",
     PGPORT: String(ports.postgres),

@@ -2,33 +2,42 @@
  * Apache Kafka, one broker in KRaft mode (broker and controller in one process), from jars
  * Maven resolves into ~/.m2. Topics are never created automatically: the project creates its
  * own. Log4j writes to stdout, which the lifecycle appends to the service log file.
+ *
+ * Two client listeners: PLAINTEXT (`KAFKA_PORT`: tests, the CLI, admin; principal ANONYMOUS,
+ * a super user) and SASL_PLAINTEXT with OAUTHBEARER (`KAFKA_IAM_PORT`) that takes MSK IAM
+ * tokens as MSK does (msk-iam-validator/): principal = the role, `kafka-cluster:Connect` from
+ * an allow-list file, everything else from ACLs (StandardAuthorizer, no ACL = deny). MSK's
+ * IAM listener is TLS; this one is plaintext, a deliberate offline difference.
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createKafka } from "../../../core/kafka/client.ts";
 import { InstallError } from "../errors.ts";
 import { tcpOpen } from "../health.ts";
-import { JAVA, MAVEN, requirePrerequisite } from "../prerequisites.ts";
-import type { ServiceContext, ServiceDefinition } from "../service.ts";
+import { JAVA, JAVAC, MAVEN, requirePrerequisite } from "../prerequisites.ts";
+import { type ServiceContext, type ServiceDefinition, serviceContext } from "../service.ts";
 import type { ServicesSettings } from "../settings.ts";
 
 const run = promisify(execFile);
 const POM = "localstack/services/kafka/pom.xml";
+const VALIDATOR_SOURCE = "localstack/services/kafka/msk-iam-validator/MskIamValidator.java";
+const VALIDATOR_CLASS = "pipeline.kafka.MskIamValidator";
 
 export const kafkaService: ServiceDefinition = {
   name: "kafka",
-  prerequisites: [JAVA, MAVEN],
+  prerequisites: [JAVA, JAVAC, MAVEN],
   port: (s) => s.ports.kafka,
   portVariable: "KAFKA_PORT",
   endpoint: (s) => `127.0.0.1:${s.ports.kafka}`,
   install: async (s) => {
-    await kafkaClasspath(s);
+    await mskIamValidatorClasses(s, await kafkaClasspath(s));
   },
   prepare: async (ctx) => {
-    const classpath = await kafkaClasspath(ctx.settings);
+    const jars = await kafkaClasspath(ctx.settings);
+    const classpath = `${await mskIamValidatorClasses(ctx.settings, jars)}:${jars}`;
     const files = writeKafkaConfig(ctx);
     const java = requirePrerequisite(JAVA);
     // The classpath (~100 jars) goes in a java @argfile: `ps` and error messages stay readable.
@@ -96,10 +105,44 @@ export async function kafkaClasspath(settings: ServicesSettings): Promise<string
   return readFileSync(cached, "utf8").trim();
 }
 
+/**
+ * The file naming the roles allowed `kafka-cluster:Connect` on the MSK IAM listener, one per
+ * line (the local runtime writes it: localstack/runtime/iam/kafka-acls.ts). No file: no role.
+ */
+export function mskIamAllowListFile(settings: ServicesSettings): string {
+  return join(serviceContext(settings, "kafka").dir, "msk-iam-connect-allow-list.txt");
+}
+
+/**
+ * The MSK IAM token validator compiled against the broker's kafka-clients jar, once per
+ * version of its source and of the classpath, cached in `<cache>/kafka/`: a classes folder.
+ */
+async function mskIamValidatorClasses(settings: ServicesSettings, classpath: string): Promise<string> {
+  const source = join(settings.repoRoot, VALIDATOR_SOURCE);
+  const hash = createHash("sha256").update(readFileSync(source)).update(classpath).digest("hex").slice(0, 16);
+  const dir = join(settings.cacheDir, "kafka", `msk-iam-validator-${hash}`);
+  const classFile = `${join(dir, ...VALIDATOR_CLASS.split("."))}.class`;
+  if (existsSync(classFile)) return dir;
+  const clients = classpath.split(":").find((jar) => /\/kafka-clients-[^/]+\.jar$/.test(jar));
+  if (!clients) throw new InstallError("the Kafka classpath has no kafka-clients jar to compile against");
+  const partial = `${dir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  try {
+    await run(requirePrerequisite(JAVAC), ["-d", partial, "-cp", clients, source]);
+  } catch (error) {
+    const { stderr = "" } = error as { stderr?: string };
+    throw new InstallError(`javac could not compile ${VALIDATOR_SOURCE}: ${stderr.trim()}`, { cause: error });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(partial, dir);
+  return dir;
+}
+
 function writeKafkaConfig(ctx: ServiceContext) {
-  const { kafka, kafkaController } = ctx.settings.ports;
+  const { kafka, kafkaController, kafkaIam } = ctx.settings.ports;
   const dataDir = join(ctx.dir, "data");
   mkdirSync(dataDir, { recursive: true });
+  const jaasOptions = `allowListFile="${mskIamAllowListFile(ctx.settings)}" unsecuredLoginStringClaim_sub="broker"`;
   const serverProperties = join(ctx.dir, "server.properties");
   writeFileSync(
     serverProperties,
@@ -108,11 +151,22 @@ function writeKafkaConfig(ctx: ServiceContext) {
       "process.roles=broker,controller",
       "node.id=1",
       `controller.quorum.voters=1@127.0.0.1:${kafkaController}`,
-      `listeners=PLAINTEXT://127.0.0.1:${kafka},CONTROLLER://127.0.0.1:${kafkaController}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${kafka}`,
+      `listeners=PLAINTEXT://127.0.0.1:${kafka},SASL_PLAINTEXT://127.0.0.1:${kafkaIam},CONTROLLER://127.0.0.1:${kafkaController}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${kafka},SASL_PLAINTEXT://127.0.0.1:${kafkaIam}`,
       "controller.listener.names=CONTROLLER",
       "inter.broker.listener.name=PLAINTEXT",
-      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+      "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+      // MSK IAM on the SASL listener: our validator (the broker's own login is never used).
+      "listener.name.sasl_plaintext.sasl.enabled.mechanisms=OAUTHBEARER",
+      `listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class=${VALIDATOR_CLASS}`,
+      `listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ${jaasOptions};`,
+      // Sessions end with the token (15 min at most) or after 10 min: clients re-authenticate
+      // with a fresh token, as MSK makes them do.
+      "connections.max.reauth.ms=600000",
+      // ACLs decide what an MSK IAM principal may do; PLAINTEXT and CONTROLLER are ANONYMOUS.
+      "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+      "super.users=User:ANONYMOUS",
+      "allow.everyone.if.no.acl.found=false",
       `log.dirs=${dataDir}`,
       "auto.create.topics.enable=false",
       "num.partitions=1",
@@ -143,6 +197,10 @@ function writeKafkaConfig(ctx: ServiceContext) {
       "logger.request.level = WARN",
       "logger.state.name = state.change.logger",
       "logger.state.level = WARN",
+      // Denied operations at INFO name the principal, operation and resource.
+      "logger.authorizer.name = kafka.authorizer.logger",
+      "logger.authorizer.level = INFO",
+      "logger.authorizer.additivity = true",
       "",
     ].join("\n"),
   );
