@@ -35,7 +35,7 @@ describe("local target", () => {
             FunctionName: { Ref: functionId(template, spec.name) },
             Topics: [topic],
             SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: ["127.0.0.1:9092"] } },
-            SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: `local-${spec.name}` },
+            SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: `local-${spec.name}-${topic}` },
             BatchSize: trigger.batchSize,
             StartingPosition: trigger.startingPosition,
             MaximumRetryAttempts: trigger.retryAttempts,

@@ -48,10 +48,21 @@ describe("AWS target (defaults: MSK Serverless, Snowflake, no NAT)", () => {
           StartingPosition: trigger.startingPosition,
           MaximumRetryAttempts: trigger.retryAttempts,
           DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
-          AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `dev-${spec.name}` },
+          AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `dev-${spec.name}-${topic}` },
         });
       }
     }
+  });
+
+  it("gives every Kafka mapping its own consumer group id (AWS: unique among all Kafka event sources)", () => {
+    const groupIds = Object.values(resourcesOf(template, "AWS::Lambda::EventSourceMapping"))
+      .map(
+        (m) => m.Properties?.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId?: string } | undefined,
+      )
+      .filter((c) => c !== undefined)
+      .map((c) => c.ConsumerGroupId);
+    expect(groupIds.length).toBe(kafkaFunctions.reduce((n, k) => n + k.trigger.topics.length, 0));
+    expect(new Set(groupIds).size).toBe(groupIds.length);
   });
 
   it("bounds Kafka retries at 10, the limit with an on-failure destination", () => {

@@ -150,11 +150,12 @@ export class Ingestion extends Construct {
 
   private addKafkaTrigger(fn: PipelineFunction, spec: FunctionSpec, trigger: KafkaTrigger): void {
     const { kafka, envName } = this.props;
-    const groupId = `${envName}-${spec.name}`;
+    // A group per mapping: AWS requires a consumer group id unique among all Kafka event sources.
+    const groupIdOf = (topic: string) => kafkaConsumerGroupId(envName, spec.name, topic);
     for (const topic of trigger.topics) {
-      fn.addEventSource(kafka.eventSource(topic, trigger, groupId, new SqsDlq(this.failures)));
+      fn.addEventSource(kafka.eventSource(topic, trigger, groupIdOf(topic), new SqsDlq(this.failures)));
     }
-    kafka.grantConsume(fn, trigger.topics, groupId);
+    kafka.grantConsume(fn, trigger.topics, trigger.topics.map(groupIdOf));
   }
 
   private addS3Trigger(fn: PipelineFunction, spec: FunctionSpec, trigger: S3Trigger): sqs.Queue | undefined {
@@ -197,6 +198,11 @@ export class Ingestion extends Construct {
       target: new targets.LambdaInvoke(fn, { retryAttempts: 2, deadLetterQueue: this.failures }),
     });
   }
+}
+
+/** The consumer group of one function's mapping on one topic: `<env>-<function>-<topic>`. */
+export function kafkaConsumerGroupId(envName: string, functionName: string, topic: string): string {
+  return `${envName}-${functionName}-${topic}`;
 }
 
 /** "land-records" → "LandRecords" (construct ids). */

@@ -41,7 +41,7 @@ export interface KafkaCluster {
   grantProduce(grantee: iam.IGrantable, topics: readonly string[]): void;
   grantAdmin(grantee: iam.IGrantable, topics: readonly string[]): void;
   /** Consumer permissions beyond what the event source adds (none for self-managed Kafka). */
-  grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupId: string): void;
+  grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupIds: readonly string[]): void;
   /** Creates the topics at deploy time with the given function as the custom resource handler. */
   provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource;
 }
@@ -157,7 +157,7 @@ export class Streaming extends Construct implements KafkaCluster {
     return this.topics;
   }
 
-  grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupId: string): void {
+  grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupIds: readonly string[]): void {
     this.grant(
       grantee,
       ["kafka-cluster:Connect", "kafka-cluster:DescribeClusterDynamicConfiguration"],
@@ -167,7 +167,7 @@ export class Streaming extends Construct implements KafkaCluster {
     this.grant(
       grantee,
       ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
-      [this.arn("group", groupId)],
+      groupIds.map((groupId) => this.arn("group", groupId)),
     );
   }
 

@@ -92,7 +92,7 @@ export interface ConsumerGroup {
   readonly topics: readonly string[];
 }
 
-/** The consumer groups the runtime actually runs for the dataset topics (it may split a shared template group). */
+/** The consumer groups the runtime runs for the dataset topics (the template's, one per mapping). */
 export function landingGroups(runtime: LocalRuntime): ConsumerGroup[] {
   const datasetTopics = new Set(datasets.flatMap((d) => d.topics.map((t) => t.topic)));
   return runtime.kafkaMappings

@@ -9,6 +9,7 @@ import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
 import { readAssembly } from "./assembly.ts";
 import { type CustomResourceCall, createCustomResource } from "./custom-resources.ts";
+import { checkStack } from "./deploy-checks.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
 import { LocalFunction } from "./functions/host.ts";
 import { type Execution, ExecutionHistory } from "./history.ts";
@@ -17,7 +18,6 @@ import { provision } from "./provision.ts";
 import { startExecution } from "./state-machines.ts";
 import { createTaskRunner } from "./tasks.ts";
 import {
-  type KafkaMappingDefinition,
   type LocalStack,
   lastArnPart,
   readStack,
@@ -78,6 +78,8 @@ export class LocalRuntime {
 
   /** Emulator resources, then custom resources — what `cdk deploy` would do. */
   async deploy(): Promise<void> {
+    // What AWS refuses at create time fails the offline deploy too, before anything is made.
+    checkStack(this.stack);
     await provision(this.stack.resources);
     const stackId = `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`;
     for (const resource of customResources(this.stack)) {
@@ -88,7 +90,7 @@ export class LocalRuntime {
 
   /** Starts every trigger of the template. */
   async start(): Promise<void> {
-    for (const { mapping: m, groupId } of localConsumerGroups(this.stack.kafkaMappings)) {
+    for (const m of this.stack.kafkaMappings.filter((k) => k.enabled)) {
       const kafka = createKafka({
         ...loadConfig().kafka,
         brokers: m.brokers ?? loadConfig().kafka.brokers,
@@ -99,7 +101,7 @@ export class LocalRuntime {
           id: m.id,
           functionName: m.functionName,
           topics: m.topics,
-          groupId,
+          groupId: m.groupId,
           batchSize: m.batchSize,
           batchingWindowMs: m.batchingWindowMs,
           startingPosition: m.startingPosition,
@@ -231,22 +233,6 @@ export class LocalRuntime {
     const endpoint = process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566";
     return `${endpoint}/${LOCAL_ACCOUNT}/${name}`;
   }
-}
-
-/**
- * The consumer group each enabled Kafka mapping runs as. kafkajs assigns a group's partitions
- * as if every member subscribed to every topic; AWS pollers don't. So mappings sharing one
- * group id in the template get a group per topic here.
- */
-export function localConsumerGroups(
-  mappings: readonly KafkaMappingDefinition[],
-): Array<{ mapping: KafkaMappingDefinition; groupId: string }> {
-  const enabled = mappings.filter((k) => k.enabled);
-  const shared = new Set(enabled.map((k) => k.groupId).filter((id, i, all) => all.indexOf(id) !== i));
-  return enabled.map((mapping) => ({
-    mapping,
-    groupId: shared.has(mapping.groupId) ? `${mapping.groupId}.${mapping.topics.join("+")}` : mapping.groupId,
-  }));
 }
 
 /** Custom resources backed by one of our functions (directly or through CDK's provider framework). */

@@ -16,7 +16,6 @@ import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
 import { readAssembly } from "../../localstack/runtime/assembly.ts";
 import { waitForLoaded } from "../../localstack/runtime/demo.ts";
-import { localConsumerGroups } from "../../localstack/runtime/runtime.ts";
 import { readStack } from "../../localstack/runtime/template-reader.ts";
 import { servicesSettings } from "../../localstack/services/index.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
@@ -173,9 +172,9 @@ async function startRuntime(children: ChildProcess[], name: string): Promise<Chi
 function landingGroups() {
   const [artifact] = readAssembly(join(process.env.PIPELINE_RUNTIME_DIR as string, "cdk.out"));
   const stack = readStack(artifact as NonNullable<typeof artifact>, repoRoot, loadConfig().aws.region);
-  return localConsumerGroups(stack.kafkaMappings)
-    .filter(({ mapping }) => mapping.functionName.endsWith("-land-records"))
-    .map(({ mapping, groupId }) => ({ groupId, topics: mapping.topics }));
+  return stack.kafkaMappings
+    .filter((mapping) => mapping.enabled && mapping.functionName.endsWith("-land-records"))
+    .map((mapping) => ({ groupId: mapping.groupId, topics: mapping.topics }));
 }
 
 /** Records the landing groups have not committed, summed (diagnostics only). */

@@ -1,0 +1,186 @@
+/**
+ * What CloudFormation (through the Lambda and Step Functions APIs) refuses at deploy time,
+ * refused offline too: a template the local runtime runs must be one AWS would create.
+ * Every violation is collected, so one failed deploy lists them all, each under the
+ * resource's logical id and, where AWS has one, in AWS's own wording.
+ *
+ * Bounds, from the AWS documentation:
+ * - Lambda API reference, CreateEventSourceMapping: BatchSize "Amazon Managed Streaming for
+ *   Apache Kafka – Default 100. Max 10,000", "Self-managed Apache Kafka – Default 100. Max
+ *   10,000", "Amazon Simple Queue Service – Default 10. For standard queues the max is 10,000.
+ *   For FIFO queues the max is 10" (valid range 1–10,000); MaximumBatchingWindowInSeconds
+ *   0–300; MaximumRetryAttempts −1 (infinite) to 10,000 for Kafka; ConsumerGroupId 1–200
+ *   characters, pattern `[a-zA-Z0-9-\/*:_+=.@-]*`.
+ * - Lambda developer guide, "Using Lambda with Amazon SQS": "If you're using a batch window
+ *   and your batch size is greater than 10, you must set the batch window to at least 1 second"
+ *   (API message: "Maximum batch window in seconds must be greater than 0 if maximum batch
+ *   size is greater than 10").
+ * - Lambda developer guide, MSK and self-managed Kafka consumer group ids: "The consumer group
+ *   ID must be unique among all your Kafka event sources"; with an on-failure destination the
+ *   retries are capped at 10 (shared ARCHITECTURE, Facts from the field).
+ * - Lambda quotas: function timeout 900 seconds (15 minutes), memory 128 MB to 10,240 MB;
+ *   CreateFunction: Timeout minimum 1.
+ * - AWS::StepFunctions::StateMachine: a Definition, DefinitionString or DefinitionS3Location.
+ */
+import type { LocalStack } from "./template-reader.ts";
+
+/** What CloudFormation reports when a stack cannot be created: every refused resource. */
+export class DeployError extends Error {
+  override name = "DeployError";
+  readonly violations: readonly Violation[];
+  constructor(stackName: string, violations: readonly Violation[]) {
+    super(
+      `${stackName}: CREATE_FAILED, ${violations.length} resource(s) AWS would refuse:\n` +
+        violations.map((v) => `  ${v.logicalId}: ${v.message}`).join("\n"),
+    );
+    this.violations = violations;
+  }
+}
+
+export interface Violation {
+  /** The template's logical id of the refused resource. */
+  readonly logicalId: string;
+  readonly message: string;
+}
+
+export const LIMITS = {
+  kafkaBatchSize: { min: 1, max: 10_000 },
+  sqsStandardBatchSize: { min: 1, max: 10_000 },
+  sqsFifoBatchSize: { min: 1, max: 10 },
+  /** Above this many messages an SQS mapping needs a batching window of at least 1 s. */
+  sqsBatchWithoutWindow: 10,
+  batchingWindowSeconds: { min: 0, max: 300 },
+  kafkaRetryAttempts: { min: -1, max: 10_000 },
+  kafkaRetryAttemptsWithDestination: { min: -1, max: 10 },
+  consumerGroupIdLength: { min: 1, max: 200 },
+  functionTimeoutSeconds: { min: 1, max: 900 },
+  functionMemoryMb: { min: 128, max: 10_240 },
+} as const;
+
+const CONSUMER_GROUP_ID = /^[a-zA-Z0-9\-/*:_+=.@]*$/;
+
+/** Throws one {@link DeployError} listing everything in the stack AWS would refuse to create. */
+export function checkStack(stack: LocalStack): void {
+  const violations = [
+    ...checkKafkaMappings(stack),
+    ...checkQueueMappings(stack),
+    ...checkFunctions(stack),
+    ...checkStateMachines(stack),
+  ];
+  if (violations.length > 0) throw new DeployError(stack.stackName, violations);
+}
+
+function checkKafkaMappings(stack: LocalStack): Violation[] {
+  const violations: Violation[] = [];
+  const owners = new Map<string, string[]>();
+  for (const m of stack.kafkaMappings) {
+    const refuse = (message: string) => violations.push({ logicalId: m.id, message });
+    owners.set(m.groupId, [...(owners.get(m.groupId) ?? []), m.id]);
+    const range = outOfRange("batchSize", m.batchSize, LIMITS.kafkaBatchSize);
+    if (range) refuse(range);
+    const window = outOfRange(
+      "maximumBatchingWindowInSeconds",
+      m.batchingWindowMs / 1000,
+      LIMITS.batchingWindowSeconds,
+    );
+    if (window) refuse(window);
+    const retries = outOfRange(
+      "maximumRetryAttempts",
+      m.maxRetryAttempts,
+      m.onFailureArn ? LIMITS.kafkaRetryAttemptsWithDestination : LIMITS.kafkaRetryAttempts,
+    );
+    if (retries) refuse(m.onFailureArn ? `${retries} (with an on-failure destination)` : retries);
+    const { min, max } = LIMITS.consumerGroupIdLength;
+    if (m.groupId.length < min || m.groupId.length > max || !CONSUMER_GROUP_ID.test(m.groupId))
+      refuse(
+        `1 validation error detected: Value '${m.groupId}' at 'consumerGroupId' failed to satisfy constraint: ` +
+          `Member must have length between ${min} and ${max} and match pattern [a-zA-Z0-9-\\/*:_+=.@-]*`,
+      );
+  }
+  for (const [groupId, ids] of owners) {
+    if (ids.length < 2) continue;
+    for (const id of ids)
+      violations.push({
+        logicalId: id,
+        message:
+          `consumer group id '${groupId}' is also used by ${ids.filter((other) => other !== id).join(", ")}: ` +
+          "the consumer group ID must be unique among all your Kafka event sources",
+      });
+  }
+  return violations;
+}
+
+function checkQueueMappings(stack: LocalStack): Violation[] {
+  const violations: Violation[] = [];
+  for (const q of stack.queueMappings) {
+    const refuse = (message: string) => violations.push({ logicalId: q.id, message });
+    const fifo = q.queueArn.endsWith(".fifo");
+    const range = outOfRange(
+      "batchSize",
+      q.batchSize,
+      fifo ? LIMITS.sqsFifoBatchSize : LIMITS.sqsStandardBatchSize,
+    );
+    if (range) refuse(range);
+    const window = outOfRange(
+      "maximumBatchingWindowInSeconds",
+      q.batchingWindowMs / 1000,
+      LIMITS.batchingWindowSeconds,
+    );
+    if (window) refuse(window);
+    if (q.batchSize > LIMITS.sqsBatchWithoutWindow && q.batchingWindowMs < 1000)
+      refuse(
+        "Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+      );
+  }
+  return violations;
+}
+
+/** Every function of the template (CDK's own helpers too: AWS refuses theirs alike). */
+function checkFunctions(stack: LocalStack): Violation[] {
+  const violations: Violation[] = [];
+  for (const [logicalId, resource] of Object.entries(stack.context.template.Resources)) {
+    if (resource.Type !== "AWS::Lambda::Function") continue;
+    const p = resource.Properties ?? {};
+    const timeout = outOfRange("timeout", Number(p.Timeout ?? 3), LIMITS.functionTimeoutSeconds);
+    if (timeout) violations.push({ logicalId, message: timeout });
+    const memory = outOfRange("memorySize", Number(p.MemorySize ?? 128), LIMITS.functionMemoryMb);
+    if (memory) violations.push({ logicalId, message: memory });
+  }
+  return violations;
+}
+
+function checkStateMachines(stack: LocalStack): Violation[] {
+  const violations: Violation[] = [];
+  for (const [logicalId, resource] of Object.entries(stack.context.template.Resources)) {
+    if (resource.Type !== "AWS::StepFunctions::StateMachine") continue;
+    const p = resource.Properties ?? {};
+    if (
+      p.Definition === undefined &&
+      p.DefinitionString === undefined &&
+      p.DefinitionS3Location === undefined
+    )
+      violations.push({
+        logicalId,
+        message:
+          "Properties validation failed: one of Definition, DefinitionString or DefinitionS3Location is required",
+      });
+  }
+  for (const machine of stack.stateMachines) {
+    const states = machine.definition.States;
+    if (typeof machine.definition.StartAt !== "string" || !states || typeof states !== "object")
+      violations.push({
+        logicalId: machine.id,
+        message: "Invalid State Machine Definition: the definition needs StartAt and States",
+      });
+  }
+  return violations;
+}
+
+/** The Lambda API's own wording for a parameter outside its range, or undefined when inside. */
+function outOfRange(member: string, value: number, { min, max }: { min: number; max: number }) {
+  if (Number.isNaN(value) || value < min)
+    return `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`;
+  if (value > max)
+    return `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: Member must have value less than or equal to ${max}`;
+  return undefined;
+}
