@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
+import { requestSizeError, responseSizeError } from "./payload-limits.ts";
 import type { InvokeMessage, ResultMessage, SerializedError, WorkerInit } from "./worker.ts";
 
 export interface FunctionDefinition {
@@ -71,6 +72,9 @@ export class LocalFunction {
 
   /** Invokes the function (RequestResponse); invocations run one after another. */
   invoke<T = unknown>(event: unknown): Promise<T> {
+    // Lambda refuses a request over 6 MB before any sandbox sees it.
+    const refused = requestSizeError(event, "RequestResponse");
+    if (refused) return Promise.reject(refused);
     const run = this.queue.then(() => this.invokeNow(event));
     this.queue = run.catch(() => undefined);
     return run as Promise<T>;
@@ -151,10 +155,12 @@ export class LocalFunction {
       const onMessage = (reply: ResultMessage) => {
         if (reply.id !== id) return;
         cleanup();
-        if (reply.ok) resolve(reply.result);
+        // A response over 6 MB fails the invocation in AWS, however well the handler did.
+        const error = reply.ok ? responseSizeError(reply.result) : reply.error;
+        if (!error) resolve(reply.ok ? reply.result : undefined);
         else {
           this.errors += 1;
-          reject(new FunctionError(this.definition.functionName, reply.error));
+          reject(new FunctionError(this.definition.functionName, error));
         }
       };
       const onExit = (code: number) => {

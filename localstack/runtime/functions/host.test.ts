@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { FunctionError, LocalFunction } from "./host.ts";
+import { RequestEntityTooLargeException, SYNC_PAYLOAD_LIMIT_BYTES } from "./payload-limits.ts";
+
+describe("a local function's payload limits", () => {
+  const dir = mkdtempSync(join(tmpdir(), "payload-limits-"));
+  // Answers a string of the asked length: its JSON is that length plus the two quotes.
+  const modulePath = join(dir, "index.mjs");
+  writeFileSync(modulePath, `export const handler = async (event) => "x".repeat(event.answerChars ?? 0);\n`);
+  const fn = new LocalFunction(
+    {
+      functionName: "payload-limits",
+      modulePath,
+      handlerName: "handler",
+      environment: {},
+      timeoutSeconds: 30,
+      memoryMb: 128,
+    },
+    "us-east-1",
+    {},
+  );
+  afterAll(async () => {
+    await fn.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a request over 6 MB with RequestEntityTooLargeException (413), before the function runs", async () => {
+    // Arrange: one byte over, counting the JSON around the padding.
+    const wrapper = JSON.stringify({ pad: "" }).length;
+    const event = { pad: "x".repeat(SYNC_PAYLOAD_LIMIT_BYTES - wrapper + 1) };
+
+    // Act
+    const refused = await fn.invoke(event).catch((e: unknown) => e);
+
+    // Assess
+    expect(refused).toBeInstanceOf(RequestEntityTooLargeException);
+    expect(refused).toMatchObject({
+      name: "RequestEntityTooLargeException",
+      message: "Request must be smaller than 6291456 bytes for the InvokeFunction operation",
+      $metadata: { httpStatusCode: 413 },
+    });
+    expect(fn.invocations).toBe(0);
+    await expect(fn.invoke({ pad: "x".repeat(SYNC_PAYLOAD_LIMIT_BYTES - wrapper) })).resolves.toBe("");
+  });
+
+  it("fails an invocation whose response is over AWS's limit with Function.ResponseSizeTooLarge", async () => {
+    const failed = await fn.invoke({ answerChars: 6_291_556 - 2 + 1 }).catch((e: unknown) => e);
+
+    expect(failed).toBeInstanceOf(FunctionError);
+    expect((failed as FunctionError).errorType).toBe("Function.ResponseSizeTooLarge");
+    expect((failed as FunctionError).message).toBe(
+      "payload-limits: Function.ResponseSizeTooLarge: Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).",
+    );
+    await expect(fn.invoke({ answerChars: 6_291_556 - 2 })).resolves.toHaveLength(6_291_554);
+  });
+});
