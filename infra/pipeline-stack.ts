@@ -98,7 +98,11 @@ export class PipelineStack extends Stack {
       taskSubnets = { subnetType: ec2.SubnetType.PUBLIC };
       taskSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, "NoSecurityGroup", "sg-local");
     } else {
-      this.network = new Network(this, "Network", { natGateway: config.natGateway });
+      this.network = new Network(this, "Network", {
+        natGateway: config.natGateway,
+        flowLogRetention: logRetention,
+        flowLogRemovalPolicy: removalPolicy,
+      });
       vpc = this.network.vpc;
       taskSubnets = this.network.taskSubnets;
       this.kafka = new Streaming(this, "Streaming", {
@@ -139,6 +143,9 @@ export class PipelineStack extends Stack {
     const provisioner = this.ingestion.functions.get("topics-provisioner");
     if (provisioner) {
       const topics = this.kafka.provisionTopics(provisioner, topicDefinitions);
+      // Deleted (or rolled back) before the subnets' routes and the endpoints it answers
+      // CloudFormation through, or the delete waits for the resource's timeout.
+      if (this.network) topics.node.addDependency(this.network.vpc);
       this.kafka.grantAdmin(
         provisioner,
         topicDefinitions.map((t) => t.topic),

@@ -100,6 +100,8 @@ export interface TopicDefinition {
   readonly partitions: number;
   /** Compacted topics keep the last value per key (the aggregated topics). */
   readonly compacted?: boolean;
+  /** Copies of each partition; at most the broker count. @default 1 (the offline broker) */
+  readonly replicationFactor?: number;
 }
 
 /** Creates the topics that don't exist yet; existing topics are left as they are. */
@@ -110,7 +112,7 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicDefinitio
     .map((t) => ({
       topic: t.topic,
       numPartitions: t.partitions,
-      replicationFactor: 1,
+      replicationFactor: t.replicationFactor ?? 1,
       configEntries: t.compacted ? [{ name: "cleanup.policy", value: "compact" }] : [],
     }));
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });

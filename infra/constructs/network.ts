@@ -5,9 +5,13 @@
  * reach AWS services through endpoints — S3 through a gateway endpoint, and interface
  * endpoints for what the Kafka event source mapping pollers and the Kafka clients call
  * (Lambda, STS, SQS for the on-failure destination, MSK for GetBootstrapBrokers).
+ * What must outlive a function's last call on stack delete or rollback (the S3 route the
+ * topics provisioner answers CloudFormation through) is everything under {@link vpc}: the
+ * stack makes the custom resource depend on it, so it is deleted first.
  * Public subnets exist for the dbt Fargate task, which needs the internet (Snowflake, ECR)
  * and gets a public IP instead of a NAT gateway; nothing listens on them.
  */
+import type { RemovalPolicy } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -20,8 +24,10 @@ export interface NetworkProps {
   readonly natGateway?: boolean;
   /** Availability zones (MSK Serverless needs at least two). @default 2 */
   readonly maxAzs?: number;
-  /** Flow log retention. @default logs.RetentionDays.ONE_MONTH */
+  /** Flow log retention (the stack's `logRetentionDays`). @default logs.RetentionDays.ONE_MONTH */
   readonly flowLogRetention?: logs.RetentionDays;
+  /** Of the flow log group (the stack's `removalPolicy`). @default RemovalPolicy.RETAIN */
+  readonly flowLogRemovalPolicy?: RemovalPolicy;
 }
 
 export class Network extends Construct {
@@ -51,6 +57,7 @@ export class Network extends Construct {
           destination: ec2.FlowLogDestination.toCloudWatchLogs(
             new logs.LogGroup(this, "FlowLogs", {
               retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
+              removalPolicy: props.flowLogRemovalPolicy,
             }),
           ),
           trafficType: ec2.FlowLogTrafficType.REJECT,

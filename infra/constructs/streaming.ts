@@ -49,14 +49,28 @@ export interface KafkaCluster {
 /**
  * The `Custom::KafkaTopics` resource, backed by the function directly: CloudFormation (or the
  * local runtime, for the local target) invokes it and it answers on the response URL.
+ * `ServiceTimeout`: an answer that can't reach CloudFormation fails the resource after the
+ * function's own 5 minutes (and a little), not after the default hour.
  */
-function topicsResource(scope: Construct, handler: lambda.IFunction, topics: readonly TopicDefinition[]) {
+function topicsResource(
+  scope: Construct,
+  handler: lambda.IFunction,
+  topics: readonly TopicDefinition[],
+  replicationFactor: number,
+) {
   return new CustomResource(scope, "Topics", {
     serviceToken: handler.functionArn,
     resourceType: "Custom::KafkaTopics",
-    properties: { Topics: topics.map((t) => ({ ...t, compacted: t.compacted ? "true" : "false" })) },
+    serviceTimeout: TOPICS_SERVICE_TIMEOUT,
+    properties: {
+      Topics: topics.map((t) => ({ ...t, compacted: t.compacted ? "true" : "false" })),
+      ReplicationFactor: String(replicationFactor),
+    },
   });
 }
+
+/** How long CloudFormation waits for the topics provisioner's answer. */
+export const TOPICS_SERVICE_TIMEOUT = Duration.minutes(6);
 
 function eventSourceOptions(trigger: KafkaTrigger, groupId: string, onFailure: lambda.IEventSourceDlq) {
   return {
@@ -93,6 +107,11 @@ export class Streaming extends Construct implements KafkaCluster {
   public readonly clientEnvironment: Record<string, string>;
   /** The topics custom resource, once {@link provisionTopics} ran: mappings depend on it. */
   public topics?: CustomResource;
+  /**
+   * Copies of each partition: 3 on MSK Serverless (what it keeps), min(3, brokers) on a
+   * provisioned cluster, so one broker patched at a time leaves every partition online.
+   */
+  public readonly replicationFactor: number;
 
   constructor(scope: Construct, id: string, props: StreamingProps) {
     super(scope, id);
@@ -100,6 +119,7 @@ export class Streaming extends Construct implements KafkaCluster {
     this.mode = props.mode ?? "serverless";
     const subnetIds = props.vpc.selectSubnets(props.subnets).subnetIds;
     const securityGroups = [props.securityGroup.securityGroupId];
+    this.replicationFactor = this.mode === "serverless" ? 3 : Math.min(3, subnetIds.length);
     if (this.mode === "serverless") {
       const cluster = new msk.CfnServerlessCluster(this, "Cluster", {
         clusterName: props.clusterName,
@@ -153,7 +173,7 @@ export class Streaming extends Construct implements KafkaCluster {
   }
 
   provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource {
-    this.topics = topicsResource(this, handler, topics);
+    this.topics = topicsResource(this, handler, topics, this.replicationFactor);
     return this.topics;
   }
 
@@ -255,6 +275,7 @@ export class LocalKafka extends Construct implements KafkaCluster {
   grantAdmin(): void {}
 
   provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource {
-    return topicsResource(this, handler, topics);
+    // One offline broker: one copy.
+    return topicsResource(this, handler, topics, 1);
   }
 }

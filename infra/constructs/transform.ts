@@ -3,10 +3,16 @@
  * synth only stages the folder, the build happens at deploy), credentials come from Secrets
  * Manager, logs go to CloudWatch. The state machine overrides the container command with
  * the dbt arguments of each run.
+ *
+ * One CPU architecture for both: the task runs on X86_64 and the image is built for
+ * linux/amd64 whatever the deploying machine is (an arm64 laptop otherwise builds an arm64
+ * image the task can't start: "exec format error"). x86_64 because dbt's adapters and their
+ * wheels are best tested there; Fargate on arm64 is ~20 % cheaper — change both together.
  */
 import * as path from "node:path";
 import type { RemovalPolicy } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import { Platform } from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
@@ -16,6 +22,9 @@ import { REPO_ROOT } from "./pipeline-function.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 export const DBT_CONTAINER_NAME = "dbt";
+/** The task's CPU and the image's platform: always the same architecture. */
+export const DBT_CPU_ARCHITECTURE = ecs.CpuArchitecture.X86_64;
+export const DBT_IMAGE_PLATFORM = Platform.LINUX_AMD64;
 
 export interface TransformProps {
   /** The VPC of the task; the local target passes an imported placeholder (no VPC resources). */
@@ -54,7 +63,7 @@ export class Transform extends Construct {
       cpu: props.cpu ?? 1024,
       memoryLimitMiB: props.memoryLimitMiB ?? 2048,
       runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture: DBT_CPU_ARCHITECTURE,
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
@@ -67,6 +76,7 @@ export class Transform extends Construct {
         props.image ??
         ecs.ContainerImage.fromAsset(path.join(REPO_ROOT, "dbt"), {
           exclude: ["target", "logs", "dbt_packages", ".venv", ".user.yml"],
+          platform: DBT_IMAGE_PLATFORM,
         }),
       essential: true,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: "dbt", logGroup }),

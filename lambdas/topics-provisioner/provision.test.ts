@@ -17,6 +17,7 @@ const event = {
       { topic: "elections.votes", partitions: "6", compacted: "false" },
       { topic: "aggregated_votes_per_candidate", partitions: "3", compacted: "true" },
     ],
+    ReplicationFactor: "3",
   },
 };
 
@@ -30,8 +31,14 @@ describe("topics custom resource event", () => {
     ]);
   });
 
-  it("refuses an event without topics", () => {
+  it("reads the replication factor the stack chose for its cluster", () => {
+    expect(parseEvent(event).ResourceProperties.ReplicationFactor).toBe(3);
+  });
+
+  it("refuses an event without topics or without a replication factor", () => {
     expect(() => parseEvent({ ...event, ResourceProperties: {} })).toThrow(InvalidCustomResourceEvent);
+    const { ReplicationFactor: _, ...withoutFactor } = event.ResourceProperties;
+    expect(() => parseEvent({ ...event, ResourceProperties: withoutFactor })).toThrow(/ReplicationFactor/);
   });
 
   it("answers with a stable physical id and caps the reason CloudFormation shows", () => {

@@ -1,5 +1,6 @@
 /**
- * Creates the platform's Kafka topics for CloudFormation. Create and Update create the topics
+ * Creates the platform's Kafka topics for CloudFormation, with the resource's replication
+ * factor. Create and Update create the topics
  * that don't exist yet (existing ones are left as they are: partitions only ever grow by
  * hand, and data is never dropped by a deploy); Delete keeps the topics, like the retained
  * buckets — the cluster's deletion removes them when the stack goes.
@@ -26,7 +27,14 @@ export const CustomResourceEventSchema = z.object({
   RequestId: z.string(),
   LogicalResourceId: z.string(),
   PhysicalResourceId: z.string().optional(),
-  ResourceProperties: z.object({ Topics: z.array(TopicSchema) }).loose(),
+  ResourceProperties: z
+    .object({
+      Topics: z.array(TopicSchema),
+      // The stack's choice for its cluster (infra/constructs/streaming.ts): 1 offline, where
+      // there is one broker; 3 on MSK (min(3, brokers) provisioned).
+      ReplicationFactor: z.coerce.number().int().min(1),
+    })
+    .loose(),
 });
 
 export type CustomResourceEvent = z.infer<typeof CustomResourceEventSchema>;
@@ -45,6 +53,7 @@ export async function provision(event: CustomResourceEvent, kafka: Config["kafka
     topic: t.topic,
     partitions: t.partitions,
     compacted: t.compacted ?? false,
+    replicationFactor: event.ResourceProperties.ReplicationFactor,
   }));
   const admin = createKafka(kafka, "-topics-provisioner").admin();
   await admin.connect();

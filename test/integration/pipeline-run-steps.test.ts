@@ -140,6 +140,7 @@ describe("topics-provisioner on the Kafka broker", () => {
         { topic: topics[0], partitions: "3", compacted: "false" },
         { topic: topics[1], partitions: "2", compacted: "true" },
       ],
+      ReplicationFactor: "1",
     };
 
     await provisionTopics(event("Create", properties));
@@ -165,13 +166,31 @@ describe("topics-provisioner on the Kafka broker", () => {
   });
 
   it("answers FAILED with the reason instead of hanging the deployment", async () => {
-    const properties = { Topics: [{ topic: `bad topic ${suffix}!`, partitions: "1", compacted: "false" }] };
+    const properties = {
+      Topics: [{ topic: `bad topic ${suffix}!`, partitions: "1", compacted: "false" }],
+      ReplicationFactor: "1",
+    };
 
     await provisionTopics(event("Update", properties));
 
     expect(answers.at(-1)?.body).toMatchObject({
       Status: "FAILED",
       Reason: expect.stringMatching(/invalid topic/),
+    });
+  });
+
+  it("creates topics with the resource's replication factor: more copies than brokers fail the deploy", async () => {
+    // The offline cluster has one broker; MSK's stack asks for 3 (2 on two provisioned brokers).
+    const properties = {
+      Topics: [{ topic: `replicated-${suffix}`, partitions: "1", compacted: "false" }],
+      ReplicationFactor: "2",
+    };
+
+    await provisionTopics(event("Create", properties));
+
+    expect(answers.at(-1)?.body).toMatchObject({
+      Status: "FAILED",
+      Reason: expect.stringMatching(/replication factor/i),
     });
   });
 });
