@@ -166,6 +166,10 @@ export class LocalRuntime {
       this.scheduler.add({
         id: schedule.id,
         expression: schedule.expression,
+        timezone: schedule.timezone,
+        startDate: schedule.startDate ? new Date(schedule.startDate) : undefined,
+        endDate: schedule.endDate ? new Date(schedule.endDate) : undefined,
+        flexibleTimeWindow: schedule.flexibleTimeWindow,
         run: async () => {
           if (schedule.targetArn.includes(":states:"))
             await this.startExecution(schedule.targetArn, schedule.input).done;

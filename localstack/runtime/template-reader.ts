@@ -59,6 +59,11 @@ export interface ScheduleDefinition {
   readonly targetArn: string;
   readonly input: unknown;
   readonly enabled: boolean;
+  /** ScheduleExpressionTimezone (IANA; AWS's default is UTC), StartDate/EndDate (ISO 8601), FlexibleTimeWindow. */
+  readonly timezone?: string;
+  readonly startDate?: string;
+  readonly endDate?: string;
+  readonly flexibleTimeWindow?: { readonly mode: "OFF" | "FLEXIBLE"; readonly maximumWindowInMinutes?: number };
 }
 
 export interface StateMachineDefinition {
@@ -194,6 +199,16 @@ export function readStack(stack: StackArtifact, repoRoot: string, region: string
         targetArn: String(target.Arn),
         input: target.Input ? JSON.parse(target.Input) : {},
         enabled: p.State !== "DISABLED",
+        timezone: p.ScheduleExpressionTimezone as string | undefined,
+        startDate: p.StartDate as string | undefined,
+        endDate: p.EndDate as string | undefined,
+        flexibleTimeWindow: p.FlexibleTimeWindow
+          ? {
+              mode: (p.FlexibleTimeWindow as { Mode: "OFF" | "FLEXIBLE" }).Mode,
+              maximumWindowInMinutes: (p.FlexibleTimeWindow as { MaximumWindowInMinutes?: number })
+                .MaximumWindowInMinutes,
+            }
+          : undefined,
       };
     },
   );
