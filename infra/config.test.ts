@@ -54,6 +54,34 @@ describe("infra configuration", () => {
     expect(act).toThrow(/target.*schedule.*alertEmail.*logRetentionDays/);
   });
 
+  it.each([
+    "rate(1 hour)",
+    "rate(30 minutes)",
+    "cron(0 2 * * ? *)",
+    "cron(0 6 ? * MON-FRI *)",
+    "cron(0 3 L * ? *)",
+    "at(2027-01-01T00:00:00)",
+  ])("accepts the Scheduler expression %s", (schedule) => {
+    expect(parseInfraConfig({ schedule }).schedule).toBe(schedule);
+  });
+
+  it.each([
+    [
+      "cron(0 2 * * * *)",
+      /Invalid Schedule Expression cron\(0 2 \* \* \* \*\)\..*day-of-month and day-of-week/,
+    ],
+    ["cron(0 2 * * *)", /cron needs 6 fields/],
+    ["rate(1 hours)", /singular unit hour/],
+    ["rate(2 day)", /a rate of 2 takes days/],
+    ["cron(0 2 ? * 0 *)", /day-of-week: 0 is outside 1–7/],
+    ["at(2027-02-30T00:00:00)", /Invalid Schedule Expression at/],
+  ])("refuses %s at synth as EventBridge Scheduler would", (schedule, message) => {
+    const act = () => parseInfraConfig({ schedule });
+
+    expect(act).toThrow(InfraConfigError);
+    expect(act).toThrow(message);
+  });
+
   it("defaults landing to batches of 5,000 from every dataset topic", () => {
     const config = parseInfraConfig({ target: "local" });
 

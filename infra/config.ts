@@ -23,6 +23,7 @@
  */
 import { z } from "zod";
 import { datasets } from "../core/datasets/index.ts";
+import { InvalidScheduleExpressionError, validateScheduleExpression } from "../core/schedule/expression.ts";
 
 const knownTopics = datasets.flatMap((d) => d.topics.map((t) => t.topic));
 
@@ -41,7 +42,15 @@ export const InfraConfigSchema = z.object({
   /** Scheduler expression: `rate(…)`, `cron(…)` or `at(…)`. */
   schedule: z
     .string()
-    .regex(/^(rate|cron|at)\(.+\)$/, "a Scheduler expression such as rate(1 hour) or cron(0 * * * ? *)")
+    .superRefine((expression, ctx) => {
+      // The same rules EventBridge Scheduler applies, so a bad value fails at synth, not in CloudFormation.
+      try {
+        validateScheduleExpression(expression);
+      } catch (error) {
+        if (!(error instanceof InvalidScheduleExpressionError)) throw error;
+        ctx.addIssue({ code: "custom", message: error.message });
+      }
+    })
     .default("rate(1 hour)"),
   alertEmail: z.email().optional(),
   removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
