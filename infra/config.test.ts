@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { validateScheduleExpression } from "../core/schedule/expression.ts";
 import { configFromContext, InfraConfigError, parseInfraConfig } from "./config.ts";
 import { datasetTopics } from "./functions.ts";
 import { functionId, resourcesOf, synthesize } from "./test-support.ts";
@@ -109,5 +110,20 @@ describe("infra configuration", () => {
     expect(mappings.map((m) => m.Properties?.Topics).sort()).toEqual([["elections.votes"], ["sales.orders"]]);
     expect(mappings.map((m) => m.Properties?.BatchSize)).toEqual([250, 250]);
     expect(datasetTopics.length).toBeGreaterThan(2);
+  });
+
+  it("synthesizes only schedules EventBridge Scheduler accepts (the configured one and the registry's)", () => {
+    const { template } = synthesize({ target: "local", schedule: "cron(30 4 ? * MON-FRI *)" });
+
+    const schedules = Object.values(resourcesOf(template, "AWS::Scheduler::Schedule"));
+    const expressions = schedules.map((s) => String(s.Properties?.ScheduleExpression));
+    expect(expressions).toContain("cron(30 4 ? * MON-FRI *)");
+    for (const s of schedules)
+      expect(() =>
+        validateScheduleExpression(
+          String(s.Properties?.ScheduleExpression),
+          s.Properties?.ScheduleExpressionTimezone as string | undefined,
+        ),
+      ).not.toThrow();
   });
 });
