@@ -98,6 +98,11 @@ export interface FunctionSpec {
 /** Every topic a dataset declares: what land-records consumes. */
 export const datasetTopics: readonly string[] = datasets.flatMap((d) => d.topics.map((t) => t.topic));
 
+/** The topics of one dataset. */
+function topicsOf(dataset: string): readonly string[] {
+  return datasets.filter((d) => d.name === dataset).flatMap((d) => d.topics.map((t) => t.topic));
+}
+
 /** Every topic the deploy-time custom resource creates, with partitions and compaction. */
 export const topicDefinitions = [
   ...datasets.flatMap((d) => d.topics.map((t) => ({ topic: t.topic, partitions: t.partitions }))),
@@ -175,6 +180,8 @@ export const functions: readonly FunctionSpec[] = [
     // read-write: checkpoints of big files live under checkpoints/file-to-topic/ in the raw bucket.
     buckets: { raw: "read-write", quarantine: "write" },
     kafkaClient: "produce",
+    // An upload may be of any dataset: the function produces to every dataset topic.
+    producesTo: datasetTopics,
     invokesItself: true,
   },
   {
@@ -184,6 +191,7 @@ export const functions: readonly FunctionSpec[] = [
     memorySize: 256,
     timeoutSeconds: 50,
     kafkaClient: "produce",
+    producesTo: topicsOf("stocks"),
   },
   {
     name: "load-pending",

@@ -3,8 +3,11 @@
  *
  * `Streaming` (AWS target) is an MSK cluster with IAM auth — MSK Serverless by default,
  * provisioned MSK (TLS + IAM) as an option — plus the topics, created at deploy time by a
- * custom resource. `LocalKafka` (local target) is the offline broker, reached as self-managed
- * Kafka. Both implement {@link KafkaCluster}, so the ingestion wiring does not care which.
+ * custom resource. `LocalKafka` (local target) is the offline broker: with `mskIam` it is
+ * wired as MSK IAM exactly as `Streaming` (a local cluster ARN, the same grants through
+ * {@link MskGrants}, managed Kafka event sources) and the local runtime enforces it; without,
+ * self-managed Kafka on PLAINTEXT with no grants. Both implement {@link KafkaCluster}, so the
+ * ingestion wiring does not care which.
  */
 import { ArnFormat, CustomResource, Duration, Fn, Stack } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
@@ -84,6 +87,27 @@ function eventSourceOptions(trigger: KafkaTrigger, groupId: string, onFailure: l
   };
 }
 
+/** An MSK event source (CDK adds the function's kafka:* describe and bootstrap rights). */
+function managedEventSource(
+  clusterArn: string,
+  clusterName: string,
+  topic: string,
+  options: ReturnType<typeof eventSourceOptions>,
+) {
+  return new ManagedKafkaEventSource({
+    clusterArn,
+    topic,
+    ...options,
+    // Bounded retries, bisect and on-failure destinations need provisioned pollers; one
+    // poller group shares them between the per-topic mappings (one idle poller, not one each).
+    provisionedPollerConfig: {
+      minimumPollers: 1,
+      maximumPollers: 3,
+      pollerGroupName: `${clusterName}-pollers`,
+    },
+  });
+}
+
 export interface StreamingProps {
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
@@ -112,6 +136,7 @@ export class Streaming extends Construct implements KafkaCluster {
    * provisioned cluster, so one broker patched at a time leaves every partition online.
    */
   public readonly replicationFactor: number;
+  private readonly grants: MskGrants;
 
   constructor(scope: Construct, id: string, props: StreamingProps) {
     super(scope, id);
@@ -155,26 +180,54 @@ export class Streaming extends Construct implements KafkaCluster {
       this.clusterArn = cluster.attrArn;
     }
     this.clientEnvironment = { KAFKA_AUTH: "iam", MSK_CLUSTER_ARN: this.clusterArn };
+    const uuid = Fn.select(2, Fn.split("/", this.clusterArn));
+    this.grants = new MskGrants(this, this.clusterArn, this.clusterName, uuid);
   }
 
   eventSource(topic: string, trigger: KafkaTrigger, groupId: string, onFailure: lambda.IEventSourceDlq) {
-    return new ManagedKafkaEventSource({
-      clusterArn: this.clusterArn,
+    return managedEventSource(
+      this.clusterArn,
+      this.clusterName,
       topic,
-      ...eventSourceOptions(trigger, groupId, onFailure),
-      // Bounded retries, bisect and on-failure destinations need provisioned pollers; one
-      // poller group shares them between the per-topic mappings (one idle poller, not one each).
-      provisionedPollerConfig: {
-        minimumPollers: 1,
-        maximumPollers: 3,
-        pollerGroupName: `${this.clusterName}-pollers`,
-      },
-    });
+      eventSourceOptions(trigger, groupId, onFailure),
+    );
   }
 
   provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource {
     this.topics = topicsResource(this, handler, topics, this.replicationFactor);
     return this.topics;
+  }
+
+  grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupIds: readonly string[]): void {
+    this.grants.grantConsume(grantee, topics, groupIds);
+  }
+
+  grantProduce(grantee: iam.IGrantable, topics: readonly string[]): void {
+    this.grants.grantProduce(grantee, topics);
+  }
+
+  grantAdmin(grantee: iam.IGrantable, topics: readonly string[]): void {
+    this.grants.grantAdmin(grantee, topics);
+  }
+}
+
+/**
+ * MSK IAM rights on one cluster, the same for both targets: `kafka-cluster:*` actions on the
+ * cluster, topic and group ARNs (`arn:…:kafka:…:<kind>/<cluster name>/<cluster uuid>/<name>`),
+ * `kafka:GetBootstrapBrokers` for the lookup.
+ */
+export class MskGrants {
+  private readonly scope: Construct;
+  private readonly clusterArn: string;
+  private readonly clusterName: string;
+  /** The cluster ARN's last part (a token in AWS, where MSK picks it). */
+  private readonly clusterUuid: string;
+
+  constructor(scope: Construct, clusterArn: string, clusterName: string, clusterUuid: string) {
+    this.scope = scope;
+    this.clusterArn = clusterArn;
+    this.clusterName = clusterName;
+    this.clusterUuid = clusterUuid;
   }
 
   grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupIds: readonly string[]): void {
@@ -223,36 +276,67 @@ export class Streaming extends Construct implements KafkaCluster {
     return topics.map((t) => this.arn("topic", t));
   }
 
-  /** Topic and group ARNs: `arn:…:kafka:…:<kind>/<cluster name>/<cluster uuid>/<name>`. */
   private arn(kind: "topic" | "group", name: string): string {
-    const uuid = Fn.select(2, Fn.split("/", this.clusterArn));
-    return Stack.of(this).formatArn({
+    return Stack.of(this.scope).formatArn({
       service: "kafka",
       resource: kind,
-      resourceName: `${this.clusterName}/${uuid}/${name}`,
+      resourceName: `${this.clusterName}/${this.clusterUuid}/${name}`,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
   }
 }
 
 export interface LocalKafkaProps {
-  /** The offline broker(s). @default ["127.0.0.1:9092"] */
+  /** The offline broker(s) on PLAINTEXT (self-managed mode). @default ["127.0.0.1:9092"] */
   readonly brokers?: readonly string[];
+  /**
+   * Wire the local broker as MSK IAM, as `Streaming` is: functions get `KAFKA_AUTH=iam`,
+   * `MSK_CLUSTER_ARN` and `KAFKA_TLS=false` (the offline IAM listener is plaintext), the
+   * same grants on the local cluster's ARNs, managed event sources, no placeholder secret.
+   * The local runtime answers GetBootstrapBrokers with the broker's IAM listener and enforces
+   * the grants (localstack/runtime/iam/kafka-acls.ts). @default undefined: self-managed Kafka
+   */
+  readonly mskIam?: { readonly clusterName: string };
 }
 
+/** The local cluster's fixed uuid, the last part of its ARN (MSK's are `<uuid>-<n>`). */
+export const LOCAL_CLUSTER_UUID = "00000000-0000-0000-0000-000000000000-1";
+
 /**
- * The local target's Kafka: the native broker as self-managed Kafka. Lambda's construct
- * insists on credentials for brokers outside a VPC, so the stack holds a placeholder secret
- * (the local broker is PLAINTEXT and the local runtime does not read it).
+ * The local target's Kafka: the native broker. With `mskIam`, the AWS wiring under a local
+ * cluster ARN. Without, self-managed Kafka: Lambda's construct insists on credentials for
+ * brokers outside a VPC, so the stack holds a placeholder secret (the PLAINTEXT listener
+ * takes none and the local runtime does not read it).
  */
 export class LocalKafka extends Construct implements KafkaCluster {
   public readonly brokers: readonly string[];
   public readonly clientEnvironment: Record<string, string>;
-  private readonly credentials: secretsmanager.Secret;
+  /** MSK IAM mode: `arn:aws:kafka:<region>:<account>:cluster/<name>/<LOCAL_CLUSTER_UUID>`. */
+  public readonly clusterArn?: string;
+  private readonly mskIam?: {
+    readonly clusterName: string;
+    readonly clusterArn: string;
+    readonly grants: MskGrants;
+  };
+  private readonly credentials?: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: LocalKafkaProps = {}) {
     super(scope, id);
     this.brokers = props.brokers ?? ["127.0.0.1:9092"];
+    if (props.mskIam) {
+      const { clusterName } = props.mskIam;
+      const clusterArn = Stack.of(this).formatArn({
+        service: "kafka",
+        resource: "cluster",
+        resourceName: `${clusterName}/${LOCAL_CLUSTER_UUID}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+      const grants = new MskGrants(this, clusterArn, clusterName, LOCAL_CLUSTER_UUID);
+      this.clusterArn = clusterArn;
+      this.mskIam = { clusterName, clusterArn, grants };
+      this.clientEnvironment = { KAFKA_AUTH: "iam", MSK_CLUSTER_ARN: clusterArn, KAFKA_TLS: "false" };
+      return;
+    }
     this.clientEnvironment = { KAFKA_AUTH: "none", KAFKA_BROKERS: this.brokers.join(",") };
     this.credentials = new secretsmanager.Secret(this, "Credentials", {
       description: "Placeholder: the local Kafka broker is PLAINTEXT",
@@ -261,18 +345,29 @@ export class LocalKafka extends Construct implements KafkaCluster {
   }
 
   eventSource(topic: string, trigger: KafkaTrigger, groupId: string, onFailure: lambda.IEventSourceDlq) {
+    const options = eventSourceOptions(trigger, groupId, onFailure);
+    if (this.mskIam)
+      return managedEventSource(this.mskIam.clusterArn, this.mskIam.clusterName, topic, options);
     return new SelfManagedKafkaEventSource({
       bootstrapServers: [...this.brokers],
       topic,
       secret: this.credentials,
       authenticationMethod: AuthenticationMethod.BASIC_AUTH,
-      ...eventSourceOptions(trigger, groupId, onFailure),
+      ...options,
     });
   }
 
-  grantConsume(): void {}
-  grantProduce(): void {}
-  grantAdmin(): void {}
+  grantConsume(grantee: iam.IGrantable, topics: readonly string[], groupIds: readonly string[]): void {
+    this.mskIam?.grants.grantConsume(grantee, topics, groupIds);
+  }
+
+  grantProduce(grantee: iam.IGrantable, topics: readonly string[]): void {
+    this.mskIam?.grants.grantProduce(grantee, topics);
+  }
+
+  grantAdmin(grantee: iam.IGrantable, topics: readonly string[]): void {
+    this.mskIam?.grants.grantAdmin(grantee, topics);
+  }
 
   provisionTopics(handler: lambda.IFunction, topics: readonly TopicDefinition[]): CustomResource {
     // One offline broker: one copy.
