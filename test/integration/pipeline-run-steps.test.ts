@@ -190,7 +190,7 @@ describe("topics-provisioner on the Kafka broker", () => {
 
     expect(answers.at(-1)?.body).toMatchObject({
       Status: "FAILED",
-      Reason: expect.stringMatching(/replication factor/i),
+      Reason: expect.stringMatching(/replication.factor/i),
     });
   });
 });
