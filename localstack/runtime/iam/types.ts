@@ -21,6 +21,11 @@ export interface AccessDecision {
   readonly allowed: boolean;
   /** One line naming why: the deciding statement, or that no statement allows it. */
   readonly explanation: string;
+  /**
+   * For a denial, what denied it, as AWS words it: no statement allows it, or an explicit
+   * deny in an identity-based or a resource-based policy.
+   */
+  readonly denial?: "no-allow" | "identity-deny" | "resource-deny";
 }
 
 export interface Authorizer {
@@ -35,3 +40,6 @@ export interface Authorizer {
  * CLI's and the tests' `test`) are the operator's and are not evaluated.
  */
 export const LOCAL_SECRET_ACCESS_KEY = "local-runtime";
+
+/** The session name of a role's calls offline, as in `arn:aws:sts::…:assumed-role/<role>/<session>`. */
+export const LOCAL_SESSION_NAME = "local-runtime";
