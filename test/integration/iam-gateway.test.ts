@@ -11,18 +11,23 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } fr
 import { GetBootstrapBrokersCommand, KafkaClient } from "@aws-sdk/client-kafka";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { CreateTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -133,6 +138,35 @@ describe("the IAM gateway with the SDK v3 clients", () => {
     expect(last?.explanation).toContain("no statement in its policies allows it");
   });
 
+  it("S3: multipart uploads need s3:PutObject; a copy also needs s3:GetObject on its source", async () => {
+    const s3 = new S3Client({ ...as(roleName("IngestionLandRecordsServiceRole")), forcePathStyle: true });
+    const target = { Bucket: "pipeline-raw", Key: "raw/iam/multipart.bin" };
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand(target));
+    const part = await s3.send(
+      new UploadPartCommand({ ...target, UploadId, PartNumber: 1, Body: Buffer.alloc(5 << 20, 1) }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        ...target,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    const copy = await failure(
+      s3.send(
+        new CopyObjectCommand({
+          ...target,
+          Key: "raw/iam/copy.bin",
+          CopySource: "pipeline-raw/raw/iam/multipart.bin",
+        }),
+      ),
+    );
+    expect(copy.name).toBe("AccessDenied");
+    expect(copy.message).toContain(
+      's3:GetObject on resource: "arn:aws:s3:::pipeline-raw/raw/iam/multipart.bin"',
+    );
+  });
+
   it("S3: the operator's key passes unevaluated", async () => {
     const s3 = new S3Client({ ...as("test"), forcePathStyle: true });
     const object = await s3.send(new GetObjectCommand({ Bucket: "pipeline-raw", Key: "raw/iam/a.bin" }));
@@ -197,6 +231,17 @@ describe("the IAM gateway with the SDK v3 clients", () => {
       ),
     );
     expect(denied.name).toBe("AccessDeniedException");
+  });
+
+  it("Step Functions: a role without states:ListExecutions is refused", async () => {
+    const stateMachineArn = arnOfResource(template, "AWS::StepFunctions::StateMachine");
+    const denied = await failure(
+      new SFNClient(as(roleName("IngestionLandRecordsServiceRole"))).send(
+        new ListExecutionsCommand({ stateMachineArn }),
+      ),
+    );
+    expect(denied.name).toBe("AccessDeniedException");
+    expect(denied.message).toContain(`states:ListExecutions on resource: ${stateMachineArn}`);
   });
 
   it("Lambda: invoking a function the role has no right to is refused", async () => {
