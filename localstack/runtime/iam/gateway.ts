@@ -10,10 +10,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Template } from "../assembly.ts";
-import { LOCAL_ACCOUNT } from "../intrinsics.ts";
+import { resourcesOfType, type Template } from "../assembly.ts";
+import { arnOf, LOCAL_ACCOUNT } from "../intrinsics.ts";
 import { type ApiRequest, kafkaOperation, type MappedRequest, mapRequest, type Protocol } from "./actions.ts";
-import { readPolicies } from "./policies.ts";
+import { readPolicies, resolveContext } from "./policies.ts";
 import { type AccessDecision, type AccessRequest, type Authorizer, LOCAL_SESSION_NAME } from "./types.ts";
 
 export interface KafkaCluster {
@@ -55,6 +55,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     [...readPolicies(options.template).roles.values()].map((r) => [r.roleName, r.roleArn]),
   );
   const clusters = new Map((options.clusters ?? []).map((c) => [c.arn, c]));
+  const templateArn = secretArnsOf(options.template);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -105,7 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const request: AccessRequest = {
         principal: roleArn,
         action: access.action,
-        resource: access.resource,
+        resource: templateArn(access.resource),
         ...(access.context ? { context: access.context } : {}),
       };
       const decision = await options.authorizer.decide(request);
@@ -197,6 +198,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * The emulator names a secret `<name>-<6 random characters>` in its ARN, as Secrets Manager
+ * does; the template's local ARN (what its policies grant) has no suffix. A call naming the
+ * emulator's ARN of a template secret is judged on the template's ARN.
+ */
+function secretArnsOf(template: Template): (resource: string) => string {
+  const ctx = resolveContext(template);
+  const known = new Set(
+    resourcesOfType(template, "AWS::SecretsManager::Secret").map(([id]) => arnOf(ctx, id)),
+  );
+  return (resource) => {
+    const unsuffixed = /^(arn:aws:secretsmanager:.+)-[A-Za-z0-9]{6}$/.exec(resource)?.[1];
+    return unsuffixed && !known.has(resource) && known.has(unsuffixed) ? unsuffixed : resource;
   };
 }
 
