@@ -19,13 +19,19 @@ interface Statement {
   Resource: unknown;
 }
 
+function policyStatements(properties: Record<string, unknown> | undefined): Statement[] {
+  return (properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [];
+}
+
 /** The statements of the policies attached to a function's role. */
 function statementsOf(template: Template, functionName: string): Statement[] {
   const fn = resourcesOf(template, "AWS::Lambda::Function")[functionId(template, functionName)];
-  const role = JSON.stringify((fn?.Properties?.Role as { "Fn::GetAtt"?: string[] })["Fn::GetAtt"]?.[0]);
+  const role = JSON.stringify(
+    (fn?.Properties?.Role as { "Fn::GetAtt"?: string[] } | undefined)?.["Fn::GetAtt"]?.[0],
+  );
   return Object.values(resourcesOf(template, "AWS::IAM::Policy"))
     .filter((p) => JSON.stringify(p.Properties?.Roles).includes(role))
-    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .flatMap((p) => policyStatements(p.Properties));
 }
 
 /** The resources (as JSON) a function's role may apply `action` to. */
@@ -105,7 +111,7 @@ describe("LocalKafka with MSK IAM: the AWS wiring under a local cluster ARN", ()
     `arn:aws:kafka:us-east-1:000000000000:${kind}/pipeline-local/${LOCAL_CLUSTER_UUID}/${name}`;
   const allowed = (action: string) =>
     Object.values(resourcesOf(template, "AWS::IAM::Policy"))
-      .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap((p) => policyStatements(p.Properties))
       .filter((s) => [s.Action].flat().includes(action))
       .flatMap((s) => [s.Resource].flat().map(withPartition));
 

@@ -52,9 +52,10 @@ describe("the registry's Kafka producers under offline MSK IAM (real evaluator)"
         (r.Properties as { Environment?: { Variables?: Record<string, unknown> } })?.Environment?.Variables
           ?.PIPELINE_FUNCTION === name,
     )?.[0];
-    const roleId = (template.Resources[fnId ?? ""]?.Properties as { Role: { "Fn::GetAtt": string[] } }).Role[
-      "Fn::GetAtt"
-    ][0];
+    const properties = template.Resources[fnId ?? ""]?.Properties as
+      | { Role?: { "Fn::GetAtt"?: string[] } }
+      | undefined;
+    const roleId = properties?.Role?.["Fn::GetAtt"]?.[0];
     const role = [...authorizer.policies.roles.values()].find((r) => r.logicalId === roleId);
     if (!role) throw new Error(`no role for ${name}`);
     return role.roleArn;

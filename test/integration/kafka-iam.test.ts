@@ -4,6 +4,7 @@
  * reads/writes only what its IAM rights allow (syncKafkaAcls → the broker's ACLs). The
  * Authorizer here is a small table of grants; the broker's behaviour is what is under test.
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +85,9 @@ const authorizer: Authorizer = {
     return { allowed, explanation: allowed ? "granted" : "no statement allows it" };
   },
 };
+
+/** kcat (Debian package `kcat`): a Kafka client nobody here wrote, if installed. */
+const hasKcat = spawnSync("kcat", ["-V"]).status === 0;
 
 const settings = servicesSettings();
 const iamBrokers = [`127.0.0.1:${settings.ports.kafkaIam}`];
@@ -215,5 +219,36 @@ describe("offline Kafka obeys MSK IAM (SASL/OAUTHBEARER listener + ACLs)", () =>
       await client.disconnect();
       expect(String((error as Error).message), why).toContain(why);
     }
+  });
+
+  it.skipIf(!hasKcat)(
+    "leaves the PLAINTEXT listener open to operators (ANONYMOUS, a super user), by kcat",
+    () => {
+      const metadata = JSON.parse(
+        execFileSync(
+          "kcat",
+          ["-b", `127.0.0.1:${settings.ports.kafka}`, "-L", "-J", "-t", topic, "-m", "10"],
+          {
+            encoding: "utf8",
+          },
+        ),
+      ) as { topics: { topic: string; error?: string }[] };
+      expect(metadata.topics).toEqual([expect.objectContaining({ topic })]);
+      expect(metadata.topics[0]?.error).toBeUndefined();
+    },
+  );
+
+  it.skipIf(!hasKcat)("refuses kcat's unsecured OAUTHBEARER token on the IAM listener", () => {
+    const args = ["-b", iamBrokers[0] ?? "", "-L", "-m", "5"];
+    const sasl = ["-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=OAUTHBEARER"];
+    const listing = spawnSync(
+      "kcat",
+      [...args, ...sasl, "-X", "sasl.oauthbearer.config=principal=operator"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(listing.status).not.toBe(0);
+    expect(listing.stderr).toContain("Failed to acquire metadata");
   });
 });
