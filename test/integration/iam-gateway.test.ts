@@ -5,6 +5,7 @@
  * key passes unevaluated, and what the gateway cannot map is refused, not let through.
  */
 import { execFile } from "node:child_process";
+import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
@@ -30,6 +31,7 @@ import {
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { CreateTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Template } from "../../localstack/runtime/assembly.ts";
 import {
@@ -42,6 +44,27 @@ import {
 import { arnOfResource, synthesizeTemplate } from "../../localstack/runtime/iam/template-fixture.ts";
 
 const run = promisify(execFile);
+
+const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
+  typeof data === "string"
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+
+/** SigV4's hash (an HMAC when keyed), from node:crypto. */
+class Sha256 {
+  readonly #hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest());
+  }
+}
 const region = "us-east-1";
 const CLUSTER =
   "arn:aws:kafka:us-east-1:000000000000:cluster/pipeline/11111111-2222-3333-4444-555555555555-s1";
@@ -268,6 +291,30 @@ describe("the IAM gateway with the SDK v3 clients", () => {
     expect(denied.message).toContain(`kafka:GetBootstrapBrokers on resource: ${CLUSTER}`);
   });
 
+  it("S3: a SigV4 presigned URL acts as the role that signed it (X-Amz-Credential)", async () => {
+    const presign = async (key: string) => {
+      const signer = new SignatureV4({ ...as(key), service: "s3", sha256: Sha256 });
+      const { host, port } = new URL(gateway.url);
+      const signed = await signer.presign(
+        {
+          protocol: "http:",
+          hostname: host.split(":")[0] as string,
+          port: Number(port),
+          method: "GET",
+          path: "/pipeline-raw/raw/iam/a.bin",
+          headers: { host },
+          query: {},
+        },
+        { expiresIn: 60 },
+      );
+      return `${gateway.url}${signed.path}?${new URLSearchParams(signed.query as Record<string, string>)}`;
+    };
+    const denied = await fetch(await presign(roleName("IngestionLandRecordsServiceRole")));
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain("<Code>AccessDenied</Code>");
+    expect((await fetch(await presign("test"))).status).toBe(200);
+  });
+
   it("refuses what it cannot map, naming the method and path", async () => {
     const response = await fetch(`${gateway.url}/pipeline-raw?analytics`, {
       headers: {
@@ -373,5 +420,14 @@ describe.skipIf(!existsSync(AWS_CLI))(`the IAM gateway with the AWS CLI (${AWS_C
       "raw/iam/cli.txt",
       "/dev/null",
     );
+  });
+
+  it("a SigV2 presigned URL (what `aws s3 presign` writes) acts as the role that signed it", async () => {
+    const presign = async (key: string) =>
+      (await cli(key, "s3", "presign", "s3://pipeline-raw/raw/iam/cli.txt")).stdout.trim();
+    const denied = await fetch(await presign(roleName("IngestionLandRecordsServiceRole")));
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain("<Code>AccessDenied</Code>");
+    expect((await fetch(await presign("test"))).status).toBe(200);
   });
 });

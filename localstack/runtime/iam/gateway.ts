@@ -223,15 +223,25 @@ interface Caller {
   readonly service: string;
 }
 
-/** The SigV4 credential scope: `<key>/<date>/<region>/<service>/aws4_request`. */
+/**
+ * The caller: SigV4's credential scope (`<key>/<date>/<region>/<service>/aws4_request`, in the
+ * Authorization header or a presigned URL's X-Amz-Credential), or S3's legacy SigV2
+ * (`AWS <key>:<signature>`, or a presigned URL's AWSAccessKeyId, which the AWS CLI v1 still
+ * writes) — SigV2 has no scope, and only S3 speaks it.
+ */
 function callerOf(req: IncomingMessage): Caller | undefined {
   const header = req.headers.authorization ?? "";
-  const fromHeader = /Credential=([^,\s]+)/.exec(header)?.[1];
-  const credential = fromHeader ?? new URL(req.url ?? "/", "http://x").searchParams.get("X-Amz-Credential");
-  if (!credential) return undefined;
-  const [accessKeyId, , region, service] = decodeURIComponent(credential).split("/");
-  if (!accessKeyId || !region || !service) return undefined;
-  return { accessKeyId, region, service };
+  const query = new URL(req.url ?? "/", "http://x").searchParams;
+  const credential = /Credential=([^,\s]+)/.exec(header)?.[1] ?? query.get("X-Amz-Credential");
+  if (credential) {
+    const [accessKeyId, , region, service] = decodeURIComponent(credential).split("/");
+    if (!accessKeyId || !region || !service) return undefined;
+    return { accessKeyId, region, service };
+  }
+  const sigV2Key = /^AWS ([^:\s]+):/.exec(header)?.[1] ?? query.get("AWSAccessKeyId");
+  if (sigV2Key)
+    return { accessKeyId: sigV2Key, region: process.env.AWS_REGION ?? "us-east-1", service: "s3" };
+  return undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
