@@ -7,6 +7,7 @@
  */
 import { loadConfig } from "../../core/config/index.ts";
 import { runDbtTask } from "../../core/dbt/task.ts";
+import { AccessDeniedError, type RuntimeAccess } from "./access.ts";
 import { resolve } from "./intrinsics.ts";
 import { TaskError } from "./state-machines.ts";
 import type { EcsRunTaskParameters } from "./tasks.ts";
@@ -16,6 +17,9 @@ export interface EcsTaskRunnerDeps {
   readonly stack: LocalStack;
   readonly repoRoot: string;
   readonly log: (message: string) => void;
+  readonly access: RuntimeAccess;
+  /** The state machine's role: it runs the task and passes the task's roles to ECS. */
+  readonly roleArn: string;
 }
 
 interface ContainerDefinition {
@@ -27,7 +31,11 @@ interface ContainerDefinition {
 
 export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
   return async (parameters: EcsRunTaskParameters, execution: { name: string; arn: string }) => {
-    const container = essentialContainer(deps.stack, parameters.TaskDefinition);
+    const { container, taskRoleArn, executionRoleArn } = taskDefinition(
+      deps.stack,
+      parameters.TaskDefinition,
+    );
+    await authorizeRunTask(deps, parameters.TaskDefinition, [taskRoleArn, executionRoleArn]);
     const override = parameters.Overrides?.ContainerOverrides?.find((o) => o.Name === container.Name);
     const command = override?.Command ?? container.Command ?? [];
     const environment: Record<string, string> = {};
@@ -39,7 +47,8 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
       args: command,
       artifactsBucket: environment.ARTIFACTS_BUCKET ?? loadConfig().buckets.artifacts,
       executionId: environment.EXECUTION_ID ?? execution.name,
-      env: { ...process.env, ...environment },
+      // The container's AWS calls (dbt's artifacts) act as the task role, as on Fargate.
+      env: { ...process.env, ...environment, ...(taskRoleArn ? deps.access.environment(taskRoleArn) : {}) },
     });
     const tail = output.split("\n").slice(-40).join("\n");
     deps.log(`ecs:runTask ${container.Name} exited with ${exitCode}${exitCode === 0 ? "" : `:\n${tail}`}`);
@@ -68,7 +77,41 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
   };
 }
 
-function essentialContainer(stack: LocalStack, taskDefinitionArn: string): ContainerDefinition {
+/**
+ * What `ecs:RunTask` needs of the state machine's role: RunTask on the task definition and
+ * PassRole on the roles the task definition names. Refused, the state fails as Step Functions
+ * fails it: `ECS.AccessDeniedException`.
+ */
+async function authorizeRunTask(
+  deps: EcsTaskRunnerDeps,
+  taskDefinitionArn: string,
+  roles: ReadonlyArray<string | undefined>,
+): Promise<void> {
+  try {
+    await deps.access.require({
+      principal: deps.roleArn,
+      action: "ecs:RunTask",
+      resource: taskDefinitionArn,
+    });
+    for (const role of roles) {
+      if (!role) continue;
+      await deps.access.require({
+        principal: deps.roleArn,
+        action: "iam:PassRole",
+        resource: role,
+        context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+      });
+    }
+  } catch (error) {
+    if (error instanceof AccessDeniedError) throw new TaskError("ECS.AccessDeniedException", error.message);
+    throw error;
+  }
+}
+
+function taskDefinition(
+  stack: LocalStack,
+  taskDefinitionArn: string,
+): { container: ContainerDefinition; taskRoleArn?: string; executionRoleArn?: string } {
   const template = stack.context.template;
   const candidates = Object.entries(template.Resources).filter(
     ([, r]) => r.Type === "AWS::ECS::TaskDefinition",
@@ -78,12 +121,18 @@ function essentialContainer(stack: LocalStack, taskDefinitionArn: string): Conta
     (candidates.length === 1 ? candidates[0] : undefined);
   if (!match)
     throw new TaskError("ECS.ClientException", `task definition ${taskDefinitionArn} is not in the template`);
-  const containers = resolve(
-    stack.context,
-    match[1].Properties?.ContainerDefinitions ?? [],
-  ) as ContainerDefinition[];
+  const properties = (resolve(stack.context, match[1].Properties ?? {}) ?? {}) as {
+    ContainerDefinitions?: ContainerDefinition[];
+    TaskRoleArn?: string;
+    ExecutionRoleArn?: string;
+  };
+  const containers = properties.ContainerDefinitions ?? [];
   const essential = containers.find((c) => c.Essential !== false);
   if (!essential)
     throw new TaskError("ECS.ClientException", `task definition ${match[0]} has no essential container`);
-  return essential;
+  return {
+    container: essential,
+    taskRoleArn: properties.TaskRoleArn,
+    executionRoleArn: properties.ExecutionRoleArn,
+  };
 }

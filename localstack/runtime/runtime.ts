@@ -4,26 +4,26 @@
  * deploy would, then wires the triggers the template declares to in-process functions.
  */
 import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { sqs } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
+import { RuntimeAccess } from "./access.ts";
 import { readAssembly } from "./assembly.ts";
 import { type CustomResourceCall, createCustomResource } from "./custom-resources.ts";
 import { checkStack } from "./deploy-checks.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
 import { LocalFunction } from "./functions/host.ts";
 import { type Execution, ExecutionHistory } from "./history.ts";
+import type { AccessRequest } from "./iam/types.ts";
 import { arnOf, LOCAL_ACCOUNT } from "./intrinsics.ts";
 import { provision } from "./provision.ts";
 import { startExecution } from "./state-machines.ts";
 import { createTaskRunner } from "./tasks.ts";
-import {
-  type LocalStack,
-  lastArnPart,
-  readStack,
-  type StateMachineDefinition,
-} from "./template-reader.ts";
-import { destinationFromArn } from "./triggers/destinations.ts";
+import { type LocalStack, lastArnPart, readStack, type StateMachineDefinition } from "./template-reader.ts";
+import { type DestinationClients, destinationFromArn } from "./triggers/destinations.ts";
 import { KafkaMapping } from "./triggers/kafka.ts";
 import { S3Poller, type WatchedPrefix } from "./triggers/s3.ts";
 import { Scheduler } from "./triggers/schedule.ts";
@@ -52,6 +52,9 @@ export class LocalRuntime {
   private readonly log: (message: string) => void;
   private readonly region: string;
   private readonly running = new Set<Promise<Execution>>();
+  private accessStarting: Promise<RuntimeAccess> | undefined;
+  /** What the runtime's work acts as (set once {@link ready} resolved). */
+  private access: RuntimeAccess | undefined;
 
   constructor(options: RuntimeOptions) {
     this.options = options;
@@ -71,7 +74,9 @@ export class LocalRuntime {
       const logFile = join(options.stateDir, "logs", `${definition.functionName}.log`);
       this.functions.set(
         definition.functionName,
-        new LocalFunction(definition, this.region, baseEnv, logFile),
+        new LocalFunction(definition, this.region, baseEnv, logFile, () =>
+          this.requireAccess().environment(definition.roleArn),
+        ),
       );
     }
   }
@@ -80,6 +85,7 @@ export class LocalRuntime {
   async deploy(): Promise<void> {
     // What AWS refuses at create time fails the offline deploy too, before anything is made.
     checkStack(this.stack);
+    await this.ready();
     await provision(this.stack.resources);
     const stackId = `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`;
     for (const resource of customResources(this.stack)) {
@@ -90,6 +96,7 @@ export class LocalRuntime {
 
   /** Starts every trigger of the template. */
   async start(): Promise<void> {
+    await this.ready();
     for (const m of this.stack.kafkaMappings.filter((k) => k.enabled)) {
       const kafka = createKafka({
         ...loadConfig().kafka,
@@ -107,7 +114,11 @@ export class LocalRuntime {
           startingPosition: m.startingPosition,
           maxRetryAttempts: m.maxRetryAttempts,
           onFailure: m.onFailureArn
-            ? destinationFromArn(m.onFailureArn, (name) => this.queueUrl(name))
+            ? destinationFromArn(
+                m.onFailureArn,
+                (name) => this.queueUrl(name),
+                this.clientsAs(this.roleOf(m.functionName)),
+              )
             : undefined,
         },
         {
@@ -128,6 +139,7 @@ export class LocalRuntime {
         { ...q, queueUrl: this.queueUrl(lastArnPart(q.queueArn)), region: this.region },
         (event) => this.invoke(q.functionName, event),
         this.log,
+        this.clientsAs(this.roleOf(q.functionName)).sqs,
       );
       poller.start();
       this.queuePollers.push(poller);
@@ -140,11 +152,17 @@ export class LocalRuntime {
         suffix: n.suffix,
         deliver: n.functionArn
           ? async (event) => {
+              // S3 invokes the function as its service principal: the function's resource
+              // policy (AWS::Lambda::Permission) must allow it for this bucket.
+              await this.requireAccess().require(
+                this.fromBucket(n.bucket, "lambda:InvokeFunction", n.functionArn as string),
+              );
               await this.invoke(lastArnPart(n.functionArn as string), event);
             }
           : async (event) => {
-              const { SendMessageCommand } = await import("@aws-sdk/client-sqs");
-              const { sqs } = await import("../../core/aws/clients.ts");
+              await this.requireAccess().require(
+                this.fromBucket(n.bucket, "sqs:SendMessage", n.queueArn as string),
+              );
               await sqs().send(
                 new SendMessageCommand({
                   QueueUrl: this.queueUrl(lastArnPart(n.queueArn as string)),
@@ -171,6 +189,14 @@ export class LocalRuntime {
         endDate: schedule.endDate ? new Date(schedule.endDate) : undefined,
         flexibleTimeWindow: schedule.flexibleTimeWindow,
         run: async () => {
+          // The scheduler calls the target as its role (Target.RoleArn).
+          await this.requireAccess().require({
+            principal: schedule.roleArn,
+            action: schedule.targetArn.includes(":states:")
+              ? "states:StartExecution"
+              : "lambda:InvokeFunction",
+            resource: schedule.targetArn,
+          });
           if (schedule.targetArn.includes(":states:"))
             await this.startExecution(schedule.targetArn, schedule.input).done;
           else await this.invoke(lastArnPart(schedule.targetArn), schedule.input);
@@ -180,9 +206,35 @@ export class LocalRuntime {
     }
   }
 
-  invoke<T = unknown>(functionName: string, event: unknown): Promise<T> {
+  /**
+   * Starts what every call needs first: the IAM gateway the sandboxes call through (when IAM
+   * is enforced). Idempotent; deploy, start and invoke wait for it.
+   */
+  async ready(): Promise<RuntimeAccess> {
+    this.accessStarting ??= RuntimeAccess.start({
+      template: this.stack.context.template,
+      log: this.log,
+      onDenied: (message, request) => {
+        for (const definition of this.stack.functions) {
+          if (definition.roleArn === request.principal)
+            this.functions.get(definition.functionName)?.note(message);
+        }
+      },
+    });
+    this.access = await this.accessStarting;
+    return this.access;
+  }
+
+  private requireAccess(): RuntimeAccess {
+    if (!this.access)
+      throw new Error("the runtime's IAM gateway is not started: await runtime.ready() first");
+    return this.access;
+  }
+
+  async invoke<T = unknown>(functionName: string, event: unknown): Promise<T> {
     const fn = this.functions.get(functionName);
     if (!fn) throw new Error(`no function ${functionName} in the template`);
+    await this.ready();
     return fn.invoke<T>(event);
   }
 
@@ -209,9 +261,19 @@ export class LocalRuntime {
 
   startExecution(stateMachine: string | undefined, input: unknown, name?: string) {
     const machine = this.stateMachine(stateMachine);
+    const access = this.requireAccess();
     const runTask = createTaskRunner({
+      roleArn: machine.roleArn,
+      access,
+      functionArn: (name) => this.functionArnOf(name),
       invokeFunction: (fn, payload) => this.invoke(fn, payload),
-      runEcsTask: createEcsTaskRunner({ stack: this.stack, repoRoot: this.options.repoRoot, log: this.log }),
+      runEcsTask: createEcsTaskRunner({
+        stack: this.stack,
+        repoRoot: this.options.repoRoot,
+        log: this.log,
+        access,
+        roleArn: machine.roleArn,
+      }),
     });
     const started = startExecution(machine, { history: this.history, runTask }, { input, name });
     this.running.add(started.done);
@@ -231,6 +293,43 @@ export class LocalRuntime {
     await this.s3Poller?.stop();
     await Promise.allSettled([...this.running]);
     await Promise.all([...this.functions.values()].map((f) => f.stop()));
+    await this.access?.close();
+  }
+
+  private functionArnOf(functionName: string): string {
+    const found = this.stack.functions.find((f) => f.functionName === functionName);
+    if (!found) throw new Error(`no function ${functionName} in the template`);
+    return found.functionArn;
+  }
+
+  /** A function's execution role. */
+  private roleOf(functionName: string): string {
+    const found = this.stack.functions.find((f) => f.functionName === functionName);
+    if (!found) throw new Error(`no function ${functionName} in the template`);
+    return found.roleArn;
+  }
+
+  private readonly clientsByRole = new Map<string, DestinationClients>();
+
+  /** S3 and SQS clients acting as the role (through the IAM gateway when it is enforced). */
+  private clientsAs(roleArn: string): DestinationClients {
+    let clients = this.clientsByRole.get(roleArn);
+    if (!clients) {
+      const config = this.requireAccess().clientConfig(roleArn);
+      clients = { s3: new S3Client({ ...config, forcePathStyle: true }), sqs: new SQSClient(config) };
+      this.clientsByRole.set(roleArn, clients);
+    }
+    return clients;
+  }
+
+  /** A call S3 makes as its service principal for a notification of `bucket`. */
+  private fromBucket(bucket: string, action: string, resource: string): AccessRequest {
+    return {
+      principal: "s3.amazonaws.com",
+      action,
+      resource,
+      context: { "aws:SourceArn": `arn:aws:s3:::${bucket}`, "aws:SourceAccount": LOCAL_ACCOUNT },
+    };
   }
 
   private queueUrl(name: string): string {

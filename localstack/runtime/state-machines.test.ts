@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RuntimeAccess } from "./access.ts";
 import { readAssembly } from "./assembly.ts";
 import { LocalFunction } from "./functions/host.ts";
 import { ExecutionHistory, summarizeStates } from "./history.ts";
@@ -18,7 +19,12 @@ describe("state machines run from the template", () => {
   const functions = new Map(
     stack.functions.map((f) => [f.functionName, new LocalFunction(f, "us-east-1", {})]),
   );
+  let access: RuntimeAccess;
+  beforeAll(async () => {
+    access = await RuntimeAccess.start({ template: stack.context.template, log: () => undefined });
+  });
   afterAll(async () => {
+    await access.close();
     await Promise.all([...functions.values()].map((f) => f.stop()));
     for (const dir of [assembly, repoRoot, historyDir]) rmSync(dir, { recursive: true, force: true });
   });
@@ -27,6 +33,9 @@ describe("state machines run from the template", () => {
     // Prepare
     const history = new ExecutionHistory(historyDir);
     const runTask = createTaskRunner({
+      roleArn: stack.stateMachines[0]!.roleArn,
+      access,
+      functionArn: (name) => stack.functions.find((f) => f.functionName === name)!.functionArn,
       invokeFunction: (name, payload) => functions.get(name)!.invoke(payload),
       runEcsTask: async () => {
         throw new Error("no ECS task in this stack");

@@ -7,11 +7,17 @@
  * Errors carry the names Step Functions uses, so the template's Retry and Catch match as in AWS.
  */
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { AccessDeniedError, type RuntimeAccess } from "./access.ts";
 import { FunctionError, FunctionTimeoutError } from "./functions/host.ts";
 import { TaskError, type TaskRunner } from "./state-machines.ts";
 import { lastArnPart } from "./template-reader.ts";
 
 export interface TaskRunnerDeps {
+  /** The state machine's role, what every task acts as, and IAM's view of it. */
+  readonly roleArn: string;
+  readonly access: RuntimeAccess;
+  /** A function's ARN from its name (what `lambda:InvokeFunction` is granted on). */
+  readonly functionArn: (functionName: string) => string;
   readonly invokeFunction: (functionName: string, payload: unknown) => Promise<unknown>;
   readonly runEcsTask: (
     parameters: EcsRunTaskParameters,
@@ -32,9 +38,8 @@ export interface EcsRunTaskParameters {
   };
 }
 
-const sns = new SNSClient({});
-
 export function createTaskRunner(deps: TaskRunnerDeps): TaskRunner {
+  const sns = new SNSClient(deps.access.clientConfig(deps.roleArn));
   return async (resource, input, execution) => {
     const parameters = (input ?? {}) as Record<string, unknown>;
     if (resource.startsWith("arn:aws:states:::lambda:invoke")) {
@@ -50,22 +55,40 @@ export function createTaskRunner(deps: TaskRunnerDeps): TaskRunner {
     if (resource === "arn:aws:states:::sns:publish") {
       const message =
         typeof parameters.Message === "string" ? parameters.Message : JSON.stringify(parameters.Message);
-      const result = await sns.send(
-        new PublishCommand({
-          TopicArn: String(parameters.TopicArn),
-          Message: message,
-          Subject: parameters.Subject as string,
-        }),
-      );
-      return { MessageId: result.MessageId };
+      try {
+        const result = await sns.send(
+          new PublishCommand({
+            TopicArn: String(parameters.TopicArn),
+            Message: message,
+            Subject: parameters.Subject as string,
+          }),
+        );
+        return { MessageId: result.MessageId };
+      } catch (error) {
+        // Step Functions names an integration's error `<Service>.<the SDK's exception>`.
+        const e = error as Error;
+        throw new TaskError(`SNS.${e.name.endsWith("Exception") ? e.name : `${e.name}Exception`}`, e.message);
+      }
     }
     throw new TaskError("States.Runtime", `the local runtime does not run the integration ${resource}`);
   };
 }
 
 async function invokeLambda(deps: TaskRunnerDeps, functionRef: string, payload: unknown): Promise<unknown> {
+  const functionName = lastArnPart(functionRef);
   try {
-    return await deps.invokeFunction(lastArnPart(functionRef), payload);
+    await deps.access.require({
+      principal: deps.roleArn,
+      action: "lambda:InvokeFunction",
+      resource: deps.functionArn(functionName),
+    });
+  } catch (error) {
+    // What Step Functions reports when Lambda refuses the state machine's role.
+    if (error instanceof AccessDeniedError) throw new TaskError("Lambda.AWSLambdaException", error.message);
+    throw error;
+  }
+  try {
+    return await deps.invokeFunction(functionName, payload);
   } catch (error) {
     // Step Functions names a function error by its errorType; a timeout is Sandbox.Timedout.
     if (error instanceof FunctionTimeoutError) throw new TaskError("Sandbox.Timedout", error.message);

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { resourcesOfType, type StackArtifact } from "./assembly.ts";
-import { physicalName, type ResolveContext, resolve } from "./intrinsics.ts";
+import { arnOf, physicalName, type ResolveContext, resolve } from "./intrinsics.ts";
 
 export interface FunctionSpec {
   readonly logicalId: string;
@@ -18,6 +18,9 @@ export interface FunctionSpec {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** The function's ARN and its execution role's ARN (what it acts as offline too). */
+  readonly functionArn: string;
+  readonly roleArn: string;
 }
 
 export interface KafkaMappingDefinition {
@@ -63,7 +66,12 @@ export interface ScheduleDefinition {
   readonly timezone?: string;
   readonly startDate?: string;
   readonly endDate?: string;
-  readonly flexibleTimeWindow?: { readonly mode: "OFF" | "FLEXIBLE"; readonly maximumWindowInMinutes?: number };
+  readonly flexibleTimeWindow?: {
+    readonly mode: "OFF" | "FLEXIBLE";
+    readonly maximumWindowInMinutes?: number;
+  };
+  /** The role EventBridge Scheduler assumes to call the target. */
+  readonly roleArn: string;
 }
 
 export interface StateMachineDefinition {
@@ -71,6 +79,8 @@ export interface StateMachineDefinition {
   readonly name: string;
   readonly arn: string;
   readonly definition: Record<string, unknown>;
+  /** The role Step Functions assumes to run the tasks. */
+  readonly roleArn: string;
 }
 
 export interface EmulatedResource {
@@ -114,6 +124,8 @@ export function readStack(stack: StackArtifact, repoRoot: string, region: string
       environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
       timeoutSeconds: Number(p.Timeout ?? 3),
       memoryMb: Number(p.MemorySize ?? 128),
+      functionArn: arnOf(ctx, id),
+      roleArn: String(p.Role),
     });
   }
 
@@ -192,7 +204,7 @@ export function readStack(stack: StackArtifact, repoRoot: string, region: string
   const schedules: ScheduleDefinition[] = resourcesOfType(stack.template, "AWS::Scheduler::Schedule").map(
     ([id]) => {
       const p = props(id);
-      const target = (p.Target ?? {}) as { Arn?: string; Input?: string };
+      const target = (p.Target ?? {}) as { Arn?: string; Input?: string; RoleArn?: string };
       return {
         id,
         expression: String(p.ScheduleExpression),
@@ -209,6 +221,7 @@ export function readStack(stack: StackArtifact, repoRoot: string, region: string
                 .MaximumWindowInMinutes,
             }
           : undefined,
+        roleArn: String(target.RoleArn),
       };
     },
   );
@@ -220,7 +233,7 @@ export function readStack(stack: StackArtifact, repoRoot: string, region: string
     const p = props(id);
     const definition = (p.Definition ?? JSON.parse(String(p.DefinitionString))) as Record<string, unknown>;
     const name = physicalName(ctx, id);
-    return { id, name, arn: `arn:aws:states:${region}:000000000000:stateMachine:${name}`, definition };
+    return { id, name, arn: arnOf(ctx, id), definition, roleArn: String(p.RoleArn) };
   });
 
   const resources: EmulatedResource[] = [

@@ -5,7 +5,7 @@
  * timeout kills the sandbox like Lambda does, so the next invocation starts cold.
  */
 import { randomUUID } from "node:crypto";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import { requestSizeError, responseSizeError } from "./payload-limits.ts";
@@ -52,22 +52,27 @@ export class LocalFunction {
   private readonly region: string;
   private readonly baseEnv: Record<string, string | undefined>;
   private readonly logFile: string | undefined;
+  private readonly sandboxEnv: () => Record<string, string>;
   private log: WriteStream | undefined;
 
   /**
    * @param logFile where the function's stdout/stderr go (its "CloudWatch log group");
    *   undefined keeps them on this process's output.
+   * @param sandboxEnv read when a sandbox starts: what it runs as (the execution role's
+   *   credentials and the IAM gateway offline), over the template's environment.
    */
   constructor(
     definition: FunctionDefinition,
     region: string,
     baseEnv: Record<string, string | undefined>,
     logFile?: string,
+    sandboxEnv: () => Record<string, string> = () => ({}),
   ) {
     this.definition = definition;
     this.region = region;
     this.baseEnv = baseEnv;
     this.logFile = logFile;
+    this.sandboxEnv = sandboxEnv;
   }
 
   /** Invokes the function (RequestResponse); invocations run one after another. */
@@ -95,6 +100,7 @@ export class LocalFunction {
       env: {
         ...this.baseEnv,
         ...this.definition.environment,
+        ...this.sandboxEnv(),
         AWS_LAMBDA_FUNCTION_NAME: this.definition.functionName,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.definition.memoryMb),
         AWS_REGION: this.region,
@@ -183,6 +189,16 @@ export class LocalFunction {
       worker.on("exit", onExit);
       worker.postMessage(message);
     });
+  }
+
+  /** Writes a line to the function's log, as the platform does (e.g. an IAM denial). */
+  note(message: string): void {
+    const line = `${new Date().toISOString()} ${message}\n`;
+    if (this.log) this.log.write(line);
+    else if (this.logFile) {
+      mkdirSync(dirname(this.logFile), { recursive: true });
+      appendFileSync(this.logFile, line);
+    } else process.stderr.write(line);
   }
 
   async stop(): Promise<void> {

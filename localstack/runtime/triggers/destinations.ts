@@ -2,9 +2,15 @@
  * On-failure destinations of event source mappings, as Lambda writes them: an invocation
  * record with the request context and, for S3, the whole failed batch.
  */
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { s3, sqs } from "../../../core/aws/clients.ts";
+
+/** The clients a destination writes with: in AWS, Lambda writes as the function's execution role. */
+export interface DestinationClients {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+}
 
 export interface FailedBatch {
   readonly mappingId: string;
@@ -34,7 +40,11 @@ function invocationRecord(batch: FailedBatch, withPayload: boolean) {
 }
 
 /** A destination from its ARN (S3 bucket, SQS queue); other kinds are reported, not faked. */
-export function destinationFromArn(arn: string, queueUrl: (name: string) => string): FailureDestination {
+export function destinationFromArn(
+  arn: string,
+  queueUrl: (name: string) => string,
+  clients: DestinationClients = { s3: s3(), sqs: sqs() },
+): FailureDestination {
   const [, , service, , , resource] = arn.split(":");
   if (service === "s3") {
     const bucket = resource ?? "";
@@ -43,7 +53,7 @@ export function destinationFromArn(arn: string, queueUrl: (name: string) => stri
       async send(batch) {
         const now = new Date();
         const day = now.toISOString().slice(0, 10).replaceAll("-", "/");
-        await s3().send(
+        await clients.s3.send(
           new PutObjectCommand({
             Bucket: bucket,
             Key: `aws/lambda/${batch.mappingId}/${day}/${now.toISOString()}-${crypto.randomUUID()}.json`,
@@ -59,7 +69,7 @@ export function destinationFromArn(arn: string, queueUrl: (name: string) => stri
     return {
       arn,
       async send(batch) {
-        await sqs().send(
+        await clients.sqs.send(
           new SendMessageCommand({
             QueueUrl: url,
             MessageBody: JSON.stringify(invocationRecord(batch, false)),

@@ -4,7 +4,12 @@
  * (all of it, or all but the reported `batchItemFailures`). Failed messages become visible
  * again after the visibility timeout and are retried, as in AWS.
  */
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { sqs } from "../../../core/aws/clients.ts";
 
@@ -23,16 +28,20 @@ export class QueuePoller {
   private readonly spec: QueuePollerSpec;
   private readonly invoke: (event: SQSEvent) => Promise<unknown>;
   private readonly log: (message: string) => void;
+  private readonly client: SQSClient;
   batches = 0;
 
+  /** @param client polls as the function's execution role, as Lambda's pollers do. */
   constructor(
     spec: QueuePollerSpec,
     invoke: (event: SQSEvent) => Promise<unknown>,
     log: (message: string) => void,
+    client: SQSClient = sqs(),
   ) {
     this.spec = spec;
     this.invoke = invoke;
     this.log = log;
+    this.client = client;
   }
 
   start(): void {
@@ -63,7 +72,7 @@ export class QueuePoller {
     const messages: Message[] = [];
     do {
       const wait = Math.min(2, Math.max(0, Math.ceil((deadline - Date.now()) / 1000)));
-      const page = await sqs().send(
+      const page = await this.client.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: Math.min(10, batchSize - messages.length),
@@ -105,7 +114,7 @@ export class QueuePoller {
     }
     const done = messages.filter((m) => !failedIds.has(m.MessageId ?? ""));
     for (let i = 0; i < done.length; i += 10) {
-      await sqs().send(
+      await this.client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.spec.queueUrl,
           Entries: done
