@@ -3,6 +3,12 @@
  * would: Lambda tasks invoke the in-process functions, `ecs:runTask.sync` runs the task
  * definition's container command locally, other service integrations go to the emulator.
  * Every event goes to the execution history as it happens.
+ *
+ * AWS's limits hold: a state's input or output over 256 KiB fails the execution with
+ * States.DataLimitExceeded (which no Catch, not even States.ALL, catches); the machine's
+ * TimeoutSeconds ends it TIMED_OUT with States.Timeout. aws-local-stepfunctions already
+ * enforces TimeoutSeconds (execution and Task) and Task HeartbeatSeconds is moot for our
+ * synchronous local handlers; it does not enforce the payload quota, so that is done here.
  */
 import { randomUUID } from "node:crypto";
 import { StateMachine } from "aws-local-stepfunctions";
@@ -28,6 +34,9 @@ export interface StateMachineRunnerDeps {
   readonly history: ExecutionHistory;
   readonly runTask: TaskRunner;
 }
+
+/** Step Functions' quota on a state's input or output: 256 KiB of UTF-8 JSON. */
+export const STATE_PAYLOAD_LIMIT_BYTES = 262_144;
 
 export class TaskError extends Error {
   constructor(name: string, message: string) {
@@ -57,9 +66,31 @@ export function startExecution(
   };
   deps.history.save(execution);
 
+  // The first payload over the quota: it ends the execution (set once, then the run is aborted).
+  let dataLimit: { error: string; cause: string } | undefined;
+  const withinLimit = (stateName: string, what: "input" | "output", value: unknown): boolean => {
+    if (dataLimit) return false;
+    const bytes = Buffer.byteLength(JSON.stringify(value ?? null), "utf8");
+    if (bytes <= STATE_PAYLOAD_LIMIT_BYTES) return true;
+    dataLimit = {
+      error: "States.DataLimitExceeded",
+      cause:
+        what === "output"
+          ? `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit.`
+          : `The state/task '${stateName}' input of ${bytes} bytes exceeds the maximum number of bytes service limit (${STATE_PAYLOAD_LIMIT_BYTES}).`,
+    };
+    run.abort();
+    return false;
+  };
   const handlers: Record<string, (input: unknown) => Promise<never>> = {};
   for (const [stateName, resource] of taskStates(machine.definition)) {
-    handlers[stateName] = (stateInput) => deps.runTask(resource, stateInput, { name, arn }) as Promise<never>;
+    handlers[stateName] = async (stateInput) => {
+      // Checked here too, not only in the event log, so an oversized result never reaches the next state.
+      if (!withinLimit(stateName, "input", stateInput)) return new Promise<never>(() => undefined);
+      const result = await deps.runTask(resource, stateInput, { name, arn });
+      if (!withinLimit(stateName, "output", result)) return new Promise<never>(() => undefined);
+      return result as never;
+    };
   }
   const stateMachine = new StateMachine(machine.definition as never, {
     validationOptions: { checkArn: false, checkPaths: false },
@@ -74,6 +105,10 @@ export function startExecution(
 
   const record = async () => {
     for await (const event of run.eventLogs) {
+      const state = (event as EventLog & { state?: { name: string; input?: unknown; output?: unknown } })
+        .state;
+      if (state && event.type === "StateEntered") withinLimit(state.name, "input", state.input);
+      if (state && event.type === "StateExited") withinLimit(state.name, "output", state.output);
       execution.events.push(toHistoryEvent(event, execution.events.length + 1));
       deps.history.save(execution);
     }
@@ -85,12 +120,30 @@ export function startExecution(
       execution.status = "SUCCEEDED";
     } catch (error) {
       const e = error as Error & { cause?: unknown };
-      execution.status = e.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED";
+      // The failure event may still be on its way to the history: read it once recorded.
+      await recording;
+      const timedOut = e.name === "ExecutionTimeoutError";
+      execution.status = timedOut ? "TIMED_OUT" : "FAILED";
       const failed = [...execution.events].reverse().find((ev) => ev.type === "ExecutionFailed");
-      execution.error = failed?.error ?? e.name;
-      execution.cause = failed?.cause ?? e.message;
+      execution.error = timedOut ? "States.Timeout" : (failed?.error ?? e.name);
+      execution.cause = timedOut
+        ? `The execution ran longer than the state machine's TimeoutSeconds (${machine.definition.TimeoutSeconds} s)`
+        : (failed?.cause ?? e.message);
     }
     await recording;
+    if (dataLimit) {
+      // The run was aborted for it: the execution failed, as Step Functions fails it.
+      execution.status = "FAILED";
+      execution.error = dataLimit.error;
+      execution.cause = dataLimit.cause;
+      execution.output = undefined;
+      execution.events.push({
+        id: execution.events.length + 1,
+        type: "ExecutionFailed",
+        timestamp: new Date().toISOString(),
+        ...dataLimit,
+      });
+    }
     execution.stopDate = new Date().toISOString();
     deps.history.save(execution);
     return execution;
