@@ -69,45 +69,63 @@ function toMskHeaders(headers: KafkaMessage["headers"]): MskRecord["headers"] {
   return out;
 }
 
-/** Lambda's limits for one MSK event: 10,000 records and 6 MB of payload. */
-export const MSK_EVENT_LIMITS = { maxRecords: 10_000, maxBytes: 6 * 1024 * 1024 } as const;
+/** Lambda's limits for one MSK event: 10,000 records and 6 MB (6,291,456 bytes) of payload. */
+export const MSK_EVENT_LIMITS = { maxRecords: 10_000, maxBytes: 6_291_456 } as const;
 
 /**
  * Cuts consumed batches into MSK events the way the event source mapping does: partitions in
  * order, each event within the record and byte limits, a partition's records never
  * reordered (one partition may span several events; one event may hold several partitions).
+ * Bytes are the event's exact JSON (UTF-8), what Lambda's 6 MB invocation limit counts: base64
+ * values, headers as byte arrays and the envelope. A single record over the limit goes alone
+ * (Lambda's invoke then refuses it, as in AWS).
  */
 export function toMskEvents(
   batches: readonly ConsumedBatch[],
   limits: { maxRecords: number; maxBytes: number } = MSK_EVENT_LIMITS,
   source: MskEventSource = LOCAL_EVENT_SOURCE,
 ): MskEvent[] {
+  const envelope = jsonBytes({ eventSource: "aws:kafka", ...source, records: {} });
   const events: MskEvent[] = [];
   let current: ConsumedBatch[] = [];
   let records = 0;
-  let bytes = 0;
+  let bytes = envelope;
+  // Records already in the current event per "<topic>-<partition>" (its JSON key and array).
+  let groups = new Map<string, number>();
   const flush = () => {
     if (records > 0) events.push(toMskEvent(current, source));
     current = [];
     records = 0;
-    bytes = 0;
+    bytes = envelope;
+    groups = new Map();
   };
   for (const batch of batches) {
+    const group = `${batch.topic}-${batch.partition}`;
     let slice: KafkaMessage[] = [];
     for (const message of batch.messages) {
-      // base64 grows payloads by 4/3; that is what counts against Lambda's limit.
-      const size = Math.ceil(((message.value?.length ?? 0) + (message.key?.length ?? 0)) / 3) * 4;
-      if (records > 0 && (records + 1 > limits.maxRecords || bytes + size > limits.maxBytes)) {
+      const size = jsonBytes(toMskRecord(batch.topic, batch.partition, message));
+      const added = (n: Map<string, number>) => {
+        const inGroup = n.get(group);
+        // `"t-0":[…]` and a comma before it the first time; a comma before each further record.
+        const groupBytes = inGroup === undefined ? jsonBytes(group) + 3 + (n.size > 0 ? 1 : 0) : 1;
+        return size + groupBytes;
+      };
+      if (records > 0 && (records + 1 > limits.maxRecords || bytes + added(groups) > limits.maxBytes)) {
         if (slice.length > 0) current.push({ ...batch, messages: slice });
         slice = [];
         flush();
       }
+      bytes += added(groups);
+      groups.set(group, (groups.get(group) ?? 0) + 1);
       slice.push(message);
       records += 1;
-      bytes += size;
     }
     if (slice.length > 0) current.push({ ...batch, messages: slice });
   }
   flush();
   return events;
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), "utf8");
 }

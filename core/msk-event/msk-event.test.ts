@@ -169,13 +169,30 @@ describe("toMskEvents", () => {
     expect(shape).toEqual([{ "t-0": [0, 1, 2, 3] }, { "t-0": [4], "t-1": [0, 1, 2] }, { "t-1": [3] }]);
   });
 
-  it("cuts at the byte limit of the base64 payload", () => {
-    const big = Array.from({ length: 3 }, (_, i) => message("k", "x".repeat(299), String(i)));
-    const events = toMskEvents([{ topic: "t", partition: 0, messages: big }], {
-      maxRecords: 100,
-      maxBytes: 900,
-    });
-    expect(events.map((e) => e.records["t-0"]?.length)).toEqual([2, 1]);
+  it("cuts at the byte limit of the event's exact JSON, each event as full as the limit allows", () => {
+    // Prepare: multi-byte UTF-8 values and headers (sent as byte arrays), over two partitions.
+    const messages = Array.from({ length: 6 }, (_, i) => message("k", `"${"é".repeat(100 + i)}"`, String(i)));
+    const batches = [
+      { topic: "t", partition: 0, messages },
+      { topic: "t", partition: 1, messages },
+    ];
+    const limits = { maxRecords: 100, maxBytes: 2_000 };
+    // Act
+    const events = toMskEvents(batches, limits);
+    // Assess: the events cut the records in order; each fits, and one more record would not
+    const singles = batches.flatMap((b) => b.messages.map((m) => ({ ...b, messages: [m] })));
+    const bytes = (from: number, to: number) =>
+      Buffer.byteLength(JSON.stringify(toMskEvent(singles.slice(from, to))), "utf8");
+    expect(events.length).toBeGreaterThan(2);
+    let from = 0;
+    for (const event of events) {
+      const to = from + Object.values(event.records).flat().length;
+      expect(Buffer.byteLength(JSON.stringify(event), "utf8")).toBe(bytes(from, to));
+      expect(bytes(from, to)).toBeLessThanOrEqual(limits.maxBytes);
+      if (to < singles.length) expect(bytes(from, to + 1)).toBeGreaterThan(limits.maxBytes);
+      from = to;
+    }
+    expect(from).toBe(12);
   });
 });
 

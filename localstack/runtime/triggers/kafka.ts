@@ -9,7 +9,7 @@
  */
 import type { Kafka } from "kafkajs";
 import type { Consumer } from "../../../core/kafka/client.ts";
-import { type MskEventSource, toMskEvent } from "../../../core/msk-event/build.ts";
+import { MSK_EVENT_LIMITS, type MskEventSource, toMskEvents } from "../../../core/msk-event/build.ts";
 import type { MskEvent } from "../../../core/msk-event/types.ts";
 import type { FailureDestination } from "./destinations.ts";
 
@@ -118,23 +118,25 @@ export class KafkaMapping {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        for (let start = 0; start < batch.messages.length; start += spec.batchSize) {
+        // Like Lambda: an event stops at the batch size or at the 6 MB invocation payload.
+        const events = toMskEvents(
+          [{ topic: batch.topic, partition: batch.partition, messages: batch.messages }],
+          { maxRecords: spec.batchSize, maxBytes: MSK_EVENT_LIMITS.maxBytes },
+          this.deps.source,
+        );
+        for (const event of events) {
           if (!isRunning() || isStale()) return;
-          const messages = batch.messages.slice(start, start + spec.batchSize);
-          const event = toMskEvent(
-            [{ topic: batch.topic, partition: batch.partition, messages }],
-            this.deps.source,
-          );
-          await this.deliver(event, heartbeat);
-          const last = messages[messages.length - 1];
+          const records = Object.values(event.records).flat();
+          const last = records[records.length - 1];
           if (!last) continue;
-          resolveOffset(last.offset);
+          await this.deliver(event, heartbeat);
+          resolveOffset(String(last.offset));
           // Commit only after success: a crash before this line redelivers the batch.
           await consumer.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) },
           ]);
           this.stats.batches += 1;
-          this.stats.records += messages.length;
+          this.stats.records += records.length;
           await heartbeat();
         }
       },
