@@ -8,7 +8,7 @@
 import { loadConfig } from "../../core/config/index.ts";
 import { runDbtTask } from "../../core/dbt/task.ts";
 import { AccessDeniedError, type RuntimeAccess } from "./access.ts";
-import { resolve } from "./intrinsics.ts";
+import { arnOf, physicalName, resolve } from "./intrinsics.ts";
 import { TaskError } from "./state-machines.ts";
 import type { EcsRunTaskParameters } from "./tasks.ts";
 import type { LocalStack } from "./template-reader.ts";
@@ -31,11 +31,11 @@ interface ContainerDefinition {
 
 export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
   return async (parameters: EcsRunTaskParameters, execution: { name: string; arn: string }) => {
-    const { container, taskRoleArn, executionRoleArn } = taskDefinition(
+    const { container, taskRoleArn, executionRoleArn, arn } = taskDefinition(
       deps.stack,
       parameters.TaskDefinition,
     );
-    await authorizeRunTask(deps, parameters.TaskDefinition, [taskRoleArn, executionRoleArn]);
+    await authorizeRunTask(deps, arn, [taskRoleArn, executionRoleArn]);
     const override = parameters.Overrides?.ContainerOverrides?.find((o) => o.Name === container.Name);
     const command = override?.Command ?? container.Command ?? [];
     const environment: Record<string, string> = {};
@@ -111,14 +111,15 @@ async function authorizeRunTask(
 function taskDefinition(
   stack: LocalStack,
   taskDefinitionArn: string,
-): { container: ContainerDefinition; taskRoleArn?: string; executionRoleArn?: string } {
+): { container: ContainerDefinition; arn: string; taskRoleArn?: string; executionRoleArn?: string } {
   const template = stack.context.template;
   const candidates = Object.entries(template.Resources).filter(
     ([, r]) => r.Type === "AWS::ECS::TaskDefinition",
   );
   const match =
-    candidates.find(([id]) => taskDefinitionArn.includes(id)) ??
-    (candidates.length === 1 ? candidates[0] : undefined);
+    candidates.find(
+      ([id]) => taskDefinitionArn.includes(id) || taskDefinitionArn.includes(physicalName(stack.context, id)),
+    ) ?? (candidates.length === 1 ? candidates[0] : undefined);
   if (!match)
     throw new TaskError("ECS.ClientException", `task definition ${taskDefinitionArn} is not in the template`);
   const properties = (resolve(stack.context, match[1].Properties ?? {}) ?? {}) as {
@@ -132,6 +133,8 @@ function taskDefinition(
     throw new TaskError("ECS.ClientException", `task definition ${match[0]} has no essential container`);
   return {
     container: essential,
+    // RunTask may name a family (its latest revision) or a revision's ARN; IAM judges the ARN.
+    arn: arnOf(stack.context, match[0]),
     taskRoleArn: properties.TaskRoleArn,
     executionRoleArn: properties.ExecutionRoleArn,
   };

@@ -25,6 +25,7 @@ const NAME_PROPERTY: Record<string, string> = {
   "AWS::StepFunctions::StateMachine": "StateMachineName",
   "AWS::SecretsManager::Secret": "Name",
   "AWS::ECS::Cluster": "ClusterName",
+  "AWS::ECS::TaskDefinition": "Family",
   "AWS::Logs::LogGroup": "LogGroupName",
 };
 
@@ -113,9 +114,12 @@ function ref(ctx: ResolveContext, target: string): string {
   if (!resource) throw new IntrinsicError(`Ref to unknown ${target}`);
   // Ref returns the ARN for a few types and the name for the rest, as CloudFormation does.
   if (
-    ["AWS::SNS::Topic", "AWS::StepFunctions::StateMachine", "AWS::SecretsManager::Secret"].includes(
-      resource.Type,
-    )
+    [
+      "AWS::SNS::Topic",
+      "AWS::StepFunctions::StateMachine",
+      "AWS::SecretsManager::Secret",
+      "AWS::ECS::TaskDefinition",
+    ].includes(resource.Type)
   ) {
     return arnOf(ctx, target);
   }
