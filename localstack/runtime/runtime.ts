@@ -225,6 +225,11 @@ export class LocalRuntime {
     return this.access;
   }
 
+  /** Every distinct call IAM allowed so far (empty when IAM is not enforced). */
+  get accessJournal(): readonly AccessRequest[] {
+    return this.access?.journal ?? [];
+  }
+
   private requireAccess(): RuntimeAccess {
     if (!this.access)
       throw new Error("the runtime's IAM gateway is not started: await runtime.ready() first");
