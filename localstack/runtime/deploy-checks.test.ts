@@ -154,4 +154,36 @@ describe("deploy checks", () => {
     expect(violations).toHaveLength(1);
     expect(violations[0]?.logicalId).toBe(stack.stateMachines[0]?.id);
   });
+
+  it("refuses a schedule expression EventBridge Scheduler refuses, with its ValidationException", () => {
+    const schedules = [
+      {
+        id: "EveryMonthStep",
+        expression: "cron(0 0 1 */3 ? *)",
+        targetArn: "arn",
+        input: {},
+        enabled: true,
+        roleArn: "r",
+      },
+      {
+        id: "BothDays",
+        expression: "cron(0 12 * * * *)",
+        targetArn: "arn",
+        input: {},
+        enabled: true,
+        roleArn: "r",
+      },
+      {
+        id: "PluralOne",
+        expression: "rate(1 minutes)",
+        targetArn: "arn",
+        input: {},
+        enabled: true,
+        roleArn: "r",
+      },
+    ];
+    const violations = violationsOf({ ...stack, schedules });
+    expect(violations.map((v) => v.logicalId)).toEqual(["BothDays", "PluralOne"]);
+    expect(violations[0]?.message).toContain("ValidationException: Invalid Schedule Expression");
+  });
 });

@@ -22,7 +22,9 @@
  *   CreateFunction: Timeout minimum 1.
  * - AWS::StepFunctions::StateMachine: a Definition, DefinitionString or DefinitionS3Location.
  */
+
 import type { LocalStack } from "./template-reader.ts";
+import { assertValidSchedule } from "./triggers/schedule.ts";
 
 /** What CloudFormation reports when a stack cannot be created: every refused resource. */
 export class DeployError extends Error {
@@ -66,8 +68,29 @@ export function checkStack(stack: LocalStack): void {
     ...checkQueueMappings(stack),
     ...checkFunctions(stack),
     ...checkStateMachines(stack),
+    ...checkSchedules(stack),
   ];
   if (violations.length > 0) throw new DeployError(stack.stackName, violations);
+}
+
+/** EventBridge Scheduler's own validation (core/schedule), as CreateSchedule would answer it. */
+function checkSchedules(stack: LocalStack): Violation[] {
+  const violations: Violation[] = [];
+  for (const schedule of stack.schedules) {
+    try {
+      assertValidSchedule({
+        id: schedule.id,
+        expression: schedule.expression,
+        timezone: schedule.timezone,
+        flexibleTimeWindow: schedule.flexibleTimeWindow,
+        startDate: schedule.startDate ? new Date(schedule.startDate) : undefined,
+        endDate: schedule.endDate ? new Date(schedule.endDate) : undefined,
+      });
+    } catch (error) {
+      violations.push({ logicalId: schedule.id, message: (error as Error).message });
+    }
+  }
+  return violations;
 }
 
 function checkKafkaMappings(stack: LocalStack): Violation[] {
