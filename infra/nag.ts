@@ -49,6 +49,10 @@ const WILDCARD_RESOURCE_REASONS: readonly { actions: RegExp; reason: string }[] 
     reason: "Step Functions log delivery APIs have no resource-level permissions",
   },
   {
+    actions: /^kafka:GetBootstrapBrokers$/,
+    reason: "MSK's broker lookup has no resource-level permissions (IAM's reference lists no resource type)",
+  },
+  {
     actions: /^ecr:GetAuthorizationToken$/,
     reason: "Pulling the dbt image needs an ECR auth token, which has no resource-level permissions",
   },

@@ -3,14 +3,13 @@
  * ALLOW entries (LITERAL names, any host) replaced by exactly a wanted set. Offline MSK IAM
  * (localstack/runtime/iam/kafka-acls.ts) is built on it.
  */
-import {
-  type AclEntry,
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  type Admin,
-  ResourcePatternTypes,
-} from "kafkajs";
+import kafkajs, { type AclEntry, type Admin } from "kafkajs";
+
+// kafkajs is CommonJS and Node's ESM loader can't see its enums as named exports (vitest's
+// interop can, so only a plain `node` run shows it): take them from the default export.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+type AclResourceTypes = (typeof AclResourceTypes)[keyof typeof AclResourceTypes];
+type AclOperationTypes = (typeof AclOperationTypes)[keyof typeof AclOperationTypes];
 
 export type AclResource = "topic" | "group" | "cluster";
 export type AclOperation = "DESCRIBE" | "READ" | "WRITE" | "CREATE" | "DESCRIBE_CONFIGS" | "IDEMPOTENT_WRITE";

@@ -264,8 +264,15 @@ export class MskGrants {
     );
   }
 
+  /**
+   * The broker lookup. `kafka:GetBootstrapBrokers` has no resource type in IAM (the Service
+   * Authorization Reference lists none), so only `*` grants it: a statement naming the cluster
+   * ARN never matches and the lookup fails with AccessDenied in the account (found offline by
+   * the runtime's IAM evaluator). DescribeClusterV2 does take the cluster.
+   */
   private grantBootstrap(grantee: iam.IGrantable): void {
-    this.grant(grantee, ["kafka:GetBootstrapBrokers", "kafka:DescribeClusterV2"], [this.clusterArn]);
+    this.grant(grantee, ["kafka:GetBootstrapBrokers"], ["*"]);
+    this.grant(grantee, ["kafka:DescribeClusterV2"], [this.clusterArn]);
   }
 
   private grant(grantee: iam.IGrantable, actions: string[], resources: string[]): void {

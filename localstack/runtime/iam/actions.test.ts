@@ -108,7 +108,7 @@ describe("which IAM actions an AWS API request needs", () => {
     expect(
       mapRequest(request("kafka", "GET", `/v1/clusters/${encodeURIComponent(arn)}/bootstrap-brokers`))
         ?.access,
-    ).toEqual([{ action: "kafka:GetBootstrapBrokers", resource: arn }]);
+    ).toEqual([{ action: "kafka:GetBootstrapBrokers", resource: "*" }]);
     expect(
       mapRequest(request("kafka", "GET", `/api/v2/clusters/${encodeURIComponent(arn)}`))?.operation,
     ).toBe("DescribeClusterV2");

@@ -419,6 +419,13 @@ function mapKafka(request: ApiRequest): MappedRequest | undefined {
   return {
     operation: op.operation,
     protocol: "rest-json",
-    access: [{ action: `kafka:${op.operation}`, resource: op.clusterArn }],
+    // GetBootstrapBrokers has no resource type in IAM: AWS judges it on "*", so a grant on
+    // the cluster ARN alone does not allow it.
+    access: [
+      {
+        action: `kafka:${op.operation}`,
+        resource: op.operation === "GetBootstrapBrokers" ? "*" : op.clusterArn,
+      },
+    ],
   };
 }

@@ -29,6 +29,28 @@ describe.each([
     expect(policies.resourcePolicies.get(rawBucket)?.Statement.length).toBeGreaterThan(0);
   });
 
+  it("lets every Kafka client function of the AWS template look the brokers up: GetBootstrapBrokers is judged on *, so a grant on the cluster ARN alone is refused (regression: the template granted only that)", async () => {
+    if (context.target !== "aws") return; // the local target's Kafka is PLAINTEXT by default
+    const clients = [...readPolicies(template).roles.values()].filter((r) =>
+      /Ingestion(Aggregate|FileToTopic|StockPoller|TopicsProvisioner)ServiceRole/.test(r.roleName),
+    );
+    expect(clients).toHaveLength(4);
+    for (const role of clients) {
+      const lookup = await iam.decide({
+        principal: role.roleArn,
+        action: "kafka:GetBootstrapBrokers",
+        resource: "*",
+      });
+      expect(lookup.allowed, lookup.explanation).toBe(true);
+    }
+    const onCluster = await iam.decide({
+      principal: clients[0]?.roleArn ?? "",
+      action: "kafka:GetBootstrapBrokers",
+      resource: "arn:aws:kafka:us-east-1:000000000000:cluster/c/uuid",
+    });
+    expect(onCluster.allowed).toBe(false);
+  });
+
   it("lets land-records put objects under raw/ and not read the serving table", async () => {
     const put = await iam.decide({
       principal: landRecords,
