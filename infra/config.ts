@@ -17,6 +17,7 @@
  * | logRetentionDays  | one of CloudWatch's values    | 30                      |
  * | localKafkaBrokers | host:port list (local target) | 127.0.0.1:9092          |
  * | localAwsEndpoint  | emulator URL (local target)   | http://127.0.0.1:4566   |
+ * | localKafkaIam     | true \| false (local target)  | false                   |
  * | localDatabaseUrl  | postgres URL (local target)   | postgres://pipeline:pipeline@127.0.0.1:5432/warehouse |
  * | landingBatchSize  | 1–10000 records per land-records invocation | 5000      |
  * | landingTopics     | comma-separated dataset topics land-records consumes | every dataset topic |
@@ -73,6 +74,11 @@ export const InfraConfigSchema = z.object({
     .regex(/^[^:\s,]+:\d+(,[^:\s,]+:\d+)*$/, "host:port[,host:port]")
     .default("127.0.0.1:9092"),
   localAwsEndpoint: z.url().default("http://127.0.0.1:4566"),
+  /**
+   * Local target: the offline broker wired as MSK with IAM auth (a local cluster ARN, the AWS
+   * target's kafka-cluster grants, managed event sources); the runtime enforces the grants.
+   */
+  localKafkaIam: bool.default(true),
   localDatabaseUrl: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "a postgres:// URL")

@@ -1,10 +1,12 @@
 /**
- * The local target: the same app for offline runs — the local broker as self-managed Kafka,
- * no VPC and no MSK, emulator endpoints, the offline PostgreSQL, and the per-function
+ * The local target: the same app for offline runs — the local broker wired as MSK with IAM
+ * auth (a local cluster ARN, the AWS target's grants; self-managed with `localKafkaIam=false`),
+ * no VPC and no MSK resource, emulator endpoints, the offline PostgreSQL, and the per-function
  * metadata the local runtime reads from the template.
  */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { LOCAL_CLUSTER_UUID } from "./constructs/streaming.ts";
 import { functions, type KafkaTrigger } from "./functions.ts";
 import { functionId, resourcesOf, stateMachineDefinition, synthesize } from "./test-support.ts";
 
@@ -27,15 +29,15 @@ describe("local target", () => {
     }
   });
 
-  it("consumes from the local broker as self-managed Kafka, with the registry's batching and retries", () => {
+  it("consumes from the local cluster as MSK with IAM, with the registry's batching and retries", () => {
     for (const spec of functions) {
       for (const trigger of spec.triggers.filter((t): t is KafkaTrigger => t.kind === "kafka")) {
         for (const topic of trigger.topics) {
           template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
             FunctionName: { Ref: functionId(template, spec.name) },
             Topics: [topic],
-            SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: ["127.0.0.1:9092"] } },
-            SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: `local-${spec.name}-${topic}` },
+            EventSourceArn: Match.anyValue(),
+            AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: `local-${spec.name}-${topic}` },
             BatchSize: trigger.batchSize,
             StartingPosition: trigger.startingPosition,
             MaximumRetryAttempts: trigger.retryAttempts,
@@ -61,7 +63,14 @@ describe("local target", () => {
         DATABASE_URL: "postgres://pipeline:pipeline@127.0.0.1:5432/warehouse",
       });
       if (spec.kafkaClient)
-        expect(variables).toMatchObject({ KAFKA_AUTH: "none", KAFKA_BROKERS: "127.0.0.1:9092" });
+        expect(variables).toMatchObject({
+          KAFKA_AUTH: "iam",
+          KAFKA_TLS: "false",
+        });
+      if (spec.kafkaClient)
+        expect(JSON.stringify(variables?.MSK_CLUSTER_ARN)).toContain(
+          `:cluster/pipeline-local/${LOCAL_CLUSTER_UUID}`,
+        );
     }
   });
 

@@ -84,7 +84,10 @@ export class PipelineStack extends Stack {
     let taskSubnets: ec2.SubnetSelection;
     let taskSecurityGroup: ec2.ISecurityGroup | undefined;
     if (local) {
-      this.kafka = new LocalKafka(this, "Streaming", { brokers: config.localKafkaBrokers.split(",") });
+      this.kafka = new LocalKafka(this, "Streaming", {
+        brokers: config.localKafkaBrokers.split(","),
+        mskIam: config.localKafkaIam ? { clusterName: prefix } : undefined,
+      });
       // No VPC offline: placeholder ids the dbt state names and the local runtime ignores.
       vpc = ec2.Vpc.fromVpcAttributes(this, "NoVpc", {
         vpcId: "vpc-local",

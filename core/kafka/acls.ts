@@ -9,7 +9,6 @@ import kafkajs, { type AclEntry, type Admin } from "kafkajs";
 // interop can, so only a plain `node` run shows it): take them from the default export.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 type AclResourceTypes = (typeof AclResourceTypes)[keyof typeof AclResourceTypes];
-type AclOperationTypes = (typeof AclOperationTypes)[keyof typeof AclOperationTypes];
 
 export type AclResource = "topic" | "group" | "cluster";
 export type AclOperation = "DESCRIBE" | "READ" | "WRITE" | "CREATE" | "DESCRIBE_CONFIGS" | "IDEMPOTENT_WRITE";

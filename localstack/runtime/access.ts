@@ -16,13 +16,9 @@ import {
   createAuthorizer,
   type GatewayDecision,
   startGateway,
+  type TemplateAuthorizer,
 } from "./iam/index.ts";
-import {
-  type AccessDecision,
-  type AccessRequest,
-  type Authorizer,
-  LOCAL_SECRET_ACCESS_KEY,
-} from "./iam/types.ts";
+import { type AccessDecision, type AccessRequest, LOCAL_SECRET_ACCESS_KEY } from "./iam/types.ts";
 
 /** Whether IAM is enforced offline: on unless `PIPELINE_IAM=off`. */
 export function iamEnforced(env: Record<string, string | undefined> = process.env): boolean {
@@ -74,7 +70,7 @@ export interface RuntimeAccessOptions {
 
 export class RuntimeAccess {
   readonly enforced: boolean;
-  readonly authorizer: Authorizer | undefined;
+  readonly authorizer: TemplateAuthorizer | undefined;
   /** The gateway's URL, or the emulator's when nothing is enforced. */
   readonly endpoint: string;
   private readonly region: string;
@@ -90,7 +86,7 @@ export class RuntimeAccess {
 
   private constructor(init: {
     enforced: boolean;
-    authorizer: Authorizer | undefined;
+    authorizer: TemplateAuthorizer | undefined;
     endpoint: string;
     region: string;
     log: (message: string) => void;

@@ -10,6 +10,8 @@ import { sqs } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
+import { mskIamAllowListFile } from "../services/kafka/kafka.ts";
+import { clientEnv, servicesSettings } from "../services/settings.ts";
 import { RuntimeAccess } from "./access.ts";
 import { readAssembly } from "./assembly.ts";
 import { type CustomResourceCall, createCustomResource } from "./custom-resources.ts";
@@ -17,6 +19,7 @@ import { checkStack } from "./deploy-checks.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
 import { LocalFunction } from "./functions/host.ts";
 import { type Execution, ExecutionHistory } from "./history.ts";
+import { kafkaForRole, syncKafkaAcls } from "./iam/kafka-acls.ts";
 import type { AccessRequest } from "./iam/types.ts";
 import { arnOf, LOCAL_ACCOUNT } from "./intrinsics.ts";
 import { provision } from "./provision.ts";
@@ -87,6 +90,7 @@ export class LocalRuntime {
     checkStack(this.stack);
     await this.ready();
     await provision(this.stack.resources);
+    await this.syncKafkaAcls();
     const stackId = `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`;
     for (const resource of customResources(this.stack)) {
       await createCustomResource(resource, stackId, (fn, event) => this.invoke(fn, event));
@@ -98,11 +102,14 @@ export class LocalRuntime {
   async start(): Promise<void> {
     await this.ready();
     for (const m of this.stack.kafkaMappings.filter((k) => k.enabled)) {
-      const kafka = createKafka({
-        ...loadConfig().kafka,
-        brokers: m.brokers ?? loadConfig().kafka.brokers,
-        clientId: `local-runtime-${m.id}`.slice(0, 200),
-      });
+      const settings = { ...loadConfig().kafka, clientId: `local-runtime-${m.id}`.slice(0, 200) };
+      // An MSK mapping polls as the function's role through the broker's IAM listener, as
+      // Lambda's pollers do; a self-managed one as the template's brokers say.
+      const kafka = m.clusterArn
+        ? kafkaForRole({ ...settings, clusterArn: m.clusterArn }, this.roleOf(m.functionName), [
+            this.mskIamBrokers(),
+          ])
+        : createKafka({ ...settings, brokers: m.brokers ?? settings.brokers });
       const mapping = new KafkaMapping(
         {
           id: m.id,
@@ -214,6 +221,10 @@ export class LocalRuntime {
     this.accessStarting ??= RuntimeAccess.start({
       template: this.stack.context.template,
       log: this.log,
+      kafkaClusters: this.mskClusters().map((arn) => ({
+        arn,
+        bootstrapBrokerStringSaslIam: this.mskIamBrokers(),
+      })),
       onDenied: (message, request) => {
         for (const definition of this.stack.functions) {
           if (definition.roleArn === request.principal)
@@ -223,6 +234,56 @@ export class LocalRuntime {
     });
     this.access = await this.accessStarting;
     return this.access;
+  }
+
+  /** The MSK clusters the template names (mappings' sources, functions' MSK_CLUSTER_ARN). */
+  private mskClusters(): string[] {
+    const arns = [
+      ...this.stack.kafkaMappings.map((m) => m.clusterArn),
+      ...this.stack.functions.map((f) => f.environment.MSK_CLUSTER_ARN),
+    ].filter((arn): arn is string => typeof arn === "string" && arn.startsWith("arn:aws:kafka:"));
+    return [...new Set(arns)];
+  }
+
+  /** The offline broker's MSK IAM listener: what GetBootstrapBrokers answers. */
+  private mskIamBrokers(): string {
+    return process.env.KAFKA_IAM_BROKERS ?? clientEnv(servicesSettings()).KAFKA_IAM_BROKERS ?? "";
+  }
+
+  /**
+   * Gives every role of the template on the broker exactly what IAM allows it on each MSK
+   * cluster of the template (Connect allow-list and ACLs), before anything connects as a role.
+   */
+  private async syncKafkaAcls(): Promise<void> {
+    const authorizer = this.requireAccess().authorizer;
+    const clusters = this.mskClusters();
+    if (!authorizer || clusters.length === 0) return;
+    const topics = new Set(this.stack.kafkaMappings.flatMap((m) => m.topics));
+    for (const resource of Object.values(this.stack.context.template.Resources)) {
+      const declared = resource.Properties?.Topics;
+      if (resource.Type === "Custom::KafkaTopics" && Array.isArray(declared))
+        for (const t of declared as Array<{ topic?: string }>) if (t.topic) topics.add(t.topic);
+    }
+    const admin = createKafka({ ...loadConfig().kafka, auth: "none" }, "-acls").admin();
+    await admin.connect();
+    try {
+      for (const topic of await admin.listTopics()) topics.add(topic);
+      for (const clusterArn of clusters) {
+        const rights = await syncKafkaAcls(admin, authorizer, {
+          clusterArn,
+          clusterName: clusterArn.split("/")[1] ?? "",
+          topics: [...topics],
+          groups: this.stack.kafkaMappings.map((m) => m.groupId),
+          roles: [...authorizer.policies.roles.keys()],
+          allowListFile: mskIamAllowListFile(servicesSettings()),
+        });
+        this.log(
+          `kafka IAM on ${clusterArn}: ${rights.filter((r) => r.connect).length} roles may connect, ${rights.reduce((n, r) => n + r.acls.length, 0)} ACLs`,
+        );
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Every distinct call IAM allowed so far (empty when IAM is not enforced). */

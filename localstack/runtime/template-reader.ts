@@ -28,6 +28,8 @@ export interface KafkaMappingDefinition {
   readonly functionName: string;
   readonly topics: string[];
   readonly brokers: string[] | undefined;
+  /** An MSK mapping's cluster (brokers then come from GetBootstrapBrokers). */
+  readonly clusterArn: string | undefined;
   readonly groupId: string;
   readonly batchSize: number;
   readonly batchingWindowMs: number;
@@ -149,6 +151,7 @@ export function readStack(stack: StackArtifact, repoRoot: string, region: string
         functionName,
         topics: p.Topics.map(String),
         brokers: selfManaged?.Endpoints?.KafkaBootstrapServers,
+        clusterArn: sourceArn.startsWith("arn:aws:kafka:") ? sourceArn : undefined,
         groupId: groupConfig?.ConsumerGroupId ?? `lambda-${id}`,
         batchSize: Number(p.BatchSize ?? 100),
         // Kafka mappings default to a 500 ms window.

@@ -64,6 +64,11 @@ const STAR_RESOURCE_ALLOWED: readonly Exception[] = [
     reason: "X-Ray tracing: these actions have no resource type in IAM",
   },
   {
+    applies: anywhere(/^kafka:GetBootstrapBrokers$/),
+    reason:
+      "MSK's broker lookup has no resource type in IAM: only * grants it (a grant on the cluster ARN is refused)",
+  },
+  {
     applies: anywhere(/^ecr:GetAuthorizationToken$/),
     reason: "ECR login token for pulling the dbt image: account-wide by design, no resource type",
   },
@@ -201,7 +206,8 @@ function findings(s: Statement): string[] {
   if (resources.includes("*")) {
     for (const action of actions) {
       const service = action.split(":")[0] ?? "";
-      if (DATA_SERVICES.has(service)) found.push(at(`${action} on Resource "*" (a data service)`));
+      if (DATA_SERVICES.has(service) && !excepted(STAR_RESOURCE_ALLOWED, action))
+        found.push(at(`${action} on Resource "*" (a data service)`));
       else if (!excepted(STAR_RESOURCE_ALLOWED, action))
         found.push(at(`${action} on Resource "*" (not in the allow-list)`));
     }
