@@ -10,7 +10,7 @@ import {
 import { CreateBucketCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { CreateQueueCommand } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { dynamodb, s3, secretsManager, sqs } from "../../core/aws/clients.ts";
 import type { EmulatedResource } from "./template-reader.ts";
 
@@ -35,7 +35,16 @@ async function provisionOne({ type, name, properties }: EmulatedResource): Promi
         if (properties[key] !== undefined) attributes[key] = String(properties[key]);
       }
       if (properties.FifoQueue) attributes.FifoQueue = "true";
-      await sqs().send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+      try {
+        await sqs().send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+      } catch (error) {
+        // The queue exists with other attributes (an earlier deploy of another version of the
+        // template): CloudFormation would update it in place, so do we.
+        if ((error as Error).name !== "QueueNameExists") throw error;
+        const { QueueUrl } = await sqs().send(new GetQueueUrlCommand({ QueueName: name }));
+        const { FifoQueue: _immutable, ...mutable } = attributes;
+        await sqs().send(new SetQueueAttributesCommand({ QueueUrl, Attributes: mutable }));
+      }
       return;
     }
     case "table":
