@@ -25,7 +25,13 @@ import { arnOf, LOCAL_ACCOUNT } from "./intrinsics.ts";
 import { provision } from "./provision.ts";
 import { startExecution } from "./state-machines.ts";
 import { createTaskRunner } from "./tasks.ts";
-import { type LocalStack, lastArnPart, readStack, type StateMachineDefinition } from "./template-reader.ts";
+import {
+  type FunctionSpec,
+  type LocalStack,
+  lastArnPart,
+  readStack,
+  type StateMachineDefinition,
+} from "./template-reader.ts";
 import { type DestinationClients, destinationFromArn } from "./triggers/destinations.ts";
 import { KafkaMapping } from "./triggers/kafka.ts";
 import { S3Poller, type WatchedPrefix } from "./triggers/s3.ts";
@@ -362,17 +368,20 @@ export class LocalRuntime {
     await this.access?.close();
   }
 
-  private functionArnOf(functionName: string): string {
+  /** A function of the template by its physical name. */
+  private functionSpec(functionName: string): FunctionSpec {
     const found = this.stack.functions.find((f) => f.functionName === functionName);
     if (!found) throw new Error(`no function ${functionName} in the template`);
-    return found.functionArn;
+    return found;
+  }
+
+  private functionArnOf(functionName: string): string {
+    return this.functionSpec(functionName).functionArn;
   }
 
   /** A function's execution role. */
   private roleOf(functionName: string): string {
-    const found = this.stack.functions.find((f) => f.functionName === functionName);
-    if (!found) throw new Error(`no function ${functionName} in the template`);
-    return found.roleArn;
+    return this.functionSpec(functionName).roleArn;
   }
 
   private readonly clientsByRole = new Map<string, DestinationClients>();
