@@ -21,14 +21,18 @@
  * | localDatabaseUrl  | postgres URL (local target)   | postgres://pipeline:pipeline@127.0.0.1:5432/warehouse |
  * | landingBatchSize  | 1–10000 records per land-records invocation | 5000      |
  * | landingTopics     | comma-separated dataset topics land-records consumes | every dataset topic |
+ * | stockPoller       | off \| generator \| a quotes API https URL | off      |
  */
 import { z } from "zod";
+import { localEndpoints } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
 import { InvalidScheduleExpressionError, validateScheduleExpression } from "../core/schedule/expression.ts";
 
 const knownTopics = datasets.flatMap((d) => d.topics.map((t) => t.topic));
 
 const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+/** The offline defaults of the local target (core/config owns them; no environment at synth). */
+const LOCAL_ENDPOINTS = localEndpoints({});
 
 export const InfraConfigSchema = z.object({
   /** `aws` deploys to AWS; `local` synthesizes the variant the local runtime executes. */
@@ -72,8 +76,8 @@ export const InfraConfigSchema = z.object({
   localKafkaBrokers: z
     .string()
     .regex(/^[^:\s,]+:\d+(,[^:\s,]+:\d+)*$/, "host:port[,host:port]")
-    .default("127.0.0.1:9092"),
-  localAwsEndpoint: z.url().default("http://127.0.0.1:4566"),
+    .default(LOCAL_ENDPOINTS.kafkaBrokers),
+  localAwsEndpoint: z.url().default(LOCAL_ENDPOINTS.awsEndpoint),
   /**
    * Local target: the offline broker wired as MSK with IAM auth (a local cluster ARN, the AWS
    * target's kafka-cluster grants, managed event sources); the runtime enforces the grants.
@@ -82,7 +86,7 @@ export const InfraConfigSchema = z.object({
   localDatabaseUrl: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "a postgres:// URL")
-    .default("postgres://pipeline:pipeline@127.0.0.1:5432/warehouse"),
+    .default(LOCAL_ENDPOINTS.databaseUrl),
   /** Kafka batch size of land-records' event source mappings (MSK allows up to 10,000). */
   landingBatchSize: z.coerce.number().int().min(1).max(10_000).default(5_000),
   /** The dataset topics land-records consumes (e.g. to leave one out); every one by default. */
@@ -95,6 +99,12 @@ export const InfraConfigSchema = z.object({
       `dataset topics only (${knownTopics.join(", ")})`,
     )
     .optional(),
+  /**
+   * What the scheduled stock-poller produces: nothing (`off`: real history is not mixed with
+   * made-up prices unless someone asks), `generator` (seeded ticks, marked as generated), or
+   * the quotes of an https API.
+   */
+  stockPoller: z.union([z.enum(["off", "generator"]), z.url({ protocol: /^https$/ })]).default("off"),
 });
 
 export type InfraConfigInput = z.input<typeof InfraConfigSchema>;

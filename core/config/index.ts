@@ -48,6 +48,13 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * The account of everything offline: the emulator's resources and the local runtime's ARNs
+ * (LocalStack's too). moto would otherwise use 123456789012, so a topic the runtime created
+ * was not found under the ARN the template gives it.
+ */
+export const LOCAL_ACCOUNT = "000000000000";
+
 export const LOCAL_DEFAULTS = {
   region: "us-east-1",
   awsEndpoint: "http://127.0.0.1:4566",
@@ -66,8 +73,8 @@ export function loadConfig(env: Env = process.env): Config {
       endpointUrl: emptyToUndefined(env.AWS_ENDPOINT_URL),
     },
     kafka: {
-      brokers: (env.KAFKA_BROKERS ?? LOCAL_DEFAULTS.kafkaBrokers)
-        .split(",")
+      brokers: localEndpoints(env)
+        .kafkaBrokers.split(",")
         .map((b) => b.trim())
         .filter(Boolean),
       auth: env.KAFKA_AUTH ?? "none",
@@ -76,9 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
       clientId: env.KAFKA_CLIENT_ID ?? "pipeline",
     },
     postgres: {
-      url:
-        env.DATABASE_URL ??
-        `postgres://${env.PGUSER ?? "pipeline"}:${env.PGPASSWORD ?? "pipeline"}@${env.PGHOST ?? "127.0.0.1"}:${pgPort}/${env.PGDATABASE ?? LOCAL_DEFAULTS.postgresDatabase}`,
+      url: localEndpoints(env).databaseUrl,
       port: pgPort,
     },
     buckets: {
@@ -98,12 +103,31 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /**
+ * The endpoints `env` names, or the native offline services' defaults: what the local target
+ * bakes into its template and what the runtime and the CLI connect to.
+ */
+export function localEndpoints(env: Env = process.env): {
+  kafkaBrokers: string;
+  awsEndpoint: string;
+  databaseUrl: string;
+} {
+  const pgPort = env.PGPORT ?? LOCAL_DEFAULTS.postgresPort;
+  return {
+    kafkaBrokers: env.KAFKA_BROKERS ?? LOCAL_DEFAULTS.kafkaBrokers,
+    awsEndpoint: env.AWS_ENDPOINT_URL ?? LOCAL_DEFAULTS.awsEndpoint,
+    databaseUrl:
+      env.DATABASE_URL ??
+      `postgres://${env.PGUSER ?? "pipeline"}:${env.PGPASSWORD ?? "pipeline"}@${env.PGHOST ?? "127.0.0.1"}:${pgPort}/${env.PGDATABASE ?? LOCAL_DEFAULTS.postgresDatabase}`,
+  };
+}
+
+/**
  * The environment the offline tools (CLI, local runtime, tests) run with: the emulator
  * endpoint and dummy credentials, unless the caller already set them.
  */
 export function localAwsEnv(env: Env = process.env): Record<string, string> {
   return {
-    AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL ?? LOCAL_DEFAULTS.awsEndpoint,
+    AWS_ENDPOINT_URL: localEndpoints(env).awsEndpoint,
     AWS_REGION: env.AWS_REGION ?? LOCAL_DEFAULTS.region,
     AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? "test",
     AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? "test",

@@ -4,6 +4,7 @@
  * (left out when null) and value, numeric offset and timestamp, headers as one-entry
  * objects of byte arrays, records grouped under "<topic>-<partition>".
  */
+import { LOCAL_ACCOUNT, LOCAL_DEFAULTS } from "../config/index.ts";
 import type { KafkaMessage } from "../kafka/client.ts";
 import type { MskEvent, MskRecord } from "./types.ts";
 
@@ -22,8 +23,8 @@ export interface MskEventSource {
 }
 
 export const LOCAL_EVENT_SOURCE: MskEventSource = {
-  eventSourceArn: "arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1",
-  bootstrapServers: "127.0.0.1:9092",
+  eventSourceArn: `arn:aws:kafka:${LOCAL_DEFAULTS.region}:${LOCAL_ACCOUNT}:cluster/local/00000000-0000-0000-0000-000000000000-1`,
+  bootstrapServers: LOCAL_DEFAULTS.kafkaBrokers,
 };
 
 export function toMskRecord(topic: string, partition: number, message: KafkaMessage): MskRecord {

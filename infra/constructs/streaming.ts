@@ -22,6 +22,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as msk from "aws-cdk-lib/aws-msk";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
+import { LOCAL_DEFAULTS } from "../../core/config/index.ts";
 import type { KafkaTrigger } from "../functions.ts";
 
 export interface TopicDefinition {
@@ -329,7 +330,7 @@ export class LocalKafka extends Construct implements KafkaCluster {
 
   constructor(scope: Construct, id: string, props: LocalKafkaProps = {}) {
     super(scope, id);
-    this.brokers = props.brokers ?? ["127.0.0.1:9092"];
+    this.brokers = props.brokers ?? LOCAL_DEFAULTS.kafkaBrokers.split(",");
     if (props.mskIam) {
       const { clusterName } = props.mskIam;
       const clusterArn = Stack.of(this).formatArn({

@@ -9,7 +9,7 @@
  * authorizer first. `PIPELINE_IAM=off` switches enforcement off, for debugging only.
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
-import { loadConfig } from "../../core/config/index.ts";
+import { LOCAL_DEFAULTS, loadConfig } from "../../core/config/index.ts";
 import type { Template } from "./assembly.ts";
 import {
   deniedMessage as awsDeniedMessage,
@@ -104,7 +104,7 @@ export class RuntimeAccess {
 
   static async start(options: RuntimeAccessOptions): Promise<RuntimeAccess> {
     const config = loadConfig();
-    const emulator = config.aws.endpointUrl ?? "http://127.0.0.1:4566";
+    const emulator = config.aws.endpointUrl ?? LOCAL_DEFAULTS.awsEndpoint;
     const enforced = options.enforce ?? iamEnforced();
     if (!enforced) {
       options.log("IAM is not enforced (PIPELINE_IAM=off): every call is allowed");

@@ -5,7 +5,7 @@
  * plus the state's overrides — against the native dbt environment. As on Fargate, the output
  * is the stopped task's description, and a non-zero exit fails the state (States.TaskFailed).
  */
-import { loadConfig } from "../../core/config/index.ts";
+import { LOCAL_ACCOUNT, loadConfig } from "../../core/config/index.ts";
 import { runDbtTask } from "../../core/dbt/task.ts";
 import { AccessDeniedError, type RuntimeAccess } from "./access.ts";
 import { arnOf, physicalName, resolve } from "./intrinsics.ts";
@@ -53,7 +53,7 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
     const tail = output.split("\n").slice(-40).join("\n");
     deps.log(`ecs:runTask ${container.Name} exited with ${exitCode}${exitCode === 0 ? "" : `:\n${tail}`}`);
     const task = {
-      TaskArn: `arn:aws:ecs:local:000000000000:task/local/${execution.name}`,
+      TaskArn: `arn:aws:ecs:local:${LOCAL_ACCOUNT}:task/local/${execution.name}`,
       TaskDefinitionArn: parameters.TaskDefinition,
       LastStatus: "STOPPED",
       StopCode: "EssentialContainerExited",

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { LOCAL_ACCOUNT } from "./intrinsics.ts";
+import { LOCAL_ACCOUNT } from "../../core/config/index.ts";
 
 export interface FunctionUrlResult {
   readonly statusCode?: number;

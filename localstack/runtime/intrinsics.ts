@@ -4,11 +4,8 @@
  * otherwise from the logical id (lower-cased for buckets, which must be DNS names).
  * Only what CDK emits for our resources is supported; anything else fails loudly.
  */
-import { EMULATOR_ACCOUNT_ID } from "../services/aws-emulator/aws-emulator.ts";
+import { LOCAL_ACCOUNT, localEndpoints } from "../../core/config/index.ts";
 import type { Template } from "./assembly.ts";
-
-/** The account in local ARNs: the emulator's, so the ARNs name what it holds. */
-export const LOCAL_ACCOUNT = EMULATOR_ACCOUNT_ID;
 
 export interface ResolveContext {
   readonly template: Template;
@@ -84,7 +81,7 @@ function getAtt(ctx: ResolveContext, logicalId: string, attribute: string): stri
     case "Name":
       return name;
     case "QueueUrl":
-      return `${process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566"}/${LOCAL_ACCOUNT}/${name}`;
+      return `${localEndpoints().awsEndpoint}/${LOCAL_ACCOUNT}/${name}`;
     case "DomainName":
     case "RegionalDomainName":
       return `${name}.s3.${ctx.region}.amazonaws.com`;

@@ -3,7 +3,7 @@
  * services, synthesize the local target (or reuse a given assembly), and load it.
  */
 import { join } from "node:path";
-import { useLocalAwsEnv } from "../../core/config/index.ts";
+import { localEndpoints, useLocalAwsEnv } from "../../core/config/index.ts";
 import { clientEnv, servicesSettings } from "../services/settings.ts";
 import { LocalRuntime } from "./runtime.ts";
 import { synthLocal } from "./synth.ts";
@@ -32,10 +32,11 @@ export async function openRuntime(options: OpenOptions = {}): Promise<LocalRunti
   useLocalServicesEnv();
   const repoRoot = servicesSettings().repoRoot;
   // The local target bakes endpoints into the template: give it the ones this process uses.
+  const local = localEndpoints();
   const endpoints = {
-    localKafkaBrokers: process.env.KAFKA_BROKERS ?? "127.0.0.1:9092",
-    localAwsEndpoint: process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566",
-    localDatabaseUrl: process.env.DATABASE_URL ?? "postgres://pipeline:pipeline@127.0.0.1:5432/warehouse",
+    localKafkaBrokers: local.kafkaBrokers,
+    localAwsEndpoint: local.awsEndpoint,
+    localDatabaseUrl: local.databaseUrl,
   };
   const assemblyDir =
     options.assemblyDir ??

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { sqs } from "../../core/aws/clients.ts";
-import { loadConfig } from "../../core/config/index.ts";
+import { LOCAL_ACCOUNT, loadConfig, localEndpoints } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
 import { mskIamAllowListFile } from "../services/kafka/kafka.ts";
@@ -21,7 +21,7 @@ import { LocalFunction } from "./functions/host.ts";
 import { type Execution, ExecutionHistory } from "./history.ts";
 import { kafkaForRole, syncKafkaAcls } from "./iam/kafka-acls.ts";
 import type { AccessRequest } from "./iam/types.ts";
-import { arnOf, LOCAL_ACCOUNT } from "./intrinsics.ts";
+import { arnOf } from "./intrinsics.ts";
 import { provision } from "./provision.ts";
 import { startExecution } from "./state-machines.ts";
 import { createTaskRunner } from "./tasks.ts";
@@ -408,8 +408,7 @@ export class LocalRuntime {
   }
 
   private queueUrl(name: string): string {
-    const endpoint = process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566";
-    return `${endpoint}/${LOCAL_ACCOUNT}/${name}`;
+    return `${localEndpoints().awsEndpoint}/${LOCAL_ACCOUNT}/${name}`;
   }
 }
 

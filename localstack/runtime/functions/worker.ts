@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Context } from "aws-lambda";
+import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
 
 export interface WorkerInit {
   readonly modulePath: string;
@@ -40,7 +41,7 @@ if (typeof handler !== "function") {
 }
 
 function lambdaContext(message: InvokeMessage): Context {
-  const arn = `arn:aws:lambda:${init.region}:000000000000:function:${init.functionName}`;
+  const arn = `arn:aws:lambda:${init.region}:${LOCAL_ACCOUNT}:function:${init.functionName}`;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: init.functionName,

@@ -4,7 +4,7 @@
  * (one request may need several: CopyObject reads one object and writes another). A request
  * this cannot name is `undefined`: the gateway refuses it rather than let it through.
  */
-import { LOCAL_ACCOUNT } from "../intrinsics.ts";
+import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
 
 export interface ApiRequest {
   /** The service of the SigV4 credential scope (`s3`, `dynamodb`, `sqs`, `sns`, …). */

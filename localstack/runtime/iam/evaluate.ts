@@ -9,8 +9,8 @@ import {
   type RequestAnalysis,
   runSimulation,
 } from "@cloud-copilot/iam-simulate";
+import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
 import type { Template } from "../assembly.ts";
-import { LOCAL_ACCOUNT } from "../intrinsics.ts";
 import {
   type PolicyDocument,
   type ReadPoliciesOptions,

@@ -10,8 +10,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { LOCAL_ACCOUNT, localEndpoints } from "../../../core/config/index.ts";
 import { resourcesOfType, type Template } from "../assembly.ts";
-import { arnOf, LOCAL_ACCOUNT } from "../intrinsics.ts";
+import { arnOf } from "../intrinsics.ts";
 import { type ApiRequest, kafkaOperation, type MappedRequest, mapRequest, type Protocol } from "./actions.ts";
 import { readPolicies, resolveContext } from "./policies.ts";
 import { type AccessDecision, type AccessRequest, type Authorizer, LOCAL_SESSION_NAME } from "./types.ts";
@@ -50,7 +51,7 @@ export interface Gateway {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const emulator = new URL(options.emulatorUrl ?? process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566");
+  const emulator = new URL(options.emulatorUrl ?? localEndpoints().awsEndpoint);
   const roles = new Map(
     [...readPolicies(options.template).roles.values()].map((r) => [r.roleName, r.roleArn]),
   );

@@ -5,8 +5,10 @@
  * and functions (each `AWS::Lambda::Permission` becomes a statement of the function's policy,
  * as Lambda's AddPermission does). Reads the local and the AWS target alike.
  */
+
+import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
 import { resourcesOfType, type Template } from "../assembly.ts";
-import { arnOf, LOCAL_ACCOUNT, physicalName, type ResolveContext, resolve } from "../intrinsics.ts";
+import { arnOf, physicalName, type ResolveContext, resolve } from "../intrinsics.ts";
 import { managedPolicyDocument } from "./managed-policies.ts";
 
 export interface PolicyStatement {

@@ -5,6 +5,7 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { s3, sqs } from "../../../core/aws/clients.ts";
+import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
 
 /** The clients a destination writes with: in AWS, Lambda writes as the function's execution role. */
 export interface DestinationClients {
@@ -30,7 +31,7 @@ function invocationRecord(batch: FailedBatch, withPayload: boolean) {
     timestamp: new Date().toISOString(),
     requestContext: {
       requestId: crypto.randomUUID(),
-      functionArn: `arn:aws:lambda:local:000000000000:function:${batch.functionName}`,
+      functionArn: `arn:aws:lambda:local:${LOCAL_ACCOUNT}:function:${batch.functionName}`,
       condition: "RetryAttemptsExhausted",
       approximateInvokeCount: 1,
     },

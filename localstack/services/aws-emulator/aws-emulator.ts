@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
 import { httpOk } from "../health.ts";
 import { PYTHON } from "../prerequisites.ts";
 import { ensureVenv, venvAt } from "../python-venv.ts";
@@ -15,12 +16,6 @@ import type { ServicesSettings } from "../settings.ts";
 import { compactRecording, recordingEnv, recordingFile } from "./persistence.ts";
 
 const REQUIREMENTS = "localstack/services/aws-emulator/requirements.txt";
-/**
- * The account every emulated resource belongs to, and the one the local runtime writes into
- * ARNs (LocalStack's too). moto would otherwise use 123456789012, so a topic the runtime
- * created was not found under the ARN the template gives it.
- */
-export const EMULATOR_ACCOUNT_ID = "000000000000";
 /** moto's server, its state restored first (see serve.py). */
 const SERVE = fileURLToPath(new URL("./serve.py", import.meta.url));
 
@@ -43,7 +38,7 @@ export const awsEmulatorService: ServiceDefinition = {
       cwd: ctx.dir,
       env: {
         PYTHONUNBUFFERED: "1",
-        MOTO_ACCOUNT_ID: EMULATOR_ACCOUNT_ID,
+        MOTO_ACCOUNT_ID: LOCAL_ACCOUNT,
         ...(persist ? recordingEnv(recording) : {}),
       },
     };
