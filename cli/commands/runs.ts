@@ -67,20 +67,21 @@ export function register(program: Command): void {
         );
         return;
       }
-      if (list.length === 0) console.log("no runs yet: start one with `npx pipeline run`");
-      for (const e of list) {
-        console.log(
-          [e.status.padEnd(9), e.startDate, duration(e).padStart(8), e.stateMachineName, e.name].join("  "),
-        );
+      if (list.length === 0) {
+        console.log("no runs yet: start one with `npx pipeline run`");
+        return;
       }
+      for (const line of runsTable(list)) console.log(line);
     });
 
   runs
     .command("show <id>")
-    .description("Show one run: status, each state with its duration, retries and error")
+    .description(
+      "Show one run (its name, ARN or a unique prefix of its name): status, each state with its duration, retries and error",
+    )
     .option("--json", "print as JSON (with every event)")
     .action((id: string, options: { json?: boolean }) => {
-      const execution = history().get(id);
+      const execution = history().find(id);
       if (!execution) throw new Error(`no run "${id}" (see \`npx pipeline runs\`)`);
       if (options.json)
         console.log(JSON.stringify({ ...execution, states: summarizeStates(execution) }, null, 2));
@@ -104,6 +105,16 @@ export function pipelineRunInput(options: {
     input.backfill = { from: options.from, to: options.to };
   }
   return input;
+}
+
+/** The `pipeline runs` table: a header row, then one row per run. */
+export function runsTable(list: readonly Execution[]): string[] {
+  const row = (status: string, started: string, took: string, machine: string, name: string) =>
+    [status.padEnd(9), started.padEnd(24), took.padStart(8), machine.padEnd(12), name].join("  ");
+  return [
+    row("STATUS", "STARTED (UTC)", "DURATION", "MACHINE", "RUN"),
+    ...list.map((e) => row(e.status, e.startDate, duration(e), e.stateMachineName, e.name)),
+  ];
 }
 
 function duration(e: Execution): string {

@@ -1,5 +1,14 @@
-import { describe, expect, it } from "vitest";
-import { type Execution, type HistoryEvent, summarizeStates } from "./history.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  AmbiguousRunError,
+  type Execution,
+  ExecutionHistory,
+  type HistoryEvent,
+  summarizeStates,
+} from "./history.ts";
 
 const at = (second: number) => new Date(Date.UTC(2026, 11, 1, 0, 0, second)).toISOString();
 
@@ -75,5 +84,44 @@ describe("state summaries", () => {
         cause: "second",
       }),
     ]);
+  });
+});
+
+describe("finding a run", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function historyWith(...names: string[]): ExecutionHistory {
+    const dir = mkdtempSync(join(tmpdir(), "history-"));
+    dirs.push(dir);
+    const history = new ExecutionHistory(dir);
+    for (const name of names) {
+      history.save({
+        ...execution([]),
+        name,
+        executionArn: `arn:aws:states:us-east-1:000000000000:execution:run:${name}`,
+      });
+    }
+    return history;
+  }
+
+  it("finds a run by a prefix of its name only one run has (regression: `runs show <prefix>` said no run)", () => {
+    const history = historyWith("3f2a9c10-aaaa", "3f7b0000-bbbb");
+
+    expect(history.find("3f2a")?.name).toBe("3f2a9c10-aaaa");
+    expect(history.find("3f7b0000-bbbb")?.name).toBe("3f7b0000-bbbb");
+    expect(history.find("arn:aws:states:us-east-1:000000000000:execution:run:3f2a9c10-aaaa")?.name).toBe(
+      "3f2a9c10-aaaa",
+    );
+    expect(history.find("4")).toBeUndefined();
+  });
+
+  it("refuses a prefix two runs share, naming them", () => {
+    const history = historyWith("3f2a9c10-aaaa", "3f7b0000-bbbb");
+
+    expect(() => history.find("3f")).toThrow(AmbiguousRunError);
+    expect(() => history.find("3f")).toThrow(/3f2a9c10-aaaa, 3f7b0000-bbbb/);
   });
 });

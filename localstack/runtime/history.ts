@@ -76,6 +76,26 @@ export class ExecutionHistory {
     return this.reconcile(JSON.parse(readFileSync(path, "utf8")) as Execution);
   }
 
+  /**
+   * An execution by its name, its ARN or a prefix of its name that only one execution has
+   * (names are long; people paste the first few characters). Undefined when none matches;
+   * an ambiguous prefix is an error naming the candidates.
+   */
+  find(nameOrPrefix: string): Execution | undefined {
+    const exact = this.get(nameOrPrefix);
+    if (exact || nameOrPrefix.includes(":") || nameOrPrefix === "") return exact;
+    const matches = readdirSync(this.dir)
+      .filter((f) => f.endsWith(".json") && f.startsWith(nameOrPrefix))
+      .map((f) => f.slice(0, -".json".length));
+    if (matches.length > 1) {
+      const shown = matches.slice(0, 5).join(", ");
+      throw new AmbiguousRunError(
+        `"${nameOrPrefix}" is the start of ${matches.length} runs (${shown}${matches.length > 5 ? ", …" : ""}): give more of the name`,
+      );
+    }
+    return matches[0] === undefined ? undefined : this.get(matches[0]);
+  }
+
   /** Newest first. */
   list(limit = 50): Execution[] {
     return readdirSync(this.dir)
@@ -101,6 +121,10 @@ export class ExecutionHistory {
     }
     return execution;
   }
+}
+
+export class AmbiguousRunError extends Error {
+  override name = "AmbiguousRunError";
 }
 
 export function summarizeStates(execution: Execution): StateSummary[] {
