@@ -1,10 +1,11 @@
 /**
  * `pipeline dashboard`: prints the URL of the dashboard, starting its server when none runs
  * (`pipeline local up` starts one too). The server runs the template's dashboard-api function
- * in the local runtime's function host; see localstack/runtime/dashboard-server.ts.
+ * in the local runtime's function host; see dashboard/local-server/server.ts.
  */
 import type { Command } from "commander";
-import { runningDashboardUrl, serveDashboard } from "../../localstack/runtime/dashboard-server.ts";
+import { runningDashboardUrl, serveDashboard } from "../../dashboard/local-server/server.ts";
+import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
 
@@ -26,7 +27,7 @@ export function register(program: Command): void {
       const port = options.port === undefined ? undefined : parsePort(options.port);
       const runtime = await openRuntime({ assemblyDir: options.assembly, log: () => undefined });
       try {
-        const server = await serveDashboard(runtime, stateDir, port);
+        const server = await serveDashboard(dashboardApiInvoker(runtime), stateDir, port);
         console.log(`dashboard: ${server.url} — Ctrl-C to stop`);
         await new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);

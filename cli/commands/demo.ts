@@ -3,7 +3,7 @@
  * of records per stage, a few gold-layer results, and where to look next.
  */
 import type { Command } from "commander";
-import { runDemo } from "../../localstack/runtime/demo.ts";
+import { runDemo } from "../../demo/run-demo.ts";
 
 export function register(program: Command): void {
   program

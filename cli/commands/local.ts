@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { type DashboardServer, serveDashboard } from "../../localstack/runtime/dashboard-server.ts";
+import { type DashboardServer, serveDashboard } from "../../dashboard/local-server/server.ts";
+import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings, up } from "../../localstack/services/index.ts";
 import { isRunning } from "../../localstack/services/processes.ts";
@@ -55,12 +56,13 @@ export function register(program: Command): void {
       mkdirSync(stateDir(), { recursive: true });
       writeFileSync(pidFile(), String(process.pid));
       // The dashboard is a convenience: a busy port doesn't stop the runtime.
-      const dashboard: DashboardServer | undefined = await serveDashboard(runtime, stateDir()).catch(
-        (error: Error) => {
-          console.warn(`dashboard not started: ${error.message}`);
-          return undefined;
-        },
-      );
+      const dashboard: DashboardServer | undefined = await serveDashboard(
+        dashboardApiInvoker(runtime),
+        stateDir(),
+      ).catch((error: Error) => {
+        console.warn(`dashboard not started: ${error.message}`);
+        return undefined;
+      });
       console.log("local runtime running — Ctrl-C to stop");
       if (dashboard) console.log(`dashboard: ${dashboard.url}`);
       await new Promise<void>((resolve) => {

@@ -11,3 +11,11 @@ export interface ApiResponse {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
+
+/** What the dashboard-api function answers a Function URL request with (payload format 2.0). */
+export interface FunctionUrlResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly isBase64Encoded?: boolean;
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
-import { functionUrlEvent } from "../../localstack/runtime/function-url.ts";
+import { functionUrlEvent } from "../../dashboard/local-server/function-url.ts";
 import { InvalidEventError } from "./errors.ts";
 import { handler } from "./index.ts";
 import { toApiRequest } from "./parse-event.ts";

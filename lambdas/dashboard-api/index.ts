@@ -4,13 +4,8 @@
  * layer, the pipeline runs and the stage counts. The routes live in dashboard/api.
  */
 import { handleRequest } from "../../dashboard/api/router.ts";
+import type { FunctionUrlResult } from "../../dashboard/api/types.ts";
 import { toApiRequest } from "./parse-event.ts";
-
-export interface FunctionUrlResult {
-  readonly statusCode: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
 
 export async function handler(event: unknown): Promise<FunctionUrlResult> {
   const response = await handleRequest(toApiRequest(event));

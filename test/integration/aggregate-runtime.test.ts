@@ -15,7 +15,7 @@ import { aggregatedTopics } from "../../core/datasets/index.ts";
 import { connectProducer, createKafka, type Producer } from "../../core/kafka/client.ts";
 import { produceRecords } from "../../core/producer/produce.ts";
 import { type LiveResults, readLiveResults, VOTES_TOPIC } from "../../core/realtime/index.ts";
-import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { asCounts, makeVote, newestPerKey, readPublished, trueCounts } from "./aggregate-helpers.ts";

@@ -18,12 +18,9 @@ import { datasets } from "../../core/datasets/index.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import { type LiveResults, readLiveResults } from "../../core/realtime/index.ts";
 import type { SourceOptions } from "../../core/sources/types.ts";
-import {
-  type DashboardServer,
-  runtimeInvoker,
-  startDashboardServer,
-} from "../../localstack/runtime/dashboard-server.ts";
-import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { type DashboardServer, startDashboardServer } from "../../dashboard/local-server/server.ts";
+import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
+import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import type { Execution } from "../../localstack/runtime/history.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
@@ -70,7 +67,7 @@ describe("dashboard in headless Chromium against the local stack", () => {
     await waitForLoaded(landingGroups(runtime), 300_000, () => undefined);
     const started = runtime.startExecution(undefined, {});
     run = await started.done;
-    server = await startDashboardServer({ invoke: runtimeInvoker(runtime), port: 0 });
+    server = await startDashboardServer({ invoke: dashboardApiInvoker(runtime), port: 0 });
     baseUrl = server.url;
 
     profileDir = mkdtempSync(join(tmpdir(), "dashboard-chromium-"));

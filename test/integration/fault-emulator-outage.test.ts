@@ -12,7 +12,7 @@ import { loadConfig } from "../../core/config/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
-import { landingGroups } from "../../localstack/runtime/demo.ts";
+import { landingGroups } from "../../demo/wait-for-loaded.ts";
 import { servicesSettings, status } from "../../localstack/services/index.ts";
 import { processTree } from "../../localstack/services/processes.ts";
 import {

@@ -16,7 +16,7 @@ import {
   produceDataset,
 } from "../../core/producer/produce-dataset.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
-import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";

@@ -19,7 +19,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { consumerGroupLag, kafkaRecordCounts } from "../../core/reconcile/stage-counts.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../../core/sources/lines.ts";
-import { landingGroups } from "../../localstack/runtime/demo.ts";
+import { landingGroups } from "../../demo/wait-for-loaded.ts";
 import {
   type FaultStack,
   reconcileJson,

@@ -17,7 +17,7 @@ import { connectProducer, createKafka } from "../../core/kafka/client.ts";
 import { produceRecords } from "../../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
-import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { type Execution, summarizeStates } from "../../localstack/runtime/history.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";

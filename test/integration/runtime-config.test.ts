@@ -6,7 +6,7 @@ import { loadConfig } from "../../core/config/index.ts";
 import { getDataset } from "../../core/datasets/index.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import { listKeys } from "../../core/reconcile/stage-counts.ts";
-import { landingGroups, waitForLoaded } from "../../localstack/runtime/demo.ts";
+import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 

@@ -14,8 +14,8 @@ import { chooseSource, produceDataset } from "../../core/producer/produce-datase
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
+import { waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { readAssembly } from "../../localstack/runtime/assembly.ts";
-import { waitForLoaded } from "../../localstack/runtime/demo.ts";
 import { readStack } from "../../localstack/runtime/template-reader.ts";
 import { servicesSettings } from "../../localstack/services/index.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";

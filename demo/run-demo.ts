@@ -3,24 +3,17 @@
  * deployed and started, sample data of every dataset produced, landing and loading waited
  * for, one pipeline run (dbt on the warehouse), and a summary of what happened where.
  */
-import { loadConfig } from "../../core/config/index.ts";
-import { datasets } from "../../core/datasets/index.ts";
-import { createKafka } from "../../core/kafka/client.ts";
-import type { ProduceResult } from "../../core/producer/produce.ts";
-import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
-import {
-  consumerGroupLag,
-  listKeys,
-  loadedObjectCount,
-  stageCounts,
-  type TopicCounts,
-} from "../../core/reconcile/stage-counts.ts";
-import { pgQualified } from "../../core/warehouse/identifiers.ts";
-import { postgresPool } from "../../core/warehouse/postgres/pool.ts";
-import { servicesSettings, up } from "../services/index.ts";
-import type { Execution } from "./history.ts";
-import { openRuntime } from "./open.ts";
-import type { LocalRuntime } from "./runtime.ts";
+import { loadConfig } from "../core/config/index.ts";
+import { datasets } from "../core/datasets/index.ts";
+import type { ProduceResult } from "../core/producer/produce.ts";
+import { chooseSource, produceDataset } from "../core/producer/produce-dataset.ts";
+import { stageCounts, type TopicCounts } from "../core/reconcile/stage-counts.ts";
+import { pgQualified } from "../core/warehouse/identifiers.ts";
+import { postgresPool } from "../core/warehouse/postgres/pool.ts";
+import type { Execution } from "../localstack/runtime/history.ts";
+import { openRuntime } from "../localstack/runtime/open.ts";
+import { servicesSettings, up } from "../localstack/services/index.ts";
+import { landingGroups, waitForLoaded } from "./wait-for-loaded.ts";
 
 export interface DemoOptions {
   /** Voters (each with one vote) of the elections sample. */
@@ -83,65 +76,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return { produced, counts, execution: finished, gold };
   } finally {
     await runtime.stop();
-  }
-}
-
-/** A consumer group and the topics it consumes. */
-export interface ConsumerGroup {
-  readonly groupId: string;
-  readonly topics: readonly string[];
-}
-
-/** The consumer groups the runtime runs for the dataset topics (the template's, one per mapping). */
-export function landingGroups(runtime: LocalRuntime): ConsumerGroup[] {
-  const datasetTopics = new Set(datasets.flatMap((d) => d.topics.map((t) => t.topic)));
-  return runtime.kafkaMappings
-    .map((m) => m.spec)
-    .filter((spec) => spec.topics.some((t) => datasetTopics.has(t)));
-}
-
-/** Until every landing consumer group has committed everything and every raw object is loaded. */
-export async function waitForLoaded(
-  landing: readonly ConsumerGroup[],
-  timeoutMs: number,
-  log: (line: string) => void,
-): Promise<void> {
-  const config = loadConfig();
-  const deadline = Date.now() + timeoutMs;
-  let lastReport = Date.now();
-  for (;;) {
-    // A topic nobody created yet has nothing to land; a
-    // broker that doesn't answer yet isn't ready.
-    const existing = await existingTopics().catch(() => undefined);
-    let lag = existing ? 0 : 1;
-    for (const spec of landing.filter((g) => g.topics.every((t) => existing?.includes(t)))) {
-      // A fresh broker answers "coordinator not available" for a while: not ready yet.
-      lag += await consumerGroupLag(config, spec.groupId, spec.topics).catch(() => 1);
-    }
-    const rawObjects = (await listKeys(config.buckets.raw, "raw/")).length;
-    // PostgreSQL may be restarting: count nothing loaded yet and ask again.
-    const loaded = await loadedObjectCount(config, "raw/").catch(() => 0);
-    if (lag === 0 && loaded >= rawObjects) return;
-    if (Date.now() - lastReport > 10_000) {
-      log(`    ${lag} records not landed yet, ${loaded}/${rawObjects} objects loaded`);
-      lastReport = Date.now();
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `landing/loading did not finish in ${timeoutMs / 1000} s (lag ${lag}, ${loaded}/${rawObjects} objects loaded)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function existingTopics(): Promise<string[]> {
-  const admin = createKafka(loadConfig().kafka, "-topics").admin();
-  await admin.connect();
-  try {
-    return await admin.listTopics();
-  } finally {
-    await admin.disconnect();
   }
 }
 

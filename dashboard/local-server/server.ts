@@ -1,16 +1,16 @@
 /**
  * The dashboard offline: an HTTP server serving the built page (dashboard/dist) and sending
- * `/api/*` to the template's dashboard-api function through the runtime's function host —
- * the same handler, with the same environment, that CloudFront reaches through the
- * function URL in AWS.
+ * `/api/*` to the dashboard-api function through an invoker — offline, the local runtime's
+ * function host (`localstack/runtime/dashboard-api.ts`): the same handler, with the same
+ * environment, that CloudFront reaches through the function URL in AWS.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
-import { buildDashboard } from "../../dashboard/build.ts";
-import { type FunctionUrlResult, functionUrlEvent } from "./function-url.ts";
-import type { LocalRuntime } from "./runtime.ts";
+import type { FunctionUrlResult } from "../api/types.ts";
+import { buildDashboard } from "../build.ts";
+import { functionUrlEvent } from "./function-url.ts";
 
 export type ApiInvoker = (event: unknown) => Promise<FunctionUrlResult>;
 
@@ -34,12 +34,6 @@ const CONTENT_TYPES: Record<string, string> = {
   ".map": "application/json",
   ".json": "application/json",
 };
-
-/** The template's dashboard-api function, invoked in its sandbox. */
-export function runtimeInvoker(runtime: LocalRuntime): ApiInvoker {
-  const functionName = runtime.functionNameOf("dashboard-api");
-  return (event) => runtime.invoke<FunctionUrlResult>(functionName, event);
-}
 
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const dist = buildDashboard();
@@ -101,19 +95,17 @@ export class DashboardPortInUseError extends Error {
 }
 
 /**
- * The server for a runtime's dashboard-api, its URL recorded in the runtime's state dir so
+ * The server for a dashboard-api invoker, its URL recorded in the runtime's state dir so
  * `pipeline dashboard` finds and reuses it; closing it forgets the URL.
  */
 export async function serveDashboard(
-  runtime: LocalRuntime,
+  invoke: ApiInvoker,
   stateDir: string,
   port = Number(process.env.DASHBOARD_PORT ?? 3000),
 ): Promise<DashboardServer> {
-  const server = await startDashboardServer({ invoke: runtimeInvoker(runtime), port }).catch(
-    (error: NodeJS.ErrnoException) => {
-      throw error.code === "EADDRINUSE" ? new DashboardPortInUseError(port, error) : error;
-    },
-  );
+  const server = await startDashboardServer({ invoke, port }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === "EADDRINUSE" ? new DashboardPortInUseError(port, error) : error;
+  });
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(urlFile(stateDir), server.url);
   return {

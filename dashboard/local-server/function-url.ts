@@ -6,13 +6,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { LOCAL_ACCOUNT } from "../../core/config/index.ts";
 
-export interface FunctionUrlResult {
-  readonly statusCode?: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-  readonly isBase64Encoded?: boolean;
-}
-
 const URL_ID = "local-dashboard";
 
 export function functionUrlEvent(request: IncomingMessage, body: Buffer): Record<string, unknown> {

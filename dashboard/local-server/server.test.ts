@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DashboardServer, startDashboardServer } from "./dashboard-server.ts";
+import { type DashboardServer, startDashboardServer } from "./server.ts";
 
 describe("local dashboard server", () => {
   let server: DashboardServer;
