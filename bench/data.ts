@@ -20,7 +20,8 @@ export interface VotesFile {
 export async function writeVotesFile(path: string, count: number, seed: number): Promise<VotesFile> {
   const out = createWriteStream(path);
   let bytes = 0;
-  for await (const record of generatedElections({ count, seed }).records) {
+  // Turnout 1: every voter votes, so `count` is the number of votes measured.
+  for await (const record of generatedElections({ count, seed, turnout: 1 }).records) {
     if (record.entity !== "votes") continue;
     const line = `${JSON.stringify(record.value)}\n`;
     bytes += Buffer.byteLength(line);

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .argument("<dataset>", `one of: ${datasets.map((d) => d.name).join(", ")}`)
     .option(
       "--count <n>",
-      "elections: voters (one vote each); sales: first N rows; stocks: N generated ticks",
+      "elections: voters (those who turn out vote once); sales: first N rows; stocks: N generated ticks",
       positiveInt,
     )
     .option("--rate <r>", "records per second (default: as fast as possible)", positiveInt)
@@ -25,6 +25,10 @@ export function register(program: Command): void {
     .option(
       "--candidates <file>",
       "elections: a JSON file with the candidate list [{candidate_id, candidate_name, party}]",
+    )
+    .option(
+      "--turnout <share>",
+      "elections: base share of voters who vote, 0 < t ≤ 1 (default 0.62; varies by age band, state and gender)",
     )
     .option(
       "--voting-window <start/end>",
@@ -45,7 +49,7 @@ Sources: elections — generator (default) | api (randomuser.me, needs internet)
 Invalid records are not sent: they are listed with their reason and counted in the summary.
 
 Examples:
-  pipeline produce elections --count 100000
+  pipeline produce elections --count 100000 --turnout 0.55
   pipeline produce sales --rate 500
   pipeline produce stocks --source generator --count 5000 --seed 7`,
     )
@@ -56,13 +60,13 @@ Examples:
       const sourceOptions = {
         count: opts.count,
         seed: opts.seed,
-        settings: { candidates: opts.candidates, window: opts.votingWindow },
+        settings: { candidates: opts.candidates, window: opts.votingWindow, turnout: opts.turnout },
       };
       const definition = chooseSource(dataset, opts.source, sourceOptions);
       const source = definition.open(sourceOptions);
       const progress = progressReporter(source.expectedCount);
       const samples: InvalidRecord[] = [];
-      let result: ProduceResult;
+      let result: ProduceResult | undefined;
       try {
         result = await produceDataset(config, dataset, source, {
           rate: opts.rate,
@@ -74,7 +78,7 @@ Examples:
           },
         });
       } finally {
-        progress.stop();
+        progress.stop(result?.produced === undefined ? undefined : result.produced + result.invalid);
       }
       printSummary(dataset.name, source.name, result, samples, progress.seconds());
     });
@@ -87,6 +91,7 @@ interface ProduceCliOptions {
   source?: "generator" | "file" | "api";
   candidates?: string;
   votingWindow?: string;
+  turnout?: string;
   batchSize?: number;
   compression: "none" | "gzip";
 }
@@ -119,7 +124,14 @@ function progressReporter(total: number | undefined) {
         invalid: p.invalid,
       });
     },
-    stop: () => bar?.stop(),
+    /** Ends the bar at what was read, so an estimated total (elections' turnout) still ends at 100 %. */
+    stop: (final?: number) => {
+      if (bar && final !== undefined) {
+        bar.setTotal(final);
+        bar.update(final);
+      }
+      bar?.stop();
+    },
     seconds: () => (performance.now() - started) / 1000,
   };
 }

@@ -32,7 +32,7 @@ describe("elections generator", () => {
     expect(other).not.toEqual(first);
   });
 
-  it("yields candidates first, then each voter followed by exactly one vote of theirs", async () => {
+  it("yields candidates first, then each voter followed by at most one vote of theirs", async () => {
     // Prepare
     const count = 500;
 
@@ -42,18 +42,60 @@ describe("elections generator", () => {
     // Assess
     const candidates = DEFAULT_CANDIDATES.length;
     expect(records.slice(0, candidates).map((r) => r.entity)).toEqual(Array(candidates).fill("candidates"));
-    const rest = records.slice(candidates);
-    expect(rest).toHaveLength(2 * count);
     const voterIds = new Set<string>();
-    for (let i = 0; i < rest.length; i += 2) {
-      const voter = rest[i]?.value as { login: { uuid: string }; location: { state: string } };
-      const vote = rest[i + 1]?.value as { voter_id: string; state: string };
-      expect([rest[i]?.entity, rest[i + 1]?.entity]).toEqual(["voters", "votes"]);
-      expect(vote.voter_id).toBe(voter.login.uuid);
-      expect(vote.state).toBe(voter.location.state);
-      voterIds.add(voter.login.uuid);
+    let voter: { login: { uuid: string }; location: { state: string } } | undefined;
+    for (const record of records.slice(candidates)) {
+      if (record.entity === "voters") {
+        voter = record.value as typeof voter;
+        voterIds.add(voter?.login.uuid ?? "");
+        continue;
+      }
+      const vote = record.value as { voter_id: string; state: string };
+      expect(record.entity).toBe("votes");
+      expect(vote.voter_id).toBe(voter?.login.uuid);
+      expect(vote.state).toBe(voter?.location.state);
+      voter = undefined; // a second vote for the same voter would fail above
     }
     expect(voterIds.size).toBe(count);
+  });
+
+  it("gives a realistic turnout: well below 100 %, lower for the young, different between states", async () => {
+    // Act
+    const records = await collect(generatedElections({ count: 10_000, seed: 4, window }).records);
+    const voters = records.filter((r) => r.entity === "voters").map((r) => r.value as VoterShape & Voted);
+    const voted = new Set(records.filter((r) => r.entity === "votes").map((r) => (r.value as Vote).voter_id));
+    const turnout = (group: (VoterShape & Voted)[]) =>
+      group.filter((v) => voted.has(v.login.uuid)).length / group.length;
+    const byState = new Map<string, (VoterShape & Voted)[]>();
+    for (const v of voters) byState.set(v.location.state, [...(byState.get(v.location.state) ?? []), v]);
+    const bigStates = [...byState.values()].filter((group) => group.length >= 300).map(turnout);
+
+    // Assess
+    expect(turnout(voters)).toBeGreaterThan(0.55);
+    expect(turnout(voters)).toBeLessThan(0.7);
+    expect(turnout(voters.filter((v) => v.dob.age < 30))).toBeLessThan(
+      turnout(voters.filter((v) => v.dob.age >= 65)) - 0.15,
+    );
+    expect(Math.max(...bigStates) - Math.min(...bigStates)).toBeGreaterThan(0.05);
+  });
+
+  it("takes the turnout from the settings, 1 meaning every voter votes, and refuses a share outside (0, 1]", async () => {
+    // Act
+    const all = await collect(
+      generatedElections({ count: 300, seed: 4, window, settings: { turnout: "1" } }).records,
+    );
+    const half = await collect(
+      generatedElections({ count: 2000, seed: 4, window, settings: { turnout: "30%" } }).records,
+    );
+
+    // Assess
+    expect(all.filter((r) => r.entity === "votes")).toHaveLength(300);
+    const halfVotes = half.filter((r) => r.entity === "votes").length;
+    expect(halfVotes / 2000).toBeGreaterThan(0.25);
+    expect(halfVotes / 2000).toBeLessThan(0.35);
+    for (const bad of ["0", "1.5", "lots", ""]) {
+      expect(() => generatedElections({ count: 1, settings: { turnout: bad } }), bad).toThrow(/turnout/);
+    }
   });
 
   it("produces only records that validate against their topic's schema", async () => {
@@ -161,4 +203,12 @@ describe("elections generator", () => {
 interface VoterShape {
   dob: { date: string; age: number };
   location: { state: string };
+}
+
+interface Voted {
+  login: { uuid: string };
+}
+
+interface Vote {
+  voter_id: string;
 }

@@ -1,9 +1,10 @@
 /**
  * Seeded elections data: voters in the exact shape of a randomuser.me `results[]` item, the
- * candidate list, and one vote per voter. The same seed and anchor give the same records.
+ * candidate list, and a vote from each voter who turns out (a realistic share, varying by age
+ * band, state and gender). The same seed, anchor and turnout give the same records.
  *
  * Records come out in the order a consumer can rely on: all candidates first, then each voter
- * immediately followed by their vote (a vote's voter always exists before it).
+ * immediately followed by their vote if they voted (a vote's voter always exists before it).
  */
 import { createHash } from "node:crypto";
 import { Prng, WeightedPicker } from "../../sources/prng.ts";
@@ -390,38 +391,90 @@ function hash(algorithm: string, text: string): string {
   return createHash(algorithm).update(text).digest("hex");
 }
 
+/**
+ * The default turnout: about the share of US registered voters who vote in a presidential
+ * election. 1 means every voter votes (the benchmark's "N votes").
+ */
+export const DEFAULT_TURNOUT = 0.62;
+
+/**
+ * Turnout relative to the base by age band (the young vote least, the old most, as in US
+ * elections); weighted by the age bands' population shares they average ≈ 1, so the overall
+ * turnout stays close to the base.
+ */
+const AGE_TURNOUT: readonly (readonly [maxAge: number, factor: number])[] = [
+  [29, 0.75],
+  [44, 0.93],
+  [64, 1.08],
+  [Number.POSITIVE_INFINITY, 1.2],
+];
+
+/**
+ * The chance that this voter votes: the base turnout scaled by their age band, their state
+ * (±8 %, a fixed function of the state's name) and gender (women vote slightly more).
+ */
+export function turnoutChance(voter: Pick<Voter, "dob" | "location" | "gender">, base: number): number {
+  if (base >= 1) return 1;
+  const age = (AGE_TURNOUT.find(([maxAge]) => voter.dob.age <= maxAge) ?? [0, 1])[1];
+  const state = 1 + ((stringHash(`turnout:${voter.location.state}`) % 17) - 8) / 100;
+  const gender = voter.gender === "female" ? 1.02 : 0.98;
+  return Math.min(1, base * age * state * gender);
+}
+
+export function checkTurnout(turnout: number): number {
+  if (!Number.isFinite(turnout) || turnout <= 0 || turnout > 1) {
+    throw new RangeError(`turnout must be a share above 0 and at most 1 (e.g. 0.62), got ${turnout}`);
+  }
+  return turnout;
+}
+
 export interface VoteOptions {
   readonly seed?: number;
   readonly candidates?: readonly Candidate[];
   readonly window?: VotingWindow;
-  /** Votes expected in total: spreads voting times evenly over the window. */
+  /** Voters expected in total: spreads voting times evenly over the window. */
   readonly count: number;
+  /** Base turnout, 0 < t ≤ 1 (default {@link DEFAULT_TURNOUT}); see {@link turnoutChance}. */
+  readonly turnout?: number;
 }
 
 /**
- * Casts one vote per voter. Shares follow the candidate order with a per-state lean (a fixed
- * function of the state's name), so results by state differ but stay reproducible.
+ * Decides whether each voter votes (their {@link turnoutChance}) and casts their vote. Shares
+ * follow the candidate order with a per-state lean (a fixed function of the state's name),
+ * so results by state differ but stay reproducible.
  */
 export class VoteCaster {
   readonly #rng: Prng;
+  readonly #turnoutRng: Prng;
   readonly #candidates: readonly Candidate[];
   readonly #window: VotingWindow;
   readonly #count: number;
+  readonly #turnout: number;
   readonly #pickers = new Map<string, WeightedPicker<Candidate>>();
-  #cast = 0;
+  #seen = 0;
 
   constructor(options: VoteOptions) {
-    // A different stream from the voters' so adding fields to voters doesn't change votes.
+    // Streams apart from the voters' so adding fields to voters doesn't change votes, and
+    // apart from each other so who votes doesn't shift whom they vote for.
     this.#rng = new Prng((options.seed ?? DEFAULT_SEED) ^ 0x5bd1e995);
+    this.#turnoutRng = new Prng((options.seed ?? DEFAULT_SEED) ^ 0x27d4eb2f);
     this.#candidates = options.candidates ?? DEFAULT_CANDIDATES;
     if (this.#candidates.length === 0) throw new RangeError("at least one candidate is needed");
     this.#window = options.window ?? recentWindow();
     this.#count = Math.max(1, options.count);
+    this.#turnout = checkTurnout(options.turnout ?? DEFAULT_TURNOUT);
   }
 
-  vote(voter: Voter): Vote {
+  /** The voter's vote, or undefined when they stay at home. */
+  cast(voter: Voter): Vote | undefined {
+    // Every voter takes a time slot, so the votes still spread over the whole window.
+    const slot = Math.min(this.#seen++, this.#count - 1);
+    if (this.#turnoutRng.next() >= turnoutChance(voter, this.#turnout)) return undefined;
+    return this.#vote(voter, slot);
+  }
+
+  #vote(voter: Voter, slot: number): Vote {
     const { start, end } = this.#window;
-    const slot = Math.min(this.#cast++, this.#count - 1);
     const time = start + ((slot + this.#rng.next()) / this.#count) * (end - start);
     const state = voter.location.state;
     return {
