@@ -90,6 +90,25 @@ describe("infra configuration", () => {
     expect(config.landingTopics).toBeUndefined();
   });
 
+  it("leaves the stock poller off unless configured, and wires the configured source", () => {
+    const envOf = (context: Record<string, string>) => {
+      const { template } = synthesize({ target: "local", ...context });
+      const poller = resourcesOf(template, "AWS::Lambda::Function")[functionId(template, "stock-poller")];
+      return (
+        (poller?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+        {}
+      );
+    };
+
+    expect(parseInfraConfig({}).stockPoller).toBe("off");
+    expect(envOf({}).STOCK_POLLER_SOURCE).toBe("off");
+    expect(envOf({ stockPoller: "https://quotes.example/v1" })).toMatchObject({
+      STOCK_POLLER_SOURCE: "api",
+      QUOTES_API_URL: "https://quotes.example/v1",
+    });
+    expect(() => parseInfraConfig({ stockPoller: "http://quotes.example" })).toThrow(/stockPoller/);
+  });
+
   it("rejects a landing batch size beyond MSK's 10,000 and topics no dataset declares", () => {
     const act = () => parseInfraConfig({ landingBatchSize: "20000", landingTopics: "elections.votes,nope" });
 

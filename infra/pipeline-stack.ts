@@ -142,6 +142,7 @@ export class PipelineStack extends Stack {
       tableName: local ? "pipeline-serving" : undefined,
     });
     this.wireServingAndProducers(props.functions ?? registry);
+    this.wireStockPoller(config.stockPoller);
 
     const provisioner = this.ingestion.functions.get("topics-provisioner");
     if (provisioner) {
@@ -246,6 +247,14 @@ export class PipelineStack extends Stack {
     });
     new CfnOutput(this, "DashboardUrl", { value: dashboard.url });
     return dashboard;
+  }
+
+  /** The stock-poller's source: off unless configured (STOCK_POLLER_SOURCE, QUOTES_API_URL). */
+  private wireStockPoller(source: InfraConfig["stockPoller"]): void {
+    const fn = this.ingestion.functions.get("stock-poller");
+    if (!fn) return;
+    fn.addEnvironment("STOCK_POLLER_SOURCE", source === "off" || source === "generator" ? source : "api");
+    if (source !== "off" && source !== "generator") fn.addEnvironment("QUOTES_API_URL", source);
   }
 
   /** Serving-table access (+ SERVING_TABLE) and Kafka produce rights, as the registry declares them. */

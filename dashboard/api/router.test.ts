@@ -31,6 +31,13 @@ describe("dashboard API router", () => {
     expect(JSON.parse(injected.body).error).toMatch(/not a ticker symbol/);
   });
 
+  it("refuses a stock series other than real or generated before anything reaches the warehouse", async () => {
+    const response = await get("/api/stocks/prices", { symbol: "AAPL", series: "mixed" });
+
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body).error).toMatch(/real or generated/);
+  });
+
   it("serves health without any store and marks every answer uncacheable", async () => {
     const response = await get("/api/health/");
 

@@ -7,3 +7,6 @@ export class StockPollerError extends Error {
 }
 
 export class QuotesApiError extends StockPollerError {}
+
+/** The function's environment names no usable source. */
+export class StockPollerConfigError extends StockPollerError {}

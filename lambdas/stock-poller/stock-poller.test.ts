@@ -2,7 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { priceSchema } from "../../core/datasets/stocks/schema.ts";
-import { QuotesApiError } from "./errors.ts";
+import { QuotesApiError, StockPollerConfigError } from "./errors.ts";
+import { handler, pollerSource } from "./index.ts";
 import { ticksForPoll } from "./offline-ticks.ts";
 import { fetchQuotes, parseQuotes } from "./quotes-api.ts";
 
@@ -73,5 +74,31 @@ describe("quotes API client", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("stock poller source", () => {
+  it("is off unless configured, and then produces nothing (regression: generated ticks appended to the real history every minute)", async () => {
+    // Prepare
+    const saved = { source: process.env.STOCK_POLLER_SOURCE, url: process.env.QUOTES_API_URL };
+    delete process.env.STOCK_POLLER_SOURCE;
+    delete process.env.QUOTES_API_URL;
+
+    // Act: no broker is reachable from a unit test, so producing anything would fail.
+    const result = await handler({ time: "2026-12-01T10:00:05Z" }).finally(() => {
+      if (saved.source !== undefined) process.env.STOCK_POLLER_SOURCE = saved.source;
+      if (saved.url !== undefined) process.env.QUOTES_API_URL = saved.url;
+    });
+
+    // Assess
+    expect(result).toMatchObject({ read: 0, produced: 0, invalid: 0 });
+  });
+
+  it("takes the configured source, the API when only a URL is given, and refuses nonsense", () => {
+    expect(pollerSource({})).toBe("off");
+    expect(pollerSource({ STOCK_POLLER_SOURCE: "generator" })).toBe("generator");
+    expect(pollerSource({ QUOTES_API_URL: "https://quotes.example" })).toBe("api");
+    expect(() => pollerSource({ STOCK_POLLER_SOURCE: "api" })).toThrow(StockPollerConfigError);
+    expect(() => pollerSource({ STOCK_POLLER_SOURCE: "on" })).toThrow(/off, generator or api/);
   });
 });

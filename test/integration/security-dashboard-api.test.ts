@@ -42,11 +42,11 @@ beforeAll(async () => {
   Object.assign(process.env, { DBT_SCHEMA: schema, STAGE_COUNTS: "off", RUNS_SOURCE: "local" });
   await pool().query(`create schema "${assertIdentifier(schema)}"`);
   await pool().query(
-    `create table ${pgQualified(schema, "stock_moving_averages")} (symbol text, trading_date date,
+    `create table ${pgQualified(schema, "stock_moving_averages")} (symbol text, series text, trading_date date,
        close_price numeric, moving_average_short numeric, moving_average_long numeric)`,
   );
   await pool().query(
-    `insert into ${pgQualified(schema, "stock_moving_averages")} values ('A--', '2020-01-02', 1, 1, 1), ('MSFT', '2020-01-02', 2, 2, 2)`,
+    `insert into ${pgQualified(schema, "stock_moving_averages")} values ('A--', 'real', '2020-01-02', 1, 1, 1), ('MSFT', 'real', '2020-01-02', 2, 2, 2)`,
   );
   await pool().query(`create table ${pgQualified(schema, "canary")} (n integer)`);
 });

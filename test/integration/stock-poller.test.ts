@@ -12,12 +12,14 @@ describe("stock-poller (scheduled) → stocks.prices, offline source", () => {
   const topic = "stocks.prices";
 
   afterAll(async () => {
+    delete process.env.STOCK_POLLER_SOURCE;
     await closeProducer();
   });
 
   it("produces one generated tick per symbol for the polled minute", async () => {
     // Prepare: a scheduled event for a minute no other test polls (the topic is shared).
     delete process.env.QUOTES_API_URL;
+    process.env.STOCK_POLLER_SOURCE = "generator";
     await ensureDatasetTopics(config, stocks);
     const admin = createKafka(config.kafka, "-it-admin").admin();
     await admin.connect();

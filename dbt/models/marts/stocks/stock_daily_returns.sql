@@ -1,4 +1,4 @@
--- Close-to-close return per symbol and trading day (null on a symbol's first day).
+-- Close-to-close return per symbol, series and trading day (null on a series' first day).
 with
 
 daily as (
@@ -12,10 +12,11 @@ final as (
     select
         daily_price_id,
         symbol,
+        series,
 
         close_price,
-        lag(close_price) over (partition by symbol order by trading_date) as previous_close_price,
-        close_price / lag(close_price) over (partition by symbol order by trading_date) - 1 as daily_return,
+        lag(close_price) over (partition by symbol, series order by trading_date) as previous_close_price,
+        close_price / lag(close_price) over (partition by symbol, series order by trading_date) - 1 as daily_return,
 
         trading_date
 
