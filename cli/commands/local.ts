@@ -6,11 +6,11 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { isRunning } from "../../core/process/is-running.ts";
 import { type DashboardServer, serveDashboard } from "../../dashboard/local-server/server.ts";
 import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings, up } from "../../localstack/services/index.ts";
-import { isRunning } from "../../localstack/services/processes.ts";
 
 const stateDir = () => RUNTIME_STATE_DIR(servicesSettings().repoRoot);
 const pidFile = () => join(stateDir(), "runtime.pid");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Execution } from "../../localstack/runtime/history.ts";
+import type { Execution } from "../../core/runs/types.ts";
 import { runsTable } from "./runs.ts";
 
 const run: Execution = {
@@ -11,7 +11,6 @@ const run: Execution = {
   startDate: "2026-12-01T00:00:00.000Z",
   stopDate: "2026-12-01T00:00:12.000Z",
   input: {},
-  pid: process.pid,
   events: [],
 };
 

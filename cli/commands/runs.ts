@@ -5,7 +5,9 @@
 
 import { join } from "node:path";
 import type { Command } from "commander";
-import { type Execution, ExecutionHistory, summarizeStates } from "../../localstack/runtime/history.ts";
+import { ExecutionHistory } from "../../core/runs/local-history.ts";
+import { summarizeStates } from "../../core/runs/summarize-states.ts";
+import type { Execution } from "../../core/runs/types.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
 

@@ -2,7 +2,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Execution, ExecutionHistory } from "../../localstack/runtime/history.ts";
+import { ExecutionHistory } from "../../core/runs/local-history.ts";
+import type { Execution } from "../../core/runs/types.ts";
 import type { RunsSource } from "./runs.ts";
 
 export class LocalRunsSource implements RunsSource {

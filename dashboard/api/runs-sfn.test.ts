@@ -1,6 +1,6 @@
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
-import { summarizeStates } from "../../localstack/runtime/history.ts";
+import { summarizeStates } from "../../core/runs/summarize-states.ts";
 import { executionFromHistory } from "./runs-sfn.ts";
 
 const MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:pipeline-dev-run";

@@ -9,7 +9,7 @@ import {
   type HistoryEvent as SfnEvent,
 } from "@aws-sdk/client-sfn";
 import { stepFunctions } from "../../core/aws/clients.ts";
-import type { Execution, ExecutionStatus, HistoryEvent } from "../../localstack/runtime/history.ts";
+import type { Execution, ExecutionStatus, HistoryEvent } from "../../core/runs/types.ts";
 import type { RunsSource } from "./runs.ts";
 
 /** History pages read per run (1,000 events each): a pipeline run has a few dozen. */
@@ -35,7 +35,6 @@ export class StepFunctionsRunsSource implements RunsSource {
       startDate: iso(e.startDate) ?? "",
       stopDate: iso(e.stopDate),
       input: undefined,
-      pid: 0,
       events: [],
     }));
   }
@@ -134,7 +133,6 @@ export function executionFromHistory(
     output,
     error,
     cause,
-    pid: 0,
     events: converted,
   };
 }

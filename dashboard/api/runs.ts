@@ -4,8 +4,8 @@
  * history offline (`RUNS_SOURCE=local`), Step Functions' ListExecutions/GetExecutionHistory in
  * AWS (`STATE_MACHINE_ARN`).
  */
-import type { Execution, HistoryEvent } from "../../localstack/runtime/history.ts";
-import { summarizeStates } from "../../localstack/runtime/history.ts";
+import { summarizeStates } from "../../core/runs/summarize-states.ts";
+import type { Execution, HistoryEvent } from "../../core/runs/types.ts";
 import { NotFoundError, SourceUnavailableError } from "./errors.ts";
 
 export interface RunSummary {

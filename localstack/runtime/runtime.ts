@@ -10,6 +10,7 @@ import { sqs } from "../../core/aws/clients.ts";
 import { LOCAL_ACCOUNT, loadConfig, localEndpoints } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
+import { ExecutionHistory, type LocalExecution } from "../../core/runs/local-history.ts";
 import { mskIamAllowListFile } from "../services/kafka/kafka.ts";
 import { clientEnv, servicesSettings } from "../services/settings.ts";
 import { RuntimeAccess } from "./access.ts";
@@ -18,7 +19,6 @@ import { type CustomResourceCall, createCustomResource } from "./custom-resource
 import { checkStack } from "./deploy-checks.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
 import { LocalFunction } from "./functions/host.ts";
-import { type Execution, ExecutionHistory } from "./history.ts";
 import { kafkaForRole, syncKafkaAcls } from "./iam/kafka-acls.ts";
 import type { AccessRequest } from "./iam/types.ts";
 import { arnOf } from "./intrinsics.ts";
@@ -60,7 +60,7 @@ export class LocalRuntime {
   private readonly options: RuntimeOptions;
   private readonly log: (message: string) => void;
   private readonly region: string;
-  private readonly running = new Set<Promise<Execution>>();
+  private readonly running = new Set<Promise<LocalExecution>>();
   private accessStarting: Promise<RuntimeAccess> | undefined;
   /** What the runtime's work acts as (set once {@link ready} resolved). */
   private access: RuntimeAccess | undefined;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ExecutionHistory } from "./history.ts";
+import { ExecutionHistory } from "../../core/runs/local-history.ts";
 import { STATE_PAYLOAD_LIMIT_BYTES, startExecution, type TaskRunner } from "./state-machines.ts";
 import type { StateMachineDefinition } from "./template-reader.ts";
 

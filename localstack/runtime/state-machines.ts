@@ -12,7 +12,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { StateMachine } from "aws-local-stepfunctions";
-import type { Execution, ExecutionHistory, HistoryEvent } from "./history.ts";
+import type { ExecutionHistory, LocalExecution } from "../../core/runs/local-history.ts";
+import type { HistoryEvent } from "../../core/runs/types.ts";
 import type { StateMachineDefinition } from "./template-reader.ts";
 
 /** One entry of the library's event log (its type isn't exported). */
@@ -49,11 +50,11 @@ export function startExecution(
   machine: StateMachineDefinition,
   deps: StateMachineRunnerDeps,
   options: StartOptions = {},
-): { execution: Execution; done: Promise<Execution> } {
+): { execution: LocalExecution; done: Promise<LocalExecution> } {
   const name = options.name ?? randomUUID();
   const arn = `${machine.arn.replace(":stateMachine:", ":execution:")}:${name}`;
   const input = options.input ?? {};
-  const execution: Execution = {
+  const execution: LocalExecution = {
     executionArn: arn,
     name,
     stateMachineArn: machine.arn,

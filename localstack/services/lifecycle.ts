@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { isRunning } from "../../core/process/is-running.ts";
 import { ServicesError, StartError } from "./errors.ts";
 import { tcpOpen } from "./health.ts";
 import { withLock } from "./lock.ts";
@@ -12,7 +13,6 @@ import { portOwner } from "./port-owner.ts";
 import { assertPrerequisites } from "./prerequisites.ts";
 import {
   isOurs,
-  isRunning,
   launchDetached,
   processTree,
   readPid,

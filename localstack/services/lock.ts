@@ -7,8 +7,9 @@
  * half-written and mistakes it for an abandoned one.
  */
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { isRunning } from "../../core/process/is-running.ts";
 import { ServicesError } from "./errors.ts";
-import { isRunning, waitUntil } from "./processes.ts";
+import { waitUntil } from "./processes.ts";
 
 export async function withLock<T>(lockFile: string, what: string, fn: () => Promise<T>, timeoutMs = 900_000) {
   const acquired = await waitUntil(() => tryAcquire(lockFile), timeoutMs, 250);

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isRunning } from "../../core/process/is-running.ts";
 import { StopError } from "./errors.ts";
 
 export interface LaunchSpec {
@@ -49,17 +50,6 @@ export function writePid(pidFile: string, pid: number): void {
 
 export function removePid(pidFile: string): void {
   rmSync(pidFile, { force: true });
-}
-
-/** True while `pid` runs (a zombie, dead but not yet reaped, does not count). */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name: "<state> <ppid> <pgrp> …".
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** True when `pid` runs and its command line contains every marker. */

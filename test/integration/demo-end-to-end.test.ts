@@ -2,8 +2,8 @@ import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
+import { summarizeStates } from "../../core/runs/summarize-states.ts";
 import { type DemoResult, runDemo } from "../../demo/run-demo.ts";
-import { summarizeStates } from "../../localstack/runtime/history.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 describe("pipeline demo, end to end on fresh services", () => {

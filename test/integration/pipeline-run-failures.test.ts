@@ -7,18 +7,22 @@
  * every record exactly once through staging.
  */
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
+import type { Vote } from "../../core/datasets/elections/schema.ts";
+import { generatedElections } from "../../core/datasets/elections/source.ts";
 import { connectProducer, createKafka } from "../../core/kafka/client.ts";
 import { produceRecords } from "../../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
+import { summarizeStates } from "../../core/runs/summarize-states.ts";
+import type { Execution } from "../../core/runs/types.ts";
+import type { SourceRecord } from "../../core/sources/types.ts";
 import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
-import { type Execution, summarizeStates } from "../../localstack/runtime/history.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { down, servicesSettings, up } from "../../localstack/services/index.ts";
@@ -26,6 +30,14 @@ import { type SeparateServices, useSeparateServices } from "./separate-services.
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
+
+/** The quality gate's threshold, from its one home (dbt_project.yml). */
+function maxRejectedVotes(): number {
+  const project = readFileSync(join(import.meta.dirname, "../../dbt/dbt_project.yml"), "utf8");
+  const match = /^\s*max_rejected_votes:\s*(\d+)/m.exec(project);
+  if (!match?.[1]) throw new Error("dbt_project.yml has no max_rejected_votes");
+  return Number(match[1]);
+}
 
 async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -93,15 +105,17 @@ describe("pipeline run failures", () => {
   }, 300_000);
 
   it("fails the run when a dbt test fails, with dbt's message in the history and `pipeline runs show`", async () => {
-    // Prepare: a vote for a candidate nobody registered breaks fct_votes' relationship test.
+    // Prepare: registered voters voting for a candidate nobody registered: set apart as rejected
+    // votes, one more than the quality gate's threshold (dbt_project.yml's max_rejected_votes).
     const producer = await connectProducer(createKafka(loadConfig().kafka));
-    const vote = {
-      voter_id: randomUUID(),
-      candidate_id: "nobody",
-      voting_time: new Date().toISOString(),
-      state: "Ohio",
-    };
-    await produceRecords(producer, elections, [{ entity: "votes", value: vote }], { source: "test" });
+    const election = generatedElections({ count: maxRejectedVotes() + 1, seed: 9 }).records;
+    const records: SourceRecord[] = [];
+    for await (const record of election) {
+      if (record.entity === "voters") records.push(record);
+      if (record.entity === "votes")
+        records.push({ ...record, value: { ...(record.value as Vote), candidate_id: "nobody" } });
+    }
+    await produceRecords(producer, elections, records, { source: "test" });
     await producer.disconnect();
     await waitForLoaded(landingGroups(runtime), 120_000, () => undefined);
 
@@ -115,22 +129,22 @@ describe("pipeline run failures", () => {
     expect(failures).toHaveLength(1);
     expect(dbtEvents(finished, "StateRetried")).toHaveLength(0);
     expect(failures[0]?.error).toBe("States.TaskFailed");
-    expect(failures[0]?.cause).toContain("relationships_fct_votes_candidate_id");
+    expect(failures[0]?.cause).toContain("rejected_votes_within_threshold");
     const dbtState = summarizeStates(finished).find((s) => s.name === "Run dbt");
     expect(dbtState).toMatchObject({ status: "CAUGHT", retries: 0, error: "States.TaskFailed" });
     // The alert went out (the catch's SNS publish), so the run ends with dbt's cause, not the alert's error.
-    expect(finished.cause).toContain("relationships_fct_votes_candidate_id");
+    expect(finished.cause).toContain("rejected_votes_within_threshold");
     const { stdout } = await run(process.execPath, [CLI, "runs", "show", finished.name], {
       env: process.env,
     });
     expect(stdout).toContain("FAILED");
     expect(stdout).toMatch(/CAUGHT .* Run dbt\n/);
     expect(stdout).not.toMatch(/Run dbt \(\d+ retries\)/);
-    expect(stdout).toContain("relationships_fct_votes_candidate_id");
+    expect(stdout).toContain("rejected_votes_within_threshold");
   }, 300_000);
 
   it("completes a rerun once the cause of the failure is fixed, and reconciles exactly", async () => {
-    // Prepare: the candidate the failing run's vote named, now registered.
+    // Prepare: the candidate the failing run's votes named, now registered: they count.
     const producer = await connectProducer(createKafka(loadConfig().kafka));
     const candidate = { candidate_id: "nobody", candidate_name: "No Body", party: "None" };
     await produceRecords(producer, elections, [{ entity: "candidates", value: candidate }], {

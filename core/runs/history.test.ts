@@ -2,17 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  AmbiguousRunError,
-  type Execution,
-  ExecutionHistory,
-  type HistoryEvent,
-  summarizeStates,
-} from "./history.ts";
+import { AmbiguousRunError, ExecutionHistory, type LocalExecution } from "./local-history.ts";
+import { summarizeStates } from "./summarize-states.ts";
+import type { HistoryEvent } from "./types.ts";
 
 const at = (second: number) => new Date(Date.UTC(2026, 11, 1, 0, 0, second)).toISOString();
 
-function execution(events: Omit<HistoryEvent, "id">[]): Execution {
+function execution(events: Omit<HistoryEvent, "id">[]): LocalExecution {
   return {
     executionArn: "arn:aws:states:us-east-1:000000000000:execution:run:r1",
     name: "r1",
