@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { handleRequest } from "./router.ts";
+import { cadenceOf } from "./stocks.ts";
 
 const get = (path: string, query: Record<string, string> = {}) =>
   handleRequest({ method: "GET", path, query });
@@ -36,6 +37,12 @@ describe("dashboard API router", () => {
 
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body).error).toMatch(/real or generated/);
+  });
+
+  it("calls a series with a close a month monthly, not daily (regression: the monthly file was labelled daily)", () => {
+    expect(cadenceOf(123, "2000-01-01", "2010-03-01")).toBe("monthly");
+    expect(cadenceOf(30, "2026-11-01", "2026-11-30")).toBe("daily");
+    expect(cadenceOf(1, "2026-11-01", "2026-11-01")).toBe("daily");
   });
 
   it("serves health without any store and marks every answer uncacheable", async () => {

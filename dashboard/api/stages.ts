@@ -61,6 +61,8 @@ export async function getStages() {
     available: true,
     reconciled: report.reconciled,
     readAt: new Date(read.at).toISOString(),
+    // A newer read is under way: the page says so rather than pass an old snapshot as current.
+    refreshing: reading !== undefined,
     topics: report.topics.map((t) => ({
       dataset: t.dataset,
       entity: t.entity,

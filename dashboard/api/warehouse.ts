@@ -16,6 +16,7 @@ import { SourceUnavailableError } from "./errors.ts";
 /** The gold tables the API reads, by name; the schema is `DBT_SCHEMA` (default analytics). */
 export type GoldTable =
   | "dim_candidate"
+  | "fct_votes"
   | "election_results_by_candidate"
   | "election_results_by_state"
   | "turnout_by_state"

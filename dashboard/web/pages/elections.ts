@@ -2,6 +2,7 @@
 import { api } from "../api.ts";
 import { chart } from "../charts.ts";
 import { el, percent, renderTable, section, testIdPart } from "../dom.ts";
+import { leadersByState } from "../summaries.ts";
 import type { Page } from "./page.ts";
 
 interface Turnout {
@@ -25,17 +26,21 @@ interface Elections {
   turnoutByState: Turnout[];
   turnoutByAgeBand: Turnout[];
   turnoutByGender: Turnout[];
+  votingPeriod: { firstVote: string | null; lastVote: string | null };
 }
+
+const minute = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—");
 
 export const electionsPage: Page = {
   id: "elections",
   title: "Election results",
   render(root) {
     const note = el("p", { class: "note" });
+    const covers = el("p", { class: "note", "data-testid": "elections-period" });
     const results = section("Results by candidate");
     const resultsTable = el("div");
-    results.append(note, resultsTable);
-    const states = section("Leader by state");
+    results.append(note, covers, resultsTable);
+    const states = section("Leader by state (= marks a tie)");
     const statesTable = el("div", { style: "max-height: 320px; overflow: auto" });
     states.append(statesTable);
     const turnoutState = section("Turnout by state", true);
@@ -52,6 +57,10 @@ export const electionsPage: Page = {
         note.textContent = data.built
           ? ""
           : "The gold layer is not built yet: run the pipeline (npx pipeline run).";
+        const { firstVote, lastVote } = data.votingPeriod;
+        covers.textContent = data.built
+          ? `Every vote the last pipeline run loaded: cast ${minute(firstVote)} to ${minute(lastVote)}; turnout = registered voters who voted.`
+          : "";
         renderTable(
           resultsTable,
           [
@@ -72,22 +81,31 @@ export const electionsPage: Page = {
           statesTable,
           [
             { title: "State", value: (r) => r.state },
-            { title: "Leader", value: (r) => r.name },
+            {
+              title: "Leader",
+              value: (r) => (r.tie ? `tie: ${r.leader}` : r.leader),
+              className: (r) => (r.tie ? "tie" : ""),
+            },
             { title: "Votes", value: (r) => r.votes, numeric: true },
           ],
-          data.byState.filter((r) => r.position === 1),
+          leadersByState(data.byState),
+          { testId: (r) => `leader-${testIdPart(r.state)}` },
         );
         turnoutStateChart.setOption(turnoutBars(data.turnoutByState, true));
         ageChart.setOption(turnoutBars(data.turnoutByAgeBand));
+        // Slices are the voters who voted; each label carries the count and that group's turnout.
         genderChart.setOption({
-          tooltip: { trigger: "item" },
+          tooltip: { trigger: "item", formatter: "{b}: {c} voted ({d} % of those who voted)" },
           series: [
             {
               type: "pie",
-              radius: "65%",
+              radius: "60%",
               data: data.turnoutByGender.map((t) => ({
                 name: t.group ?? "unknown",
                 value: t.votersWhoVoted,
+                label: {
+                  formatter: `{b}\n${(t.votersWhoVoted ?? 0).toLocaleString("en-US")} of ${(t.registeredVoters ?? 0).toLocaleString("en-US")} voted (${percent(t.turnout)})`,
+                },
               })),
             },
           ],
@@ -99,7 +117,16 @@ export const electionsPage: Page = {
 
 function turnoutBars(rows: Turnout[], rotate = false) {
   return {
-    tooltip: { trigger: "axis" },
+    tooltip: {
+      trigger: "axis",
+      // The figures behind each bar, not only the share.
+      formatter: (items: { dataIndex: number }[]) => {
+        const row = rows[items[0]?.dataIndex ?? -1];
+        return row
+          ? `${row.group ?? "unknown"}: ${percent(row.turnout)} (${row.votersWhoVoted ?? 0} of ${row.registeredVoters ?? 0} voted)`
+          : "";
+      },
+    },
     grid: { left: 50, right: 20, top: 20, bottom: rotate ? 90 : 30 },
     xAxis: {
       type: "category",

@@ -2,6 +2,7 @@
 import { api } from "../api.ts";
 import { chart, registerStatesMap } from "../charts.ts";
 import { el, format, renderTable, section, testIdPart } from "../dom.ts";
+import { windowsCovered } from "../summaries.ts";
 import type { Page } from "./page.ts";
 
 interface Live {
@@ -27,12 +28,12 @@ export const livePage: Page = {
     const totalsTable = el("div");
     totals.append(totalsTable);
     const totalsChart = chart(totals);
-    const map = section("Turnout by state (votes so far)");
+    const map = section("Votes by state so far (all votes counted, not windowed)");
     const mapChart = chart(map, "chart tall");
-    const windows = section(
-      "Votes over time (event-time windows; late and future-dated events excluded)",
-      true,
-    );
+    const windows = section("Votes over time", true);
+    const windowsHeading = windows.querySelector("h2") as HTMLElement;
+    const windowsNote = el("p", { class: "note", "data-testid": "windows-covered" });
+    windows.append(windowsNote);
     const windowsChart = chart(windows);
     root.append(figures, totals, map, windows);
     const figureHost = el("div", { class: "figures" });
@@ -84,6 +85,13 @@ export const livePage: Page = {
             },
           ],
         });
+        // Say what the chart covers: the serving store keeps only the windows of the last hour
+        // of event time (the retention), so it is not the whole election.
+        const covered = windowsCovered(live.windows);
+        windowsHeading.textContent = covered ? `Votes over time: ${covered.span}` : "Votes over time";
+        windowsNote.textContent = covered
+          ? `${covered.count} windows of ${covered.minutes} min by event time (UTC), the most recent the serving store keeps (the last hour before the watermark); older, late and future-dated votes count in the totals only.`
+          : "No event-time windows yet.";
         windowsChart.setOption(
           {
             tooltip: { trigger: "axis" },

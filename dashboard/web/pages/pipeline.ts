@@ -4,6 +4,7 @@
  */
 import { api } from "../api.ts";
 import { duration, el, renderTable, section, testIdPart } from "../dom.ts";
+import { stagesStatus } from "../summaries.ts";
 import type { Page } from "./page.ts";
 
 interface Run {
@@ -36,6 +37,8 @@ interface Stages {
   reason?: string;
   reconciled: boolean;
   readAt: string;
+  /** A newer read is under way (the figures are those of `readAt`). */
+  refreshing: boolean;
   topics: {
     topic: string;
     inKafka: number;
@@ -61,7 +64,7 @@ export const pipelinePage: Page = {
     const statesTable = el("div");
     detail.append(detailHead, statesTable);
     const stages = section("Records per stage", true);
-    const stagesNote = el("p", { class: "note" });
+    const stagesNote = el("p", { class: "note", "data-testid": "stages-read" });
     const stagesTable = el("div");
     stages.append(stagesNote, stagesTable);
     const quarantine = section("Quarantine by reason");
@@ -123,7 +126,7 @@ export const pipelinePage: Page = {
           quarantineTable.replaceChildren();
           return;
         }
-        stagesNote.textContent = `Read ${stageData.readAt}; ${stageData.reconciled ? "every record accounted for" : "some records not accounted for yet"}.`;
+        stagesNote.textContent = stagesStatus(stageData, Date.now());
         renderTable(
           stagesTable,
           [
