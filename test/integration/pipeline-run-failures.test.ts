@@ -108,7 +108,7 @@ describe("pipeline run failures", () => {
     // Prepare: registered voters voting for a candidate nobody registered: set apart as rejected
     // votes, one more than the quality gate's threshold (dbt_project.yml's max_rejected_votes).
     const producer = await connectProducer(createKafka(loadConfig().kafka));
-    const election = generatedElections({ count: maxRejectedVotes() + 1, seed: 9 }).records;
+    const election = generatedElections({ count: maxRejectedVotes() + 1, seed: 9, turnout: 1 }).records;
     const records: SourceRecord[] = [];
     for await (const record of election) {
       if (record.entity === "voters") records.push(record);

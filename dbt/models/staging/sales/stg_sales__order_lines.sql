@@ -1,6 +1,7 @@
--- One row per Superstore order line (Row ID), the first record by Kafka position: the file
--- replayed twice must not double the revenue. Two lines in the file are identical except
--- for their Row ID; they are distinct Row IDs, so both are kept.
+-- One row per Superstore order line (Row ID), the LATEST record by Kafka position: a corrected
+-- row (same Row ID, new figures) replaces the first, and the file replayed twice changes nothing
+-- (same figures). A Row ID is the key, hence one partition, so the offset orders its records.
+-- Two lines in the file are identical except for their Row ID; distinct Row IDs, both kept.
 with
 
 source as (
@@ -45,9 +46,9 @@ typed as (
 
 ),
 
-first_record as (
+latest_record as (
 
-    {{ pipeline.deduplicate('typed', 'row_id', 'kafka_topic, kafka_partition, kafka_offset') }}
+    {{ pipeline.deduplicate('typed', 'row_id', 'kafka_ts desc, kafka_partition desc, kafka_offset desc') }}
 
 )
 
@@ -78,4 +79,4 @@ select
     kafka_offset,
     kafka_ts,
     ingested_at
-from first_record
+from latest_record
