@@ -12,7 +12,7 @@ const settings: WindowSettings = {
 };
 
 function vote(offset: number, minutes: number, candidateId = "c1", state = "Ohio"): VoteEvent {
-  return { offset, candidateId, state, eventTime: T0 + minutes * MINUTE };
+  return { offset, voterId: `voter-${offset}`, candidateId, state, eventTime: T0 + minutes * MINUTE };
 }
 
 const empty = () => emptyPartitionState("elections.votes", 0, settings.windowSeconds);

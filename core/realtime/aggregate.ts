@@ -14,7 +14,8 @@
  *   watermark − retention are dropped from the state, which keeps it bounded (the totals
  *   don't depend on windows, so they stay exact).
  * Records at or below the state's last offset were applied before and are skipped: that is
- * what makes a redelivered or overlapping batch change nothing twice.
+ * what makes a redelivered or overlapping batch change nothing twice. The votes given here are
+ * the ones that count (one per voter, voter-claims.ts); the batch's duplicates come as a count.
  */
 import type { PartitionState, VoteEvent, WindowCounts, WindowSettings } from "./types.ts";
 
@@ -27,6 +28,7 @@ export function emptyPartitionState(topic: string, partition: number, windowSeco
     totalVotes: 0,
     lateEvents: 0,
     futureEvents: 0,
+    duplicateVotes: 0,
     candidates: {},
     locations: {},
     windowSeconds,
@@ -44,6 +46,8 @@ export interface BatchToApply {
    * quarantines them), so the stored offset moves past them.
    */
   readonly lastOffset: number;
+  /** Votes of the batch left out as duplicates (voter-claims.ts), counted in the state. @default 0 */
+  readonly duplicates?: number;
 }
 
 export interface ApplyResult {
@@ -53,6 +57,7 @@ export interface ApplyResult {
   /** Of those, how many were late, and how many stamped too far in the future. */
   readonly late: number;
   readonly future: number;
+  readonly duplicates: number;
   /** False when the whole batch had been applied before: nothing to write. */
   readonly changed: boolean;
 }
@@ -63,7 +68,10 @@ export function applyBatch(
   settings: WindowSettings,
   now: Date,
 ): ApplyResult {
-  if (batch.lastOffset <= state.lastOffset) return { state, applied: 0, late: 0, future: 0, changed: false };
+  if (batch.lastOffset <= state.lastOffset) {
+    return { state, applied: 0, late: 0, future: 0, duplicates: 0, changed: false };
+  }
+  const duplicates = batch.duplicates ?? 0;
   const fresh = batch.votes.filter((v) => v.offset > state.lastOffset).sort((a, b) => a.offset - b.offset);
   const candidates = { ...state.candidates };
   const locations = { ...state.locations };
@@ -99,13 +107,14 @@ export function applyBatch(
     totalVotes: state.totalVotes + fresh.length,
     lateEvents: state.lateEvents + late,
     futureEvents: state.futureEvents + future,
+    duplicateVotes: state.duplicateVotes + duplicates,
     candidates,
     locations,
     windows: retainWindows(windows, watermark, windowMs, settings.retentionSeconds * 1000),
     watermark,
-    updatedAt: fresh.length > 0 ? now.toISOString() : state.updatedAt,
+    updatedAt: fresh.length + duplicates > 0 ? now.toISOString() : state.updatedAt,
   };
-  return { state: next, applied: fresh.length, late, future, changed: true };
+  return { state: next, applied: fresh.length, late, future, duplicates, changed: true };
 }
 
 export function isLate(eventTime: number, watermark: number | null, latenessMs: number): boolean {

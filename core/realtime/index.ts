@@ -12,8 +12,10 @@ import { type LiveResults, VOTES_TOPIC } from "./types.ts";
 export * from "./aggregate.ts";
 export * from "./errors.ts";
 export * from "./live-results.ts";
+export * from "./serving-table.ts";
 export * from "./store.ts";
 export * from "./types.ts";
+export * from "./voter-claims.ts";
 
 /** Reads the serving store (DynamoDB table named by `SERVING_TABLE`, default `pipeline-serving`). */
 export async function readLiveResults(options: { tableName?: string } = {}): Promise<LiveResults> {

@@ -9,6 +9,7 @@ const NOW = new Date(T0 + 3_600_000);
 function partitionWith(partition: number, votes: [string, string, number][]) {
   const events = votes.map(([candidateId, state, seconds], offset) => ({
     offset,
+    voterId: `voter-${partition}-${offset}`,
     candidateId,
     state,
     eventTime: T0 + seconds * 1000,
@@ -71,6 +72,7 @@ describe("mergePartitions", () => {
       totalVotes: 0,
       lateEvents: 0,
       futureEvents: 0,
+      duplicateVotes: 0,
       watermark: null,
       updatedAt: null,
     });

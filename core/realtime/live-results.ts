@@ -46,6 +46,7 @@ export function mergePartitions(states: readonly PartitionState[]): LiveResults 
     totalVotes: states.reduce((total, s) => total + s.totalVotes, 0),
     lateEvents: states.reduce((total, s) => total + s.lateEvents, 0),
     futureEvents: states.reduce((total, s) => total + s.futureEvents, 0),
+    duplicateVotes: states.reduce((total, s) => total + s.duplicateVotes, 0),
     watermark: watermark === null ? null : new Date(watermark).toISOString(),
     updatedAt,
   };

@@ -12,14 +12,13 @@ import {
   type DynamoDBClient,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { type ApplyResult, applyBatch, type BatchToApply, emptyPartitionState } from "./aggregate.ts";
 import { ConcurrentUpdateError, CorruptStateError, ServingStoreError } from "./errors.ts";
+import { documents, SERVING_TABLE_KEYS, type ServingTable, send } from "./serving-table.ts";
 import type { PartitionState, WindowSettings } from "./types.ts";
-
-/** The table's key schema; the CDK construct and the tests create the table with it. */
-export const SERVING_TABLE_KEYS = { partitionKey: "pk", sortKey: "sk" } as const;
+import { claimVoters } from "./voter-claims.ts";
 
 const counts = z.record(z.string(), z.number().int().nonnegative());
 const StoredState = z.object({
@@ -29,8 +28,9 @@ const StoredState = z.object({
   version: z.number().int().positive(),
   totalVotes: z.number().int().nonnegative(),
   lateEvents: z.number().int().nonnegative(),
-  // Absent from items written before it existed.
+  // Absent from items written before they existed.
   futureEvents: z.number().int().nonnegative().default(0),
+  duplicateVotes: z.number().int().nonnegative().default(0),
   candidates: counts,
   locations: counts,
   windowSeconds: z.number().int().positive(),
@@ -38,22 +38,6 @@ const StoredState = z.object({
   watermark: z.number().nullable(),
   updatedAt: z.string().nullable(),
 });
-
-const documentClients = new WeakMap<DynamoDBClient, DynamoDBDocumentClient>();
-
-function documents(client: DynamoDBClient): DynamoDBDocumentClient {
-  let doc = documentClients.get(client);
-  if (!doc) {
-    doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    documentClients.set(client, doc);
-  }
-  return doc;
-}
-
-export interface ServingTable {
-  readonly client: DynamoDBClient;
-  readonly tableName: string;
-}
 
 const sortKey = (partition: number) => `partition#${partition}`;
 
@@ -134,7 +118,8 @@ export async function writePartitionState(
 
 /**
  * Applies one partition's batch exactly once: records at or below the stored offset are
- * skipped, the rest are written with the new offset in one conditional put. Lost races
+ * skipped; of the rest, each voter's first vote counts and the others are duplicates
+ * (voter-claims.ts); all is written with the new offset in one conditional put. Lost races
  * (another writer on the same partition) re-read and re-apply, up to `attempts` times.
  */
 export async function applyToStore(
@@ -147,7 +132,10 @@ export async function applyToStore(
 ): Promise<ApplyResult> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const current = await readPartitionState(table, target.topic, target.partition, settings.windowSeconds);
-    const result = applyBatch(current, batch, settings, now());
+    if (batch.lastOffset <= current.lastOffset) return applyBatch(current, batch, settings, now());
+    const fresh = batch.votes.filter((vote) => vote.offset > current.lastOffset);
+    const { counted, duplicates } = await claimVoters(table, target, fresh);
+    const result = applyBatch(current, { ...batch, votes: counted, duplicates }, settings, now());
     if (!result.changed) return result;
     if (await writePartitionState(table, result.state, current.version)) return result;
   }
@@ -196,12 +184,4 @@ function parseState(item: Record<string, unknown>): PartitionState {
     );
   }
   return parsed.data;
-}
-
-async function send<T>(table: ServingTable, what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new ServingStoreError(`could not ${what} (table ${table.tableName})`, { cause: error });
-  }
 }

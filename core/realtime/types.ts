@@ -43,6 +43,8 @@ export interface PartitionState {
   readonly lateEvents: number;
   /** Events stamped past processing time + maxFutureSkew: in every total, in no window. */
   readonly futureEvents: number;
+  /** Votes of voters whose first vote was already counted (voter-claims.ts): in no total. */
+  readonly duplicateVotes: number;
   readonly candidates: Readonly<Record<string, number>>;
   readonly locations: Readonly<Record<string, number>>;
   /** Length of the windows below, so a reader needs no settings to show them. */
@@ -58,6 +60,7 @@ export interface PartitionState {
 /** One vote as the aggregation needs it, with the offset it came from. */
 export interface VoteEvent {
   readonly offset: number;
+  readonly voterId: string;
   readonly candidateId: string;
   readonly state: string;
   /** Event time, epoch ms. */
@@ -81,6 +84,8 @@ export interface LiveResults {
   readonly lateEvents: number;
   /** Events stamped too far in the future (clock skew): counted here, kept out of `windows`. */
   readonly futureEvents: number;
+  /** Votes delivered again or cast again by a voter already counted: in no total. */
+  readonly duplicateVotes: number;
   readonly watermark: string | null;
   /** When the totals last changed (ISO), null before the first vote. */
   readonly updatedAt: string | null;

@@ -53,7 +53,7 @@ describe("serving table and aggregate (AWS target)", () => {
     expect(statements).toEqual([
       {
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"],
+        Action: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchGetItem"],
         Resource: { "Fn::GetAtt": [table, "Arn"] },
       },
     ]);

@@ -1,14 +1,14 @@
 /**
  * Serving: the DynamoDB table of the real-time aggregates (core/realtime). One item per
- * topic-partition holds that partition's totals, windows and last applied offset, so the
- * table stays tiny; on-demand billing, point-in-time recovery, encrypted at rest, retained
+ * topic-partition holds that partition's totals, windows and last applied offset, and one
+ * small item per voter who voted says which vote counts (core/realtime/voter-claims.ts); on-demand billing, point-in-time recovery, encrypted at rest, retained
  * unless the removal policy says destroy.
  */
 import { RemovalPolicy } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { SERVING_TABLE_KEYS } from "../../core/realtime/store.ts";
+import { SERVING_TABLE_KEYS } from "../../core/realtime/serving-table.ts";
 
 export type ServingAccess = "read" | "read-write";
 
@@ -45,13 +45,15 @@ export class Serving extends Construct {
 
   /**
    * Exact actions on this table only: readers query and get; the aggregate writes whole
-   * partition items with a conditional put (no update, delete or scan needed).
+   * partition items with a conditional put, and reads voter claims in batches and writes them
+   * in transactions of conditional puts (a transaction is authorized as its items' PutItem).
+   * No update, delete or scan is needed.
    */
   grant(grantee: iam.IGrantable, access: ServingAccess): void {
     const actions = [
       "dynamodb:GetItem",
       "dynamodb:Query",
-      ...(access === "read-write" ? ["dynamodb:PutItem"] : []),
+      ...(access === "read-write" ? ["dynamodb:PutItem", "dynamodb:BatchGetItem"] : []),
     ];
     iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
   }

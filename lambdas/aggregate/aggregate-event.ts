@@ -35,6 +35,8 @@ export interface PartitionOutcome {
   readonly applied: number;
   readonly late: number;
   readonly future: number;
+  /** Votes left out because their voter's vote was already counted (voter-claims.ts). */
+  readonly duplicates: number;
   /** The partition's state version after this batch. */
   readonly version: number;
 }
@@ -68,6 +70,7 @@ export async function aggregateEvent(
         applied: result.applied,
         late: result.late,
         future: result.future,
+        duplicates: result.duplicates,
         version: result.state.version,
       };
     }),
@@ -88,6 +91,7 @@ export function votesOf(records: readonly MskRecord[], options: DecodeOptions = 
     const vote = decoded.record.value as Vote;
     votes.push({
       offset: record.offset,
+      voterId: vote.voter_id,
       candidateId: vote.candidate_id,
       state: vote.state,
       eventTime: Date.parse(vote.voting_time),

@@ -16,6 +16,7 @@ function stateWith(partition: number, candidateIds: string[], batches = 1) {
   for (let b = 0; b < batches; b++) {
     const votes = candidateIds.map((candidateId, i) => ({
       offset: b * candidateIds.length + i,
+      voterId: `voter-${b}-${i}`,
       candidateId,
       state: "Ohio",
       eventTime: Date.parse("2026-11-03T12:00:00Z"),

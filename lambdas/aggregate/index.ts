@@ -30,6 +30,7 @@ export interface AggregateResult {
   readonly applied: number;
   readonly late: number;
   readonly future: number;
+  readonly duplicates: number;
   readonly partitions: readonly PartitionOutcome[];
 }
 
@@ -44,12 +45,14 @@ export async function handler(event: unknown): Promise<AggregateResult> {
   const applied = partitions.reduce((total, p) => total + p.applied, 0);
   const late = partitions.reduce((total, p) => total + p.late, 0);
   const future = partitions.reduce((total, p) => total + p.future, 0);
-  logger.info("votes aggregated", { applied, late, future, partitions });
+  const duplicates = partitions.reduce((total, p) => total + p.duplicates, 0);
+  logger.info("votes aggregated", { applied, late, future, duplicates, partitions });
   metrics.addMetric("VotesAggregated", MetricUnit.Count, applied);
   metrics.addMetric("LateVotes", MetricUnit.Count, late);
   metrics.addMetric("FutureDatedVotes", MetricUnit.Count, future);
+  metrics.addMetric("DuplicateVotes", MetricUnit.Count, duplicates);
   metrics.publishStoredMetrics();
-  return { applied, late, future, partitions };
+  return { applied, late, future, duplicates, partitions };
 }
 
 /** Reads the totals after this invocation's writes and publishes every key (see publish.ts). */

@@ -97,6 +97,33 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     expect(asCounts(live.locations, (l) => l.state)).toEqual(trueCounts(cast).locations);
   });
 
+  it("counts one vote per voter: the first by offset, whether the repeat is a redelivery or a second vote", async () => {
+    // Prepare: 30 votes; then, at new offsets, votes 0-9 sent again exactly (a producer retry) and
+    // voters 10-14 voting again for another candidate — in the same batch and in a later one.
+    const table = await freshTable();
+    const cast = votes(30, ["a", "b", "c"]);
+    const secondVotes = cast.slice(10, 15).map((v) => ({ ...v, candidate_id: "z" }));
+    const firstBatch = [...cast, ...cast.slice(0, 3)];
+    const laterBatch = [...cast.slice(3, 10), ...secondVotes];
+
+    // Act
+    const [first] = await aggregateEvent(votesEvent(1, 0, firstBatch), table, DEFAULT_WINDOW_SETTINGS);
+    const [later] = await aggregateEvent(
+      votesEvent(1, firstBatch.length, laterBatch),
+      table,
+      DEFAULT_WINDOW_SETTINGS,
+    );
+    const live = await readLiveResults({ tableName: table.tableName });
+
+    // Assess: exactly the 30 first votes count; the 15 repeats are duplicates, in no total.
+    expect([first?.applied, first?.duplicates, later?.applied, later?.duplicates]).toEqual([30, 3, 0, 12]);
+    expect(live.totalVotes).toBe(30);
+    expect(live.duplicateVotes).toBe(15);
+    expect(asCounts(live.candidates, (c) => c.candidateId)).toEqual(trueCounts(cast).candidates);
+    expect(asCounts(live.locations, (l) => l.state)).toEqual(trueCounts(cast).locations);
+    expect(live.windows.reduce((n, w) => n + w.votes, 0)).toBe(30);
+  });
+
   it("applies only the new offsets of overlapping batches, on every partition", async () => {
     // Prepare: per partition 30 votes delivered as offsets 0-14, 10-24 and 5-29.
     const table = await freshTable();
@@ -123,7 +150,8 @@ describe("aggregate: exactly-once effect on the serving table", () => {
   });
 
   it("keeps every vote once when two invocations write the same partition at the same time", async () => {
-    // Prepare: a zombie invocation and its retry race with overlapping batches.
+    // Prepare: a zombie invocation and its retries race with overlapping batches. Each starts at
+    // the partition's first unapplied offset: the mapping never delivers past one it hasn't committed.
     const table = await freshTable();
     const cast = votes(40, ["a", "b", "c", "d"]);
 
@@ -131,7 +159,7 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     await Promise.all([
       aggregateEvent(votesEvent(0, 0, cast.slice(0, 30)), table, DEFAULT_WINDOW_SETTINGS),
       aggregateEvent(votesEvent(0, 0, cast), table, DEFAULT_WINDOW_SETTINGS),
-      aggregateEvent(votesEvent(0, 20, cast.slice(20)), table, DEFAULT_WINDOW_SETTINGS),
+      aggregateEvent(votesEvent(0, 0, cast.slice(0, 20)), table, DEFAULT_WINDOW_SETTINGS),
     ]);
     const live = await readLiveResults({ tableName: table.tableName });
 

@@ -77,6 +77,24 @@ describe("which IAM actions an AWS API request needs", () => {
     ]);
   });
 
+  it("authorizes a DynamoDB transaction as its items' own actions (IAM has no TransactWriteItems action)", () => {
+    const body = Buffer.from(
+      JSON.stringify({
+        TransactItems: [
+          { Put: { TableName: "t" } },
+          { Put: { TableName: "t" } },
+          { ConditionCheck: { TableName: "u" } },
+        ],
+      }),
+    );
+    const headers = { "x-amz-target": "DynamoDB_20120810.TransactWriteItems" };
+
+    expect(mapRequest(request("dynamodb", "POST", "/", { body, headers }))?.access).toEqual([
+      { action: "dynamodb:PutItem", resource: "arn:aws:dynamodb:us-east-1:000000000000:table/t" },
+      { action: "dynamodb:ConditionCheckItem", resource: "arn:aws:dynamodb:us-east-1:000000000000:table/u" },
+    ]);
+  });
+
   it("SQS in both protocols, SNS in the query protocol, Lambda by name or ARN with a qualifier", () => {
     const json = request("sqs", "POST", "/", {
       headers: { "x-amz-target": "AmazonSQS.SendMessage" },

@@ -251,7 +251,12 @@ function decodePath(path: string): string {
 // ---- JSON protocols: `X-Amz-Target: <Prefix>.<Operation>`, resource names in the body.
 
 type JsonBody = Record<string, unknown>;
-type JsonResources = (operation: string, body: JsonBody, region: string) => string[] | undefined;
+/** Resources of the operation's own action, or whole accesses when it is authorized as other actions. */
+type JsonResources = (
+  operation: string,
+  body: JsonBody,
+  region: string,
+) => readonly (string | RequiredAccess)[] | undefined;
 
 function mapJson(request: ApiRequest, prefix: string, resources: JsonResources): MappedRequest | undefined {
   const operation = request.headers["x-amz-target"]?.split(".").pop();
@@ -267,9 +272,20 @@ function mapJson(request: ApiRequest, prefix: string, resources: JsonResources):
   return {
     operation,
     protocol: "json",
-    access: arns.map((resource) => ({ action: `${prefix}:${operation}`, resource })),
+    access: arns.map((resource) =>
+      typeof resource === "string" ? { action: `${prefix}:${operation}`, resource } : resource,
+    ),
   };
 }
+
+/** The IAM action a transaction's item needs, by its kind in TransactItems. */
+const TRANSACT_ITEM_ACTIONS: Readonly<Record<string, string>> = {
+  Put: "PutItem",
+  Update: "UpdateItem",
+  Delete: "DeleteItem",
+  ConditionCheck: "ConditionCheckItem",
+  Get: "GetItem",
+};
 
 const dynamodbResources: JsonResources = (operation, body, region) => {
   const table = (name: unknown) =>
@@ -281,8 +297,15 @@ const dynamodbResources: JsonResources = (operation, body, region) => {
     return Object.keys((body.RequestItems as JsonBody | undefined) ?? {}).map(table);
   }
   if (operation === "TransactWriteItems" || operation === "TransactGetItems") {
+    // IAM has no action for a transaction: each item is authorized as its own operation.
     const items = (body.TransactItems as Array<Record<string, { TableName?: string }>> | undefined) ?? [];
-    return [...new Set(items.flatMap((item) => Object.values(item).map((op) => table(op.TableName))))];
+    const accesses = items.flatMap((item) =>
+      Object.entries(item).map(([kind, op]) => ({
+        action: `dynamodb:${TRANSACT_ITEM_ACTIONS[kind] ?? kind}`,
+        resource: table(op.TableName),
+      })),
+    );
+    return [...new Map(accesses.map((a) => [`${a.action} ${a.resource}`, a])).values()];
   }
   if (body.TableName !== undefined) {
     const arn = table(body.TableName);
