@@ -5,15 +5,17 @@
 import type { Command } from "commander";
 import { down, type ServiceStatus, servicesSettings, status, up } from "../../localstack/services/index.ts";
 
-const NAMES_HELP = "services to act on: kafka, postgres, aws-emulator, dbt (default: all)";
+const NAMES_HELP = "services to act on: kafka, postgres, aws-emulator, snowflake, dbt (default: all)";
 
 export function register(program: Command): void {
   const services = program
     .command("services")
-    .description("Start, stop and inspect the native offline services (Kafka, PostgreSQL, AWS emulator, dbt)")
+    .description(
+      "Start, stop and inspect the native offline services (Kafka, PostgreSQL, AWS emulator, Snowflake, dbt)",
+    )
     .addHelpText(
       "after",
-      "\nState (data, logs, pid files) lives in .cache/services/ (PIPELINE_SERVICES_DIR); ports come from\nKAFKA_PORT (9092), PGPORT (5432) and AWS_EMULATOR_PORT (4566).",
+      "\nState (data, logs, pid files) lives in .cache/services/ (PIPELINE_SERVICES_DIR); ports come from\nKAFKA_PORT (9092), PGPORT (5432), AWS_EMULATOR_PORT (4566) and\nSNOWFLAKE_EMULATOR_PORT (the emulator's + 1: fakesnow, the offline Snowflake).",
     );
 
   services

@@ -4,8 +4,14 @@ import { dbtTool } from "./dbt/dbt.ts";
 import { kafkaService } from "./kafka/kafka.ts";
 import { postgresService } from "./postgres/postgres.ts";
 import type { ServiceDefinition, ToolDefinition } from "./service.ts";
+import { snowflakeService } from "./snowflake/snowflake.ts";
 
-export const SERVICES: readonly ServiceDefinition[] = [kafkaService, postgresService, awsEmulatorService];
+export const SERVICES: readonly ServiceDefinition[] = [
+  kafkaService,
+  postgresService,
+  awsEmulatorService,
+  snowflakeService,
+];
 
 export const TOOLS: readonly ToolDefinition[] = [dbtTool];
 

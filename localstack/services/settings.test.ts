@@ -14,6 +14,7 @@ describe("services settings", () => {
       kafkaIam: 9096,
       postgres: 5432,
       awsEmulator: 4566,
+      snowflake: 4567,
     });
     expect(settings.cacheDir).toBe(`${REPO_ROOT}/.cache`);
     expect(settings.stateDir).toBe(`${REPO_ROOT}/.cache/services`);
@@ -35,6 +36,7 @@ describe("services settings", () => {
       kafkaIam: 19096,
       postgres: 15432,
       awsEmulator: 14566,
+      snowflake: 14567,
     });
     expect(settings.stateDir).toBe("/tmp/other-services");
     expect(clientEnv(settings)).toMatchObject({

@@ -23,6 +23,8 @@ export interface ServicesSettings {
     readonly kafkaIam: number;
     readonly postgres: number;
     readonly awsEmulator: number;
+    /** The offline Snowflake (fakesnow behind serve.py). */
+    readonly snowflake: number;
   };
   /** Whether the AWS emulator keeps its state across a restart (aws-emulator/persistence.ts). */
   readonly persistEmulatorState: boolean;
@@ -31,12 +33,14 @@ export interface ServicesSettings {
 /**
  * Settings from the environment: `PIPELINE_SERVICES_DIR` (default `.cache/services`),
  * `PIPELINE_CACHE_DIR` (default `.cache`), `KAFKA_PORT` (9092), `KAFKA_CONTROLLER_PORT`
- * (Kafka port + 1), `KAFKA_IAM_PORT` (Kafka port + 4, the MSK IAM listener), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566), `AWS_EMULATOR_PERSIST`
+ * (Kafka port + 1), `KAFKA_IAM_PORT` (Kafka port + 4, the MSK IAM listener), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566),
+ * `SNOWFLAKE_EMULATOR_PORT` (emulator port + 1, so every set of ports has its own), `AWS_EMULATOR_PERSIST`
  * (`0` for an emulator that forgets everything when it stops; default on).
  */
 export function servicesSettings(env: Env = process.env): ServicesSettings {
   const cacheDir = resolve(env.PIPELINE_CACHE_DIR || join(REPO_ROOT, ".cache"));
   const kafka = portFrom(env, "KAFKA_PORT", 9092);
+  const awsEmulator = portFrom(env, "AWS_EMULATOR_PORT", 4566);
   return {
     repoRoot: REPO_ROOT,
     cacheDir,
@@ -47,7 +51,8 @@ export function servicesSettings(env: Env = process.env): ServicesSettings {
       // + 4: + 1 is the controller, and MSK's own IAM ports end in 8 (9098), clear of both.
       kafkaIam: portFrom(env, "KAFKA_IAM_PORT", kafka + 4),
       postgres: portFrom(env, "PGPORT", 5432),
-      awsEmulator: portFrom(env, "AWS_EMULATOR_PORT", 4566),
+      awsEmulator,
+      snowflake: portFrom(env, "SNOWFLAKE_EMULATOR_PORT", awsEmulator + 1),
     },
     persistEmulatorState: env.AWS_EMULATOR_PERSIST !== "0",
   };

@@ -53,8 +53,8 @@ describe("pipeline services up | status | down", () => {
     (JSON.parse(await cli("status", "--json")) as Status[]).filter((s) => s.kind === "service");
 
   beforeAll(async () => {
-    const [kafka, controller, postgres, aws] = await freePorts(4);
-    ports = { kafka, controller, postgres, aws } as Record<string, number>;
+    const [kafka, controller, postgres, aws, snowflake] = await freePorts(5);
+    ports = { kafka, controller, postgres, aws, snowflake } as Record<string, number>;
     env = {
       ...process.env,
       PIPELINE_SERVICES_DIR: stateDir,
@@ -62,6 +62,7 @@ describe("pipeline services up | status | down", () => {
       KAFKA_CONTROLLER_PORT: String(controller),
       PGPORT: String(postgres),
       AWS_EMULATOR_PORT: String(aws),
+      SNOWFLAKE_EMULATOR_PORT: String(snowflake),
     };
   });
 
@@ -91,6 +92,7 @@ describe("pipeline services up | status | down", () => {
       ["kafka", "running"],
       ["postgres", "running"],
       ["aws-emulator", "running"],
+      ["snowflake", "running"],
     ]);
     expect(second.map((s) => s.pid)).toEqual(first.map((s) => s.pid));
     expect(secondUp).toMatch(/kafka\s+already running/);
@@ -178,6 +180,7 @@ describe("pipeline services up | status | down", () => {
       ["kafka", "stopped", undefined],
       ["postgres", "stopped", undefined],
       ["aws-emulator", "stopped", undefined],
+      ["snowflake", "stopped", undefined],
     ]);
   });
 
