@@ -18,6 +18,13 @@ export const SnowflakeSecretSchema = z.object({
   warehouse: z.string().min(1),
   database: z.string().min(1),
   role: z.string().optional(),
+  /**
+   * Where to connect instead of `<account>.snowflakecomputing.com` over https: a PrivateLink
+   * host, or a stand-in (the offline fakesnow service). As dbt's profile's host/port/protocol.
+   */
+  host: z.string().min(1).optional(),
+  port: z.coerce.number().int().min(1).max(65535).optional(),
+  protocol: z.enum(["https", "http"]).optional(),
 });
 
 /** Executes one statement with binds and returns its rows. */
@@ -68,6 +75,9 @@ export function snowflakeConnectionOptions(secret: unknown, schema: string): Con
     database: s.database,
     schema: schema.toUpperCase(),
     ...(s.role && { role: s.role }),
+    ...(s.host && { host: s.host }),
+    ...(s.port && { port: s.port }),
+    ...(s.protocol && { protocol: s.protocol }),
   };
 }
 

@@ -6,7 +6,8 @@ import { normalizePem, snowflakeConnectionOptions } from "./connection.ts";
 import { loadObjectsSnowflake } from "./load.ts";
 import { copyIntoSql, manifestLookupSql, manifestMergeSql, snowflakeRawDdl } from "./sql.ts";
 
-// Snowflake can't run offline: these tests pin the SQL and the connection options we send.
+// These pin the SQL and the connection options we send; test/integration/snowflake-end-to-end.test.ts
+// runs them on the offline Snowflake (fakesnow).
 
 const votesKey =
   "raw/elections/votes/dt=2026-11-03/hr=14/p=1/00000000000000000000-00000000000000000099.ndjson.gz";
@@ -151,6 +152,19 @@ describe("Snowflake key-pair connection options", () => {
     // Assess
     expect(options.privateKey).toBe(privateKey);
     expect(options.privateKeyPass).toBe("pw");
+  });
+
+  it("connects where the secret's host, port and protocol say (PrivateLink, the offline service)", () => {
+    // Act
+    const options = snowflakeConnectionOptions(
+      { ...secret, privateKey, host: "127.0.0.1", port: "4567", protocol: "http" },
+      "raw",
+    );
+    // Assess
+    expect(options).toMatchObject({ host: "127.0.0.1", port: 4567, protocol: "http" });
+    expect(() => snowflakeConnectionOptions({ ...secret, privateKey, protocol: "ftp" }, "raw")).toThrow(
+      /protocol/,
+    );
   });
 
   it("says which fields are missing or wrong", () => {
