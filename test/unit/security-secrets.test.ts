@@ -275,11 +275,6 @@ const ALLOWED_CREDENTIALS: readonly Allowed[] = [
     value: "pipeline",
     reason: "the scanner's own test: the local password with a non-loopback host must be flagged",
   },
-  {
-    file: "dbt/dev/snowflake_sql.py",
-    value: "test",
-    reason: "fakesnow (the offline Snowflake stand-in in tests) accepts any password; never a real account",
-  },
 ];
 
 /**
