@@ -6,11 +6,11 @@
  */
 import type { Config } from "../core/config/index.ts";
 import { type Admin, createKafka } from "../core/kafka/client.ts";
-import { listKeys } from "../core/reconcile/stage-counts.ts";
-import { postgresPool } from "../core/warehouse/postgres/pool.ts";
-import { DEFAULT_RAW_SCHEMA, MANIFEST_TABLE } from "../core/warehouse/raw-tables.ts";
+import { listKeys } from "../core/lake/list-keys.ts";
+import { VOTES_TOPIC } from "../core/realtime/index.ts";
+import { readCommittedOffsets, readLoadManifest } from "../core/reconcile/readers.ts";
+import { DEFAULT_RAW_SCHEMA } from "../core/warehouse/raw-tables.ts";
 
-export const VOTES_TOPIC = "elections.votes";
 export const VOTES_PREFIX = "raw/elections/votes/";
 
 /** land-records' consumer group for the votes (`<env>-land-records`, split per topic locally). */
@@ -37,8 +37,11 @@ export class LandingCounter {
       .map((g) => g.groupId)
       .find((id) => LANDING_GROUP.test(id));
     if (!this.#groupId) return 0;
-    const [votes] = await this.#admin.fetchOffsets({ groupId: this.#groupId, topics: [VOTES_TOPIC] });
-    return (votes?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    const committed = await readCommittedOffsets(this.#admin, this.#groupId, [VOTES_TOPIC]);
+    return [...(committed.get(VOTES_TOPIC)?.values() ?? [])].reduce(
+      (n, offset) => n + Math.max(0, offset),
+      0,
+    );
   }
 
   close(): Promise<void> {
@@ -53,14 +56,5 @@ export async function landedObjects(config: Config): Promise<number> {
 
 /** Vote rows the loads recorded in the manifest (0 before the first load creates it). */
 export async function loadedVotes(config: Config): Promise<number> {
-  try {
-    const result = await postgresPool(config.postgres.url).query<{ n: string }>(
-      `select coalesce(sum(rows_inserted), 0)::bigint as n from ${DEFAULT_RAW_SCHEMA}.${MANIFEST_TABLE} where object_key like $1`,
-      [`${VOTES_PREFIX}%`],
-    );
-    return Number(result.rows[0]?.n ?? 0);
-  } catch (error) {
-    if ((error as { code?: string }).code === "42P01") return 0;
-    throw error;
-  }
+  return (await readLoadManifest(config.postgres.url, DEFAULT_RAW_SCHEMA, VOTES_PREFIX)).rowsInserted;
 }

@@ -7,7 +7,7 @@ import { loadConfig } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
 import type { ProduceResult } from "../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../core/producer/produce-dataset.ts";
-import { stageCounts, type TopicCounts } from "../core/reconcile/stage-counts.ts";
+import { type ReconcileReport, reconcile, topicLocations } from "../core/reconcile/index.ts";
 import type { Execution } from "../core/runs/types.ts";
 import { pgQualified } from "../core/warehouse/identifiers.ts";
 import { postgresPool } from "../core/warehouse/postgres/pool.ts";
@@ -26,7 +26,8 @@ export interface DemoOptions {
 
 export interface DemoResult {
   readonly produced: Record<string, ProduceResult>;
-  readonly counts: TopicCounts[];
+  /** Records per stage of every dataset topic, read once landing and loading finished. */
+  readonly report: ReconcileReport;
   readonly execution: Execution;
   readonly gold: GoldSample;
 }
@@ -66,14 +67,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     log("4/5 waiting for land-records (Kafka → S3 raw) and load-raw (S3 → warehouse)…");
     await waitForLoaded(landingGroups(runtime), options.timeoutMs ?? 600_000, log);
-    const counts = await stageCounts(config);
+    const report = await reconcile(config, topicLocations(config, datasets));
 
     log("5/5 running the pipeline (load pending → dbt build → quality gate → publish)…");
     const { execution, done } = runtime.startExecution(undefined, {});
     log(`    execution ${execution.name}`);
     const finished = await done;
     const gold = finished.status === "SUCCEEDED" ? await goldSample(config.postgres.url) : emptyGold();
-    return { produced, counts, execution: finished, gold };
+    return { produced, report, execution: finished, gold };
   } finally {
     await runtime.stop();
   }

@@ -6,7 +6,9 @@
 import { loadConfig } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
 import { createKafka } from "../core/kafka/client.ts";
-import { consumerGroupLag, listKeys, loadedObjectCount } from "../core/reconcile/stage-counts.ts";
+import { listKeys } from "../core/lake/list-keys.ts";
+import { readConsumerLag, readLoadManifest } from "../core/reconcile/readers.ts";
+import { DEFAULT_RAW_SCHEMA } from "../core/warehouse/raw-tables.ts";
 import type { LocalRuntime } from "../localstack/runtime/runtime.ts";
 
 /** A consumer group and the topics it consumes. */
@@ -39,11 +41,14 @@ export async function waitForLoaded(
     let lag = existing ? 0 : 1;
     for (const spec of landing.filter((g) => g.topics.every((t) => existing?.includes(t)))) {
       // A fresh broker answers "coordinator not available" for a while: not ready yet.
-      lag += await consumerGroupLag(config, spec.groupId, spec.topics).catch(() => 1);
+      lag += await readConsumerLag(config, spec.groupId, spec.topics).catch(() => 1);
     }
     const rawObjects = (await listKeys(config.buckets.raw, "raw/")).length;
     // PostgreSQL may be restarting: count nothing loaded yet and ask again.
-    const loaded = await loadedObjectCount(config, "raw/").catch(() => 0);
+    const loaded = await readLoadManifest(config.postgres.url, DEFAULT_RAW_SCHEMA, "raw/").then(
+      (manifest) => manifest.objects,
+      () => 0,
+    );
     if (lag === 0 && loaded >= rawObjects) return;
     if (Date.now() - lastReport > 10_000) {
       log(`    ${lag} records not landed yet, ${loaded}/${rawObjects} objects loaded`);

@@ -3,6 +3,7 @@
  * of records per stage, a few gold-layer results, and where to look next.
  */
 import type { Command } from "commander";
+import { formatReport } from "../../core/reconcile/format.ts";
 import { runDemo } from "../../demo/run-demo.ts";
 
 export function register(program: Command): void {
@@ -18,27 +19,11 @@ export function register(program: Command): void {
         seed: Number(options.seed),
         log: console.log,
       });
-      const { counts, execution, gold } = result;
+      const { report, execution, gold } = result;
 
+      // The same counts and verdict as `pipeline reconcile` (core/reconcile/README.md).
       console.log("\nRecords per stage");
-      console.log(
-        ["topic", "in Kafka", "landed", "quarantined", "raw rows", "objects loaded"].map(pad).join(""),
-      );
-      for (const c of counts) {
-        console.log(
-          [c.topic, c.inKafka, c.landed, c.quarantined, c.rawRows, `${c.loadedObjects}/${c.landedObjects}`]
-            .map(pad)
-            .join(""),
-        );
-      }
-      const unaccounted = counts.filter(
-        (c) => c.inKafka !== c.landed + c.quarantined || c.landed !== c.rawRows,
-      );
-      console.log(
-        unaccounted.length === 0
-          ? "every record accounted for: in Kafka = landed + quarantined, landed = raw rows"
-          : `NOT reconciled: ${unaccounted.map((c) => c.topic).join(", ")}`,
-      );
+      console.log(formatReport(report));
 
       console.log(`\nPipeline run ${execution.name}: ${execution.status}`);
       if (execution.status !== "SUCCEEDED") console.log(`  ${execution.error}: ${execution.cause}`);
@@ -54,7 +39,7 @@ export function register(program: Command): void {
       console.log("  npx pipeline produce elections --count 10000");
       console.log("  npx pipeline services status               # endpoints and log files");
       console.log("  npx pipeline services down                 # stop the services the demo left running");
-      if (execution.status !== "SUCCEEDED" || unaccounted.length > 0) process.exitCode = 1;
+      if (execution.status !== "SUCCEEDED" || !report.reconciled) process.exitCode = 1;
     });
 }
 

@@ -1,13 +1,14 @@
 /**
  * `pipeline reconcile`: every dataset topic counted at each stage (Kafka, raw/, quarantine/,
- * raw table, staging view) with a verdict; exit code 1 when a record is unaccounted for.
+ * raw table, staging view) with a verdict; exit code 1 when a record is unaccounted for, 2
+ * when the stages were still moving (records in flight).
  * The JSON form is documented in core/reconcile/README.md.
  */
 import type { Command } from "commander";
 import { loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
 import { datasets, getDataset } from "../../core/datasets/index.ts";
 import { formatReport } from "../../core/reconcile/format.ts";
-import { reconcile, topicLocations } from "../../core/reconcile/reconcile.ts";
+import { exitStatus, reconcile, topicLocations } from "../../core/reconcile/reconcile.ts";
 import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 
 export function register(program: Command): void {
@@ -25,7 +26,8 @@ export function register(program: Command): void {
       try {
         const report = await reconcile(config, topicLocations(config, chosen));
         console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
-        if (!report.reconciled) process.exitCode = 1;
+        // 0 reconciled, 1 records unaccounted for, 2 still in flight (core/reconcile/README.md).
+        process.exitCode = exitStatus(report);
       } finally {
         await closePostgresPools();
       }

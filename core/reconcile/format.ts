@@ -10,6 +10,7 @@ const COLUMNS = [
   "raw rows",
   "staging",
   "lost",
+  "in flight",
   "dup by key",
   "verdict",
 ] as const;
@@ -28,7 +29,13 @@ export function formatReport(report: ReconcileReport): string {
     if (reasons.length > 0)
       out.push(`${topic.topic}: quarantined by reason: ${reasons.map(([r, n]) => `${r} ${n}`).join(", ")}`);
   }
-  out.push(report.reconciled ? "every record accounted for" : "NOT reconciled");
+  out.push(
+    report.reconciled
+      ? "every record accounted for"
+      : report.settled
+        ? "NOT reconciled"
+        : "not reconciled yet: the stages moved while they were read (records in flight) — run again",
+  );
   return out.join("\n");
 }
 
@@ -41,6 +48,7 @@ function row(t: TopicReconciliation): string[] {
     String(t.raw.rows),
     t.staging.built ? String(t.staging.rows) : "not built",
     String(t.lost),
+    String(t.inFlight),
     String(t.duplicated),
     t.reconciled ? "ok" : `${t.issues.length} issue(s)`,
   ];

@@ -1,7 +1,14 @@
 /** Counts per stage and the reconcile verdict (see README.md for the JSON report). */
 export { describeIssue, formatReport } from "./format.ts";
 export { type OffsetRange, OffsetSet } from "./offset-set.ts";
-export { type ReconcileReport, reconcile, type TopicLocation, topicLocations } from "./reconcile.ts";
+export {
+  exitStatus,
+  type ReconcileOptions,
+  type ReconcileReport,
+  reconcile,
+  type TopicLocation,
+  topicLocations,
+} from "./reconcile.ts";
 export {
   type Issue,
   type IssueKind,

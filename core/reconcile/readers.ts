@@ -1,20 +1,25 @@
 /**
- * Reads one topic's stages as plain data for the verdict: offsets from Kafka, distinct
- * (partition, offset) pairs from the lake's gzip NDJSON objects, offset ranges and distinct
- * keys from the raw table, and the row count of the staging view. Every reader filters on
- * the topic itself, so other topics' records under the same prefix or table are ignored.
+ * One reader per stage, each reading what the stage itself holds: Kafka's offsets (and a
+ * consumer group's committed ones), the distinct (partition, offset) pairs of the lake's gzip
+ * NDJSON objects, and the warehouse — the raw table's offset ranges and distinct keys, the
+ * staging view's rows and the load manifest, in one snapshot. Every reader filters on the
+ * topic itself, so other topics' records under the same prefix or table are ignored.
+ * `pipeline reconcile`, the demo's summary and wait, the dashboard's stages API and the
+ * benchmark all count with these (the meaning of each count: README.md).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { s3 } from "../aws/clients.ts";
 import type { Config } from "../config/index.ts";
-import { createKafka, topicOffsets } from "../kafka/client.ts";
+import { type Admin, createKafka, topicOffsets } from "../kafka/client.ts";
+import { listKeys } from "../lake/list-keys.ts";
 import { decodeNdjsonGz } from "../lake/ndjson.ts";
 import { pgQualified } from "../warehouse/identifiers.ts";
 import { postgresPool } from "../warehouse/postgres/pool.ts";
+import { isUndefinedTable } from "../warehouse/postgres/sql-state.ts";
+import { MANIFEST_TABLE } from "../warehouse/raw-tables.ts";
 import { OffsetSet } from "./offset-set.ts";
-import { listKeys } from "./stage-counts.ts";
 import type { PartitionOffsets } from "./verdict.ts";
 
 /** Start and end offsets of each topic's partitions; undefined for a topic that doesn't exist. */
@@ -39,6 +44,43 @@ export async function readKafkaOffsets(
       );
     }
     return result;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A consumer group's committed offset per partition of each topic (−1: never committed). */
+export async function readCommittedOffsets(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<Map<string, Map<number, number>>> {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  return new Map(
+    committed.map(({ topic, partitions }) => [
+      topic,
+      new Map(partitions.map((p) => [p.partition, Number(p.offset)])),
+    ]),
+  );
+}
+
+/** Records a consumer group has not committed yet, over the topics (from the start when it never committed). */
+export async function readConsumerLag(
+  config: Config,
+  groupId: string,
+  topics: readonly string[],
+): Promise<number> {
+  const admin = createKafka(config.kafka, "-lag").admin();
+  await admin.connect();
+  try {
+    let lag = 0;
+    for (const [topic, partitions] of await readCommittedOffsets(admin, groupId, topics)) {
+      for (const end of await topicOffsets(admin, topic)) {
+        const done = partitions.get(end.partition) ?? -1;
+        lag += Number(end.high) - (done < 0 ? Number(end.low) : done);
+      }
+    }
+    return lag;
   } finally {
     await admin.disconnect();
   }
@@ -114,67 +156,105 @@ function sortKey(key: string): string {
   return match ? `${(match[1] ?? "").padStart(6, "0")}/${match[2]}` : key;
 }
 
-export interface RawTableRead {
-  readonly offsets: Map<number, OffsetSet>;
-  readonly distinctKeys: number;
+/** Where one topic's rows are in the warehouse. */
+export interface WarehouseLocation {
+  readonly topic: string;
+  readonly rawSchema: string;
+  readonly rawTable: string;
+  readonly stagingSchema: string;
+  /** undefined when no staging model reads the raw table. */
+  readonly stagingView: string | undefined;
 }
 
-/** The raw table's offsets of `topic` as ranges (gaps and islands in SQL), and its distinct keys. */
-export async function readRawTable(
+export interface WarehouseRead {
+  /** The raw table's offsets of the topic, per partition (empty before the first load). */
+  readonly offsets: Map<number, OffsetSet>;
+  /** Distinct record keys of the topic in the raw table. */
+  readonly distinctKeys: number;
+  /** Rows of the staging view; undefined when dbt has not built it. */
+  readonly stagingRows: number | undefined;
+}
+
+/**
+ * The raw table's offsets of `topic` as ranges (gaps and islands in SQL), its distinct keys and
+ * the staging view's rows, read in ONE snapshot (a repeatable-read transaction): a load
+ * committing in between would otherwise make the keys outnumber the rows read before it (a
+ * negative `duplicated`) or the staging view disagree with the table it reads.
+ */
+export async function readWarehouse(
   databaseUrl: string,
-  schema: string,
-  table: string,
-  topic: string,
-): Promise<RawTableRead> {
-  const pool = postgresPool(databaseUrl);
-  const qualified = pgQualified(schema, table);
+  location: WarehouseLocation,
+): Promise<WarehouseRead> {
+  // Validated before connecting: a bad identifier never reaches SQL.
+  const table = pgQualified(location.rawSchema, location.rawTable);
+  const view =
+    location.stagingView === undefined
+      ? undefined
+      : pgQualified(location.stagingSchema, location.stagingView);
+  const client = await postgresPool(databaseUrl).connect();
   try {
-    const islands = await pool.query<{ partition: number; first: string; last: string }>(
-      `select partition, min("offset")::text as first, max("offset")::text as last
-         from (select partition, "offset",
-                      "offset" - row_number() over (partition by partition order by "offset") as island
-                 from ${qualified} where topic = $1) t
-        group by partition, island
-        order by partition, first`,
-      [topic],
+    await client.query("begin isolation level repeatable read read only");
+    // to_regclass: a table not created yet (or a schema dbt has not made) is null, not an error
+    // that would end the transaction.
+    const exists = await client.query<{ table: string | null; view: string | null }>(
+      "select to_regclass($1)::text as table, to_regclass($2)::text as view",
+      [table, view ?? null],
     );
     const offsets = new Map<number, OffsetSet>();
-    for (const row of islands.rows) {
-      const set = offsets.get(row.partition) ?? new OffsetSet();
-      set.addRange(Number(row.first), Number(row.last));
-      offsets.set(row.partition, set);
+    let distinctKeys = 0;
+    if (exists.rows[0]?.table) {
+      const islands = await client.query<{ partition: number; first: string; last: string }>(
+        `select partition, min("offset")::text as first, max("offset")::text as last
+           from (select partition, "offset",
+                        "offset" - row_number() over (partition by partition order by "offset") as island
+                   from ${table} where topic = $1) t
+          group by partition, island
+          order by partition, first`,
+        [location.topic],
+      );
+      for (const row of islands.rows) {
+        const set = offsets.get(row.partition) ?? new OffsetSet();
+        set.addRange(Number(row.first), Number(row.last));
+        offsets.set(row.partition, set);
+      }
+      const keys = await client.query<{ n: string }>(
+        `select count(distinct record_key)::bigint as n from ${table} where topic = $1`,
+        [location.topic],
+      );
+      distinctKeys = Number(keys.rows[0]?.n ?? 0);
     }
-    const keys = await pool.query<{ n: string }>(
-      `select count(distinct record_key)::bigint as n from ${qualified} where topic = $1`,
-      [topic],
-    );
-    return { offsets, distinctKeys: Number(keys.rows[0]?.n ?? 0) };
+    let stagingRows: number | undefined;
+    if (view && exists.rows[0]?.view) {
+      const rows = await client.query<{ n: string }>(`select count(*)::bigint as n from ${view}`);
+      stagingRows = Number(rows.rows[0]?.n ?? 0);
+    }
+    await client.query("commit");
+    return { offsets, distinctKeys, stagingRows };
   } catch (error) {
-    // The table appears with the first load; before that it holds nothing.
-    if (isUndefinedTable(error)) return { offsets: new Map(), distinctKeys: 0 };
+    await client.query("rollback").catch(() => undefined);
     throw error;
+  } finally {
+    client.release();
   }
 }
 
-/** Rows of a staging view, or undefined when dbt has not built it. */
-export async function readStagingRows(
+/** The load manifest's objects under a key prefix and the rows their loads inserted (0, 0 before the first load). */
+export async function readLoadManifest(
   databaseUrl: string,
-  schema: string,
-  view: string,
-): Promise<number | undefined> {
+  rawSchema: string,
+  prefix: string,
+): Promise<{ objects: number; rowsInserted: number }> {
   try {
-    const result = await postgresPool(databaseUrl).query<{ n: string }>(
-      `select count(*)::bigint as n from ${pgQualified(schema, view)}`,
+    const result = await postgresPool(databaseUrl).query<{ objects: string; rows: string }>(
+      `select count(*)::bigint as objects, coalesce(sum(rows_inserted), 0)::bigint as rows
+         from ${pgQualified(rawSchema, MANIFEST_TABLE)} where object_key like $1`,
+      [`${prefix}%`],
     );
-    return Number(result.rows[0]?.n ?? 0);
+    return { objects: Number(result.rows[0]?.objects ?? 0), rowsInserted: Number(result.rows[0]?.rows ?? 0) };
   } catch (error) {
-    if (isUndefinedTable(error) || (error as { code?: string }).code === "3F000") return undefined;
+    if (isUndefinedTable(error)) return { objects: 0, rowsInserted: 0 };
     throw error;
   }
-}
-
-function isUndefinedTable(error: unknown): boolean {
-  return (error as { code?: string }).code === "42P01";
 }
 
 const STAGING_MODELS = new URL("../../dbt/models/staging/", import.meta.url);

@@ -93,19 +93,30 @@ export interface TopicReconciliation {
     | { readonly built: true; readonly view: string; readonly rows: number }
     | { readonly built: false };
   /**
-   * Records lost between stages (not landed + not loaded), and raw rows whose key an earlier
-   * row already had (a producer retry writing a record twice looks exactly like this; so
-   * does a legitimate re-send, which staging's dedupe by key absorbs).
+   * Records missing between stages (not landed + not loaded) once the stages stopped moving;
+   * while they move, the same records are `inFlight` and `lost` is 0.
    */
   readonly lost: number;
+  readonly inFlight: number;
+  /**
+   * Raw rows whose key an earlier row already had (a producer retry writing a record twice
+   * looks exactly like this; so does a legitimate re-send, which staging's dedupe by key
+   * absorbs). Never negative: rows and keys are read in one snapshot.
+   */
   readonly duplicated: number;
   readonly issues: readonly Issue[];
+}
+
+/** Records in a topic's partitions: Σ (high − low). */
+export function kafkaRecords(partitions: readonly PartitionOffsets[]): number {
+  return partitions.reduce((n, p) => n + (p.high - p.low), 0);
 }
 
 /** Ranges listed per issue; the count stays exact. */
 export const MAX_RANGES = 20;
 
-export function reconcileTopic(data: StageData): TopicReconciliation {
+/** `settled`: the stages did not move while they were read (false: what is missing is in flight). */
+export function reconcileTopic(data: StageData, settled = true): TopicReconciliation {
   const issues: Issue[] = [];
   const kafka = data.kafka ?? [];
   const kafkaPartitions = new Map(kafka.map((p) => [p.partition, p]));
@@ -187,7 +198,7 @@ export function reconcileTopic(data: StageData): TopicReconciliation {
     });
   }
 
-  const lost = issues
+  const missing = issues
     .filter((i) => i.kind === "not-landed" || i.kind === "not-loaded")
     .reduce((n, i) => n + i.count, 0);
   const total = (sets: PartitionSets) => [...sets.values()].reduce((n, s) => n + s.size, 0);
@@ -198,7 +209,7 @@ export function reconcileTopic(data: StageData): TopicReconciliation {
     reconciled: issues.length === 0,
     kafka: {
       exists: data.kafka !== undefined,
-      records: kafka.reduce((n, p) => n + (p.high - p.low), 0),
+      records: kafkaRecords(kafka),
       partitions: [...kafka].sort((a, b) => a.partition - b.partition),
     },
     landed: {
@@ -221,7 +232,8 @@ export function reconcileTopic(data: StageData): TopicReconciliation {
     staging: data.staging
       ? { built: true, view: data.staging.view, rows: data.staging.rows }
       : { built: false },
-    lost,
+    lost: settled ? missing : 0,
+    inFlight: settled ? 0 : missing,
     duplicated: total(data.warehouse.rows) - data.warehouse.distinctKeys,
     issues,
   };

@@ -60,6 +60,7 @@ export async function getStages() {
   return {
     available: true,
     reconciled: report.reconciled,
+    settled: report.settled,
     readAt: new Date(read.at).toISOString(),
     // A newer read is under way: the page says so rather than pass an old snapshot as current.
     refreshing: reading !== undefined,
@@ -73,6 +74,7 @@ export async function getStages() {
       rawRows: t.raw.rows,
       staging: t.staging.built ? t.staging.rows : null,
       lost: t.lost,
+      inFlight: t.inFlight,
       duplicated: t.duplicated,
       issues: t.issues.map((i) => `${i.stage}: ${i.kind} (${i.count})`),
     })),

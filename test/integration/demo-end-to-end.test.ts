@@ -25,21 +25,23 @@ describe("pipeline demo, end to end on fresh services", () => {
   });
 
   it("accounts for every record: in Kafka = landed + quarantined, landed = raw rows", () => {
-    expect(result.counts.map((c) => c.topic).sort()).toEqual([
+    const { topics } = result.report;
+    expect(topics.map((t) => t.topic).sort()).toEqual([
       "elections.candidates",
       "elections.voters",
       "elections.votes",
       "sales.orders",
       "stocks.prices",
     ]);
-    for (const c of result.counts) {
-      expect(c.inKafka, c.topic).toBeGreaterThan(0);
-      expect(c.landed + c.quarantined, c.topic).toBe(c.inKafka);
-      expect(c.rawRows, c.topic).toBe(c.landed);
-      expect(c.loadedObjects, c.topic).toBe(c.landedObjects);
+    for (const t of topics) {
+      expect(t.kafka.records, t.topic).toBeGreaterThan(0);
+      expect(t.landed.records + t.quarantined.records, t.topic).toBe(t.kafka.records);
+      expect(t.raw.rows, t.topic).toBe(t.landed.records);
+      expect(t.issues, t.topic).toEqual([]);
     }
-    const sales = result.counts.find((c) => c.topic === "sales.orders");
-    expect(sales?.inKafka).toBe(9_994);
+    expect(result.report.reconciled).toBe(true);
+    const sales = topics.find((t) => t.topic === "sales.orders");
+    expect(sales?.kafka.records).toBe(9_994);
   });
 
   it("ran the pipeline to SUCCEEDED, with dbt run for real and its artifacts in the bucket", async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
-import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
+import { readConsumerLag } from "../../core/reconcile/readers.ts";
 import { landingGroups } from "../../demo/wait-for-loaded.ts";
 import { servicesSettings, status } from "../../localstack/services/index.ts";
 import { processTree } from "../../localstack/services/processes.ts";
@@ -88,6 +88,6 @@ describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
 async function landingLag(stack: FaultStack): Promise<number> {
   let lag = 0;
   for (const group of landingGroups(stack.runtime))
-    lag += await consumerGroupLag(loadConfig(), group.groupId, group.topics);
+    lag += await readConsumerLag(loadConfig(), group.groupId, group.topics);
   return lag;
 }

@@ -17,7 +17,8 @@ import { connectProducer, createKafka } from "../../core/kafka/client.ts";
 import { validOrder, validVote } from "../../core/msk-event/fixtures.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
-import { consumerGroupLag, kafkaRecordCounts } from "../../core/reconcile/stage-counts.ts";
+import { readConsumerLag, readKafkaOffsets } from "../../core/reconcile/readers.ts";
+import { kafkaRecords } from "../../core/reconcile/verdict.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../../core/sources/lines.ts";
 import { landingGroups } from "../../demo/wait-for-loaded.ts";
 import {
@@ -74,7 +75,7 @@ describe("landing faults", () => {
       firstError = match?.[3] ?? "";
       rawKeysAtFailure = (await listObjects(buckets.raw, "raw/elections/votes/")).map((o) => o.key);
       const votesGroup = landingGroups(stack.runtime).find((g) => g.topics.includes("elections.votes"));
-      lagAtFailure = await consumerGroupLag(loadConfig(), votesGroup?.groupId ?? "", ["elections.votes"]);
+      lagAtFailure = await readConsumerLag(loadConfig(), votesGroup?.groupId ?? "", ["elections.votes"]);
       await s3().send(new CreateBucketCommand({ Bucket: buckets.quarantine }));
       await waitUntilLoaded(stack);
       rawKeysAtEnd = (await listObjects(buckets.raw, "raw/elections/votes/")).map((o) => o.key);
@@ -137,8 +138,8 @@ describe("landing faults", () => {
       });
       quarantined = await readLines(buckets.quarantine, rejects.key);
       await until("both small orders in Kafka", async () => {
-        const counts = await kafkaRecordCounts(loadConfig(), ["sales.orders"]);
-        return counts.get("sales.orders") === 2 ? true : undefined;
+        const offsets = await readKafkaOffsets(loadConfig(), ["sales.orders"]);
+        return kafkaRecords(offsets.get("sales.orders") ?? []) === 2 ? true : undefined;
       });
       await waitUntilLoaded(stack);
       reconciled = await reconcileJson("sales");

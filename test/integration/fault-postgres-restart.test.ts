@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
-import { loadedObjectCount } from "../../core/reconcile/stage-counts.ts";
+import { readLoadManifest } from "../../core/reconcile/readers.ts";
 import { down, servicesSettings, up } from "../../localstack/services/index.ts";
 import {
   exactRows,
@@ -38,7 +38,10 @@ describe("PostgreSQL restarted mid-load", () => {
     // Act: once the first objects are loaded, stop PostgreSQL (fast shutdown, as
     // `services down` does), keep it down a few seconds, start it again on the same data.
     loadedAtStop = await until("the first loaded objects", async () => {
-      const loaded = await loadedObjectCount(loadConfig(), "raw/").catch(() => 0);
+      const loaded = await readLoadManifest(loadConfig().postgres.url, "raw", "raw/").then(
+        (manifest) => manifest.objects,
+        () => 0,
+      );
       return loaded > 0 ? loaded : undefined;
     });
     await down(servicesSettings(), ["postgres"]);

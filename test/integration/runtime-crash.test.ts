@@ -12,7 +12,7 @@ import { loadConfig } from "../../core/config/index.ts";
 import { getDataset } from "../../core/datasets/index.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
-import { consumerGroupLag } from "../../core/reconcile/stage-counts.ts";
+import { readConsumerLag } from "../../core/reconcile/readers.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
 import { waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { readAssembly } from "../../localstack/runtime/assembly.ts";
@@ -181,7 +181,7 @@ function landingGroups() {
 async function landingLag(): Promise<number> {
   let lag = 0;
   for (const group of landingGroups()) {
-    lag += await consumerGroupLag(loadConfig(), group.groupId, group.topics).catch(() => 0);
+    lag += await readConsumerLag(loadConfig(), group.groupId, group.topics).catch(() => 0);
   }
   return lag;
 }

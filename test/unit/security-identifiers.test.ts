@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readRawTable, readStagingRows } from "../../core/reconcile/readers.ts";
+import { readWarehouse } from "../../core/reconcile/readers.ts";
 import {
   assertIdentifier,
   copyIntoSql,
@@ -105,11 +105,21 @@ describe("every SQL builder refuses a hostile schema or table before any SQL exi
   it("reconcile's readers of raw tables and staging views", async () => {
     // No connection is made: postgres://nowhere would fail differently.
     const url = "postgres://pipeline:pipeline@127.0.0.1:1/none";
-    await expect(readRawTable(url, bad, "elections_votes", "elections.votes")).rejects.toThrow(
-      InvalidIdentifierError,
-    );
-    await expect(readRawTable(url, "raw", bad, "elections.votes")).rejects.toThrow(InvalidIdentifierError);
-    await expect(readStagingRows(url, bad, "stg_votes")).rejects.toThrow(InvalidIdentifierError);
+    const location = {
+      topic: "elections.votes",
+      rawSchema: "raw",
+      rawTable: "elections_votes",
+      stagingSchema: "analytics",
+      stagingView: "stg_votes",
+    };
+    for (const wrong of [
+      { rawSchema: bad },
+      { rawTable: bad },
+      { stagingSchema: bad },
+      { stagingView: bad },
+    ]) {
+      await expect(readWarehouse(url, { ...location, ...wrong })).rejects.toThrow(InvalidIdentifierError);
+    }
   });
 });
 
@@ -125,8 +135,15 @@ interface Interpolation {
 const ALLOWED: readonly { file: string; expression: string; reason: string }[] = [
   {
     file: "core/reconcile/readers.ts",
-    expression: "qualified",
-    reason: "const qualified = pgQualified(schema, table), just above",
+    expression: "table",
+    reason:
+      "readWarehouse: const table = pgQualified(location.rawSchema, location.rawTable), before connecting",
+  },
+  {
+    file: "core/reconcile/readers.ts",
+    expression: "view",
+    reason:
+      "readWarehouse: const view = pgQualified(location.stagingSchema, location.stagingView), before connecting",
   },
   {
     file: "core/warehouse/postgres/load.ts",
