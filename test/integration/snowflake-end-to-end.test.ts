@@ -1,8 +1,9 @@
 /**
  * The Snowflake target offline, end to end, beside the PostgreSQL target over the same input:
- * landed gzip NDJSON objects in the emulator's raw bucket are loaded by the real loader
- * (`loadObjects`: COPY INTO from the external stage + manifest MERGE through snowflake-sdk,
- * key-pair auth from the emulator's Secrets Manager), a redelivered object is skipped on both,
+ * landed gzip NDJSON objects in the emulator's raw bucket are loaded by load-raw's handler
+ * (Snowflake: an SQS batch of S3 notifications, one COPY INTO from the external stage + the
+ * manifest MERGE through snowflake-sdk, key-pair auth from the emulator's Secrets Manager;
+ * PostgreSQL: the S3 event), redelivered objects are skipped on both,
  * `dbt build` (models, yml tests, unit tests) runs twice on both — the second time
  * incrementally over a second load — and the dashboard API answers the same gold figures from
  * either warehouse. Snowflake is the `snowflake` service (fakesnow behind
@@ -14,17 +15,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
+import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { s3, secretsManager } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { runDbt } from "../../core/dbt/run.ts";
 import type { ObjectRef } from "../../core/lake/index.ts";
-import { batchObjectKey, encodeNdjsonGz } from "../../core/lake/index.ts";
-import { type ObjectLoad, postgresPool, type WarehouseTarget } from "../../core/warehouse/index.ts";
+import { batchObjectKey, encodeNdjsonGz, objectCreatedEvent } from "../../core/lake/index.ts";
+import { postgresPool } from "../../core/warehouse/index.ts";
 import { snowflakeExecutor } from "../../core/warehouse/snowflake/connection.ts";
 import { snowflakeRawDdl } from "../../core/warehouse/snowflake/sql.ts";
-import { loadObjects } from "../../core/warehouse/target.ts";
 import { handleRequest } from "../../dashboard/api/router.ts";
+import { handler as loadRaw } from "../../lambdas/load-raw/index.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
 import { SNOWFLAKE_EMULATOR_ACCOUNT } from "../../localstack/services/snowflake/snowflake.ts";
 import {
@@ -66,10 +68,7 @@ const secret = {
   port: sfPort,
   protocol: "http",
 };
-const targets: Record<"postgres" | "snowflake", WarehouseTarget> = {
-  postgres: { kind: "postgres", pool: postgresPool(loadConfig().postgres.url), schema: pgRaw },
-  snowflake: { kind: "snowflake", secretId, stage, schema: sfRaw },
-};
+const targetPool = postgresPool(loadConfig().postgres.url);
 const dbtEnv = {
   postgres: { ...process.env, DBT_SCHEMA: pgGold, DBT_RAW_SCHEMA: pgRaw },
   snowflake: {
@@ -168,10 +167,70 @@ async function batch(first: boolean): Promise<ObjectRef[]> {
   ];
 }
 
-async function loadBoth(objects: readonly ObjectRef[]): Promise<Record<string, ObjectLoad[]>> {
+/** The environment of load-raw (and the dashboard API) with `warehouse` behind it. */
+function warehouseEnv(warehouse: "postgres" | "snowflake"): Record<string, string> {
+  return warehouse === "postgres"
+    ? { WAREHOUSE_TARGET: "postgres", RAW_SCHEMA: pgRaw, DBT_SCHEMA: pgGold }
+    : {
+        WAREHOUSE_TARGET: "snowflake",
+        RAW_SCHEMA: sfRaw,
+        DBT_SCHEMA: sfGold,
+        SNOWFLAKE_SECRET_ID: secretId,
+        SNOWFLAKE_STAGE: stage,
+      };
+}
+
+async function withEnv<T>(env: Record<string, string>, act: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return await act();
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** S3 notifications of `objects` as the AWS target delivers them to load-raw on Snowflake: through SQS. */
+function sqsEvent(objects: readonly ObjectRef[]): SQSEvent {
   return {
-    postgres: await loadObjects(targets.postgres, objects),
-    snowflake: await loadObjects(targets.snowflake, objects),
+    Records: objects.map((object, i) => ({
+      messageId: `m-${i}`,
+      receiptHandle: `r-${i}`,
+      body: JSON.stringify(objectCreatedEvent([object])),
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(Date.now()),
+        SenderId: "s3",
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: "-",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:raw-objects",
+      awsRegion: "us-east-1",
+    })),
+  };
+}
+
+/** load-raw's handler on both targets: PostgreSQL per S3 event, Snowflake per SQS batch. */
+async function loadBoth(objects: readonly ObjectRef[]): Promise<void> {
+  await withEnv(warehouseEnv("postgres"), () => loadRaw(objectCreatedEvent(objects)));
+  const response = await withEnv(warehouseEnv("snowflake"), () => loadRaw(sqsEvent(objects)));
+  expect(response).toEqual({ batchItemFailures: [] });
+}
+
+/** Each warehouse's load manifest: key, rows in the object, rows inserted. */
+async function manifests(): Promise<Record<"postgres" | "snowflake", string[]>> {
+  const { rows } = await targetPool.query(
+    `select object_key, rows_in_object, rows_inserted from "${pgRaw}"._load_manifest`,
+  );
+  const execute = await snowflakeExecutor(secretId, sfRaw);
+  const sf = await execute(
+    `select "OBJECT_KEY", "ROWS_IN_OBJECT", "ROWS_INSERTED" from ${sfRaw}._load_manifest`,
+  );
+  return {
+    postgres: rows.map((r) => `${r.object_key} ${r.rows_in_object} ${r.rows_inserted}`).sort(),
+    snowflake: sf.map((r) => `${r.OBJECT_KEY} ${r.ROWS_IN_OBJECT} ${r.ROWS_INSERTED}`).sort(),
   };
 }
 
@@ -193,19 +252,11 @@ async function api(
   path: string,
   query: Record<string, string> = {},
 ): Promise<unknown> {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    WAREHOUSE_TARGET: warehouse,
-    DBT_SCHEMA: warehouse === "postgres" ? pgGold : sfGold,
-    SNOWFLAKE_SECRET_ID: secretId,
-  });
-  try {
-    const response = await handleRequest({ method: "GET", path, query });
-    expect(response.status, response.body).toBe(200);
-    return roundMoney(JSON.parse(response.body));
-  } finally {
-    process.env = saved;
-  }
+  const response = await withEnv(warehouseEnv(warehouse), () =>
+    handleRequest({ method: "GET", path, query }),
+  );
+  expect(response.status, response.body).toBe(200);
+  return roundMoney(JSON.parse(response.body));
 }
 
 /** fakesnow's DuckDB sums number(38, 6) through doubles (Snowflake is exact): compare to the cent. */
@@ -241,8 +292,9 @@ afterAll(async () => {
   const execute = await snowflakeExecutor(secretId, sfRaw);
   await execute(`drop schema if exists ${sfRaw} cascade`).catch(() => undefined);
   await execute(`drop schema if exists ${sfGold} cascade`).catch(() => undefined);
-  const pool = postgresPool(loadConfig().postgres.url);
-  await pool.query(`drop schema if exists "${pgRaw}" cascade; drop schema if exists "${pgGold}" cascade`);
+  await targetPool.query(
+    `drop schema if exists "${pgRaw}" cascade; drop schema if exists "${pgGold}" cascade`,
+  );
   await secretsManager().send(
     new DeleteSecretCommand({ SecretId: secretId, ForceDeleteWithoutRecovery: true }),
   );
@@ -250,26 +302,31 @@ afterAll(async () => {
 });
 
 describe("the Snowflake target offline (fakesnow), beside PostgreSQL", () => {
-  test("load-raw's loader COPYs every landed object once on both; a redelivered object is skipped", async () => {
+  test("load-raw COPYs every landed object once on both; redelivered objects are skipped", async () => {
     // Act
-    const first = await loadBoth(firstObjects);
-    const again = await loadBoth(firstObjects.slice(0, 2));
+    await loadBoth(firstObjects);
+    const loaded = await manifests();
+    await loadBoth(firstObjects.slice(0, 2));
 
-    // Assess: the same rows in on both, and the manifest dedupes the redelivery.
-    const rows = (loads: ObjectLoad[]) => loads.map((l) => [l.key, l.status, l.rowsInserted]).sort();
-    expect(rows(first.snowflake ?? [])).toEqual(rows(first.postgres ?? []));
-    expect(first.snowflake?.every((l) => l.status === "loaded" && l.rowsInserted > 0)).toBe(true);
-    expect(again.snowflake?.map((l) => l.status)).toEqual(["skipped", "skipped"]);
-    expect(again.postgres?.map((l) => l.status)).toEqual(["skipped", "skipped"]);
+    // Assess: the same manifest on both, unchanged by the redelivery, and the same rows.
+    expect(loaded.snowflake).toHaveLength(firstObjects.length);
+    expect(loaded.snowflake).toEqual(loaded.postgres);
+    expect(await manifests()).toEqual(loaded);
+    const sql = `select "TOPIC", "PARTITION", "OFFSET", "RECORD_KEY", "PAYLOAD", "KAFKA_TS", "SOURCE_OBJECT"
+      from ${"{schema}"}.elections_votes order by "PARTITION", "OFFSET"`;
     const execute = await snowflakeExecutor(secretId, sfRaw);
-    const [votes] = await execute(
-      `select count(*) as n, count(distinct "SOURCE_OBJECT") as objects, min("KAFKA_TS") as ts
-       from ${sfRaw}.elections_votes where "PAYLOAD":candidate_id::string like 'cand-%'`,
-    );
-    expect(Number(votes?.N)).toBe(6);
-    expect(firstObjects.map((o) => o.key)).toContain(
-      (await execute(`select "SOURCE_OBJECT" from ${sfRaw}.elections_votes limit 1`))[0]?.SOURCE_OBJECT,
-    );
+    const fromSnowflake = (await execute(sql.replace("{schema}", sfRaw))).map((r) => ({
+      ...r,
+      KAFKA_TS: new Date(r.KAFKA_TS as Date).toISOString(),
+    }));
+    const { rows } = await targetPool.query(sql.toLowerCase().replace("{schema}", `"${pgRaw}"`));
+    const fromPostgres = rows.map((r) => ({
+      ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toUpperCase(), v])),
+      OFFSET: Number(r.offset), // bigint: a string from pg
+      KAFKA_TS: (r.kafka_ts as Date).toISOString(),
+    }));
+    expect(fromSnowflake).toHaveLength(6);
+    expect(fromSnowflake).toEqual(fromPostgres);
   });
 
   // PostgreSQL's tests run in dbt-build.test.ts: here it only builds the figures to compare.
