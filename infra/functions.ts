@@ -5,7 +5,7 @@
  * `lambdas/<name>/index.ts` exporting `handler`).
  */
 import { aggregatedTopics, datasets } from "../core/datasets/index.ts";
-import { VOTES_TOPIC } from "../core/realtime/types.ts";
+import { CANDIDATES_TOPIC, VOTES_TOPIC } from "../core/realtime/types.ts";
 
 /** Kafka event source mapping: Lambda polls the topics and invokes with MSK-shaped batches. */
 export interface KafkaTrigger {
@@ -135,10 +135,11 @@ export const functions: readonly FunctionSpec[] = [
     triggers: [
       {
         kind: "kafka",
-        topics: [VOTES_TOPIC],
+        // The candidates register the ids the live totals count (core/realtime/candidate-registry.ts).
+        topics: [VOTES_TOPIC, CANDIDATES_TOPIC],
         // A short window bounds the freshness when the function keeps up; the large batch cap
-        // (MSK's maximum) lets it catch up when it falls behind, since every batch costs the
-        // same few DynamoDB round trips however many votes it holds.
+        // (MSK's maximum) lets it catch up when it falls behind: a batch costs a few round trips
+        // for the partition's state plus one claim read and one claim transaction per 100 voters.
         batchSize: 10_000,
         maxBatchingWindowSeconds: 1,
         startingPosition: "TRIM_HORIZON",

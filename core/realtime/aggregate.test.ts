@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyBatch, emptyPartitionState, windowStart } from "./aggregate.ts";
-import { DEFAULT_WINDOW_SETTINGS, type VoteEvent, type WindowSettings } from "./types.ts";
+import { DEFAULT_WINDOW_SETTINGS, MAX_CANDIDATE_IDS, type VoteEvent, type WindowSettings } from "./types.ts";
 
 const T0 = Date.parse("2026-11-03T12:00:00Z");
 const MINUTE = 60_000;
@@ -33,7 +33,7 @@ describe("applyBatch", () => {
       totalVotes: 3,
       lateEvents: 0,
       candidates: { c1: 2, c2: 1 },
-      locations: { Ohio: 2, Texas: 1 },
+      candidateLocations: { c1: { Ohio: 1, Texas: 1 }, c2: { Ohio: 1 } },
       watermark: T0 + 1.2 * MINUTE,
       updatedAt: NOW.toISOString(),
     });
@@ -105,7 +105,7 @@ describe("applyBatch", () => {
     expect(late).toBe(1);
     expect(state.lateEvents).toBe(1);
     expect(state.candidates).toEqual({ c1: 1, c2: 2 });
-    expect(state.locations).toEqual({ Ohio: 2, Utah: 1 });
+    expect(state.candidateLocations).toEqual({ c1: { Ohio: 1 }, c2: { Utah: 1, Ohio: 1 } });
     expect(state.windows[String(T0 + 7 * MINUTE)]).toBeUndefined();
     expect(state.windows[String(T0 + 8 * MINUTE)]).toEqual({ votes: 1, byCandidate: { c2: 1 } });
     const windowed = Object.values(state.windows).reduce((n, w) => n + w.votes, 0);
@@ -169,7 +169,7 @@ describe("applyBatch", () => {
     expect(Object.keys(state.windows)).toEqual([String(T0 + 5 * MINUTE)]);
     expect(state.totalVotes).toBe(51);
     expect(state.candidates).toEqual({ c1: 1, c2: 50 });
-    expect(state.locations).toEqual({ Ohio: 1, Utah: 50 });
+    expect(state.candidateLocations).toEqual({ c1: { Ohio: 1 }, c2: { Utah: 50 } });
   });
 });
 
@@ -177,5 +177,19 @@ describe("windowStart", () => {
   it("aligns tumbling windows to the epoch", () => {
     expect(windowStart(T0 + 59_999, MINUTE)).toBe(T0);
     expect(windowStart(T0 + MINUTE, MINUTE)).toBe(T0 + MINUTE);
+  });
+
+  it("keeps counts for at most MAX_CANDIDATE_IDS candidate ids; votes naming more are unlisted, in no total", () => {
+    // Prepare: a producer naming a new candidate id in every vote.
+    const votes = Array.from({ length: MAX_CANDIDATE_IDS + 5 }, (_, i) => vote(i, 1, `c${i}`));
+
+    // Act
+    const { state, applied } = applyBatch(empty(), { votes, lastOffset: votes.length - 1 }, settings, NOW);
+
+    // Assess
+    expect(Object.keys(state.candidates)).toHaveLength(MAX_CANDIDATE_IDS);
+    expect(state.unlistedCandidateVotes).toBe(5);
+    expect([applied, state.totalVotes]).toEqual([MAX_CANDIDATE_IDS, MAX_CANDIDATE_IDS]);
+    expect(state.lastOffset).toBe(votes.length - 1);
   });
 });

@@ -17,7 +17,13 @@
  * what makes a redelivered or overlapping batch change nothing twice. The votes given here are
  * the ones that count (one per voter, voter-claims.ts); the batch's duplicates come as a count.
  */
-import type { PartitionState, VoteEvent, WindowCounts, WindowSettings } from "./types.ts";
+import {
+  MAX_CANDIDATE_IDS,
+  type PartitionState,
+  type VoteEvent,
+  type WindowCounts,
+  type WindowSettings,
+} from "./types.ts";
 
 export function emptyPartitionState(topic: string, partition: number, windowSeconds: number): PartitionState {
   return {
@@ -30,7 +36,8 @@ export function emptyPartitionState(topic: string, partition: number, windowSeco
     futureEvents: 0,
     duplicateVotes: 0,
     candidates: {},
-    locations: {},
+    candidateLocations: {},
+    unlistedCandidateVotes: 0,
     windowSeconds,
     windows: {},
     watermark: null,
@@ -74,7 +81,8 @@ export function applyBatch(
   const duplicates = batch.duplicates ?? 0;
   const fresh = batch.votes.filter((v) => v.offset > state.lastOffset).sort((a, b) => a.offset - b.offset);
   const candidates = { ...state.candidates };
-  const locations = { ...state.locations };
+  const candidateLocations = { ...state.candidateLocations };
+  let unlisted = 0;
   const windows: Record<string, WindowCounts> = { ...state.windows };
   const windowMs = state.windowSeconds * 1000;
   const latenessMs = settings.allowedLatenessSeconds * 1000;
@@ -83,8 +91,14 @@ export function applyBatch(
   let late = 0;
   let future = 0;
   for (const vote of fresh) {
+    if (!(vote.candidateId in candidates) && Object.keys(candidates).length >= MAX_CANDIDATE_IDS) {
+      unlisted += 1;
+      continue;
+    }
     increment(candidates, vote.candidateId);
+    const locations = { ...candidateLocations[vote.candidateId] };
     increment(locations, vote.state);
+    candidateLocations[vote.candidateId] = locations;
     if (vote.eventTime > futureLimit) {
       future += 1;
       continue;
@@ -104,17 +118,18 @@ export function applyBatch(
     ...state,
     lastOffset: batch.lastOffset,
     version: state.version + 1,
-    totalVotes: state.totalVotes + fresh.length,
+    totalVotes: state.totalVotes + fresh.length - unlisted,
     lateEvents: state.lateEvents + late,
     futureEvents: state.futureEvents + future,
     duplicateVotes: state.duplicateVotes + duplicates,
+    unlistedCandidateVotes: state.unlistedCandidateVotes + unlisted,
     candidates,
-    locations,
+    candidateLocations,
     windows: retainWindows(windows, watermark, windowMs, settings.retentionSeconds * 1000),
     watermark,
     updatedAt: fresh.length + duplicates > 0 ? now.toISOString() : state.updatedAt,
   };
-  return { state: next, applied: fresh.length, late, future, duplicates, changed: true };
+  return { state: next, applied: fresh.length - unlisted, late, future, duplicates, changed: true };
 }
 
 export function isLate(eventTime: number, watermark: number | null, latenessMs: number): boolean {

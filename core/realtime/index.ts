@@ -5,11 +5,13 @@
  */
 import { dynamodb } from "../aws/clients.ts";
 import { loadConfig } from "../config/index.ts";
+import { readRegisteredCandidates } from "./candidate-registry.ts";
 import { mergePartitions } from "./live-results.ts";
 import { readPartitionStates } from "./store.ts";
 import { type LiveResults, VOTES_TOPIC } from "./types.ts";
 
 export * from "./aggregate.ts";
+export * from "./candidate-registry.ts";
 export * from "./errors.ts";
 export * from "./live-results.ts";
 export * from "./serving-table.ts";
@@ -19,6 +21,10 @@ export * from "./voter-claims.ts";
 
 /** Reads the serving store (DynamoDB table named by `SERVING_TABLE`, default `pipeline-serving`). */
 export async function readLiveResults(options: { tableName?: string } = {}): Promise<LiveResults> {
-  const tableName = options.tableName ?? loadConfig().servingTable;
-  return mergePartitions(await readPartitionStates({ client: dynamodb(), tableName }, VOTES_TOPIC));
+  const table = { client: dynamodb(), tableName: options.tableName ?? loadConfig().servingTable };
+  const [states, registered] = await Promise.all([
+    readPartitionStates(table, VOTES_TOPIC),
+    readRegisteredCandidates(table),
+  ]);
+  return mergePartitions(states, registered);
 }

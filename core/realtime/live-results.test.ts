@@ -36,7 +36,7 @@ describe("mergePartitions", () => {
     ]);
 
     // Act
-    const live = mergePartitions([p0, p1]);
+    const live = mergePartitions([p0, p1], new Set(["a", "b", "c"]));
 
     // Assess
     expect(live.candidates).toEqual([
@@ -65,7 +65,7 @@ describe("mergePartitions", () => {
   });
 
   it("is empty with null times before the first vote", () => {
-    expect(mergePartitions([])).toEqual({
+    expect(mergePartitions([], new Set())).toEqual({
       candidates: [],
       locations: [],
       windows: [],
@@ -73,8 +73,35 @@ describe("mergePartitions", () => {
       lateEvents: 0,
       futureEvents: 0,
       duplicateVotes: 0,
+      rejectedVotes: 0,
+      unknownCandidates: [],
       watermark: null,
       updatedAt: null,
     });
+  });
+
+  it("counts only registered candidates: the others' votes are rejected, in no total, window or location", () => {
+    // Prepare: "x" is not registered; "c" is registered but has no votes.
+    const p0 = partitionWith(0, [
+      ["a", "Ohio", 10],
+      ["x", "Ohio", 20],
+      ["x", "Iowa", 75],
+    ]);
+
+    // Act
+    const live = mergePartitions([p0], new Set(["a", "c"]));
+
+    // Assess
+    expect(live.candidates).toEqual([
+      { candidateId: "a", votes: 1 },
+      { candidateId: "c", votes: 0 },
+    ]);
+    expect(live.locations).toEqual([{ state: "Ohio", votes: 1 }]);
+    expect(live.windows.map((w) => [w.votes, w.byCandidate])).toEqual([
+      [1, { a: 1 }],
+      [0, {}],
+    ]);
+    expect([live.totalVotes, live.rejectedVotes]).toEqual([1, 2]);
+    expect(live.unknownCandidates).toEqual([{ candidateId: "x", votes: 2 }]);
   });
 });

@@ -2,18 +2,41 @@
  * Partition states → the one view the dashboard shows: totals summed over partitions,
  * windows merged by start. The reported watermark is the LOWEST partition watermark: event
  * time up to which every partition that has data is complete.
+ *
+ * Only votes for registered candidates are in a total (candidates, locations, windows,
+ * totalVotes); votes naming any other candidate id are `rejectedVotes`, listed by id in
+ * `unknownCandidates`. Registration is read with the states, so a vote that arrived before its
+ * candidate's record counts as soon as the record is in — the rule of the gold layer
+ * (election_rejected_votes).
  */
 import type { LiveResults, PartitionState } from "./types.ts";
 
-export function mergePartitions(states: readonly PartitionState[]): LiveResults {
-  const candidates = new Map<string, number>();
+/**
+ * @param registered the registered candidate ids (candidate-registry.ts); every one is listed,
+ *   with 0 votes if it has none
+ */
+export function mergePartitions(
+  states: readonly PartitionState[],
+  registered: ReadonlySet<string>,
+): LiveResults {
+  const candidates = new Map<string, number>([...registered].map((id) => [id, 0]));
+  const unknown = new Map<string, number>();
   const locations = new Map<string, number>();
   const windows = new Map<number, { end: number; votes: number; byCandidate: Map<string, number> }>();
   let watermark: number | null = null;
   let updatedAt: string | null = null;
+  let rejected = 0;
   for (const state of states) {
-    addAll(candidates, state.candidates);
-    addAll(locations, state.locations);
+    for (const [candidateId, votes] of Object.entries(state.candidates)) {
+      if (!registered.has(candidateId)) {
+        unknown.set(candidateId, (unknown.get(candidateId) ?? 0) + votes);
+        rejected += votes;
+        continue;
+      }
+      candidates.set(candidateId, (candidates.get(candidateId) ?? 0) + votes);
+      addAll(locations, state.candidateLocations[candidateId] ?? {});
+    }
+    rejected += state.unlistedCandidateVotes;
     for (const [key, counts] of Object.entries(state.windows)) {
       const start = Number(key);
       const window = windows.get(start) ?? {
@@ -21,8 +44,11 @@ export function mergePartitions(states: readonly PartitionState[]): LiveResults 
         votes: 0,
         byCandidate: new Map<string, number>(),
       };
-      window.votes += counts.votes;
-      addAll(window.byCandidate, counts.byCandidate);
+      for (const [candidateId, votes] of Object.entries(counts.byCandidate)) {
+        if (!registered.has(candidateId)) continue;
+        window.votes += votes;
+        window.byCandidate.set(candidateId, (window.byCandidate.get(candidateId) ?? 0) + votes);
+      }
       windows.set(start, window);
     }
     if (state.watermark !== null && (watermark === null || state.watermark < watermark)) {
@@ -43,10 +69,12 @@ export function mergePartitions(states: readonly PartitionState[]): LiveResults 
         votes: w.votes,
         byCandidate: Object.fromEntries(w.byCandidate),
       })),
-    totalVotes: states.reduce((total, s) => total + s.totalVotes, 0),
+    totalVotes: [...candidates.values()].reduce((total, votes) => total + votes, 0),
     lateEvents: states.reduce((total, s) => total + s.lateEvents, 0),
     futureEvents: states.reduce((total, s) => total + s.futureEvents, 0),
     duplicateVotes: states.reduce((total, s) => total + s.duplicateVotes, 0),
+    rejectedVotes: rejected,
+    unknownCandidates: byVotesDesc(unknown).map(([candidateId, votes]) => ({ candidateId, votes })),
     watermark: watermark === null ? null : new Date(watermark).toISOString(),
     updatedAt,
   };

@@ -1,7 +1,11 @@
 /** Shapes of the real-time aggregates: one partition's state (what the store holds) and the merged view. */
 
+import { ELECTIONS_TOPICS } from "../datasets/elections/topics.ts";
+
 /** The topic whose votes are aggregated. */
-export const VOTES_TOPIC = "elections.votes";
+export const VOTES_TOPIC = ELECTIONS_TOPICS.votes;
+/** The topic whose candidate records register the candidates the live totals count. */
+export const CANDIDATES_TOPIC = ELECTIONS_TOPICS.candidates;
 
 /** How votes are grouped in event time. */
 export interface WindowSettings {
@@ -45,8 +49,19 @@ export interface PartitionState {
   readonly futureEvents: number;
   /** Votes of voters whose first vote was already counted (voter-claims.ts): in no total. */
   readonly duplicateVotes: number;
+  /**
+   * Counted votes per candidate id as the votes name it, registered or not: whether a candidate
+   * is registered is decided when the totals are read (live-results.ts), so a vote that arrives
+   * before its candidate's record counts once the record is in — as in the gold layer.
+   */
   readonly candidates: Readonly<Record<string, number>>;
-  readonly locations: Readonly<Record<string, number>>;
+  /** The same votes per candidate id, then per the vote's state (turnout by location). */
+  readonly candidateLocations: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * Votes naming a candidate id beyond the first MAX_CANDIDATE_IDS of this partition: a bad
+   * producer can't grow the item past DynamoDB's 400 KB; they are rejected votes, in no total.
+   */
+  readonly unlistedCandidateVotes: number;
   /** Length of the windows below, so a reader needs no settings to show them. */
   readonly windowSeconds: number;
   /** Window start (epoch ms, as a string key) → counts; only windows within the retention. */
@@ -67,10 +82,16 @@ export interface VoteEvent {
   readonly eventTime: number;
 }
 
+/** Distinct candidate ids one partition's state keeps counts for (see unlistedCandidateVotes). */
+export const MAX_CANDIDATE_IDS = 50;
+
 export interface LiveResults {
-  /** Running totals over every vote applied so far (late ones included), sorted by votes desc. */
+  /**
+   * Running totals over every counted vote (late ones included) for a registered candidate,
+   * sorted by votes desc; registered candidates without votes are listed with 0.
+   */
   readonly candidates: readonly { readonly candidateId: string; readonly votes: number }[];
-  /** Turnout: votes per voter state (the vote record's `state`), sorted by votes desc. */
+  /** Turnout: those votes per voter state (the vote record's `state`), sorted by votes desc. */
   readonly locations: readonly { readonly state: string; readonly votes: number }[];
   /** Event-time windows (tumbling, e.g. 1 minute), ascending by start; late events excluded. */
   readonly windows: readonly {
@@ -86,6 +107,10 @@ export interface LiveResults {
   readonly futureEvents: number;
   /** Votes delivered again or cast again by a voter already counted: in no total. */
   readonly duplicateVotes: number;
+  /** Counted votes for a candidate that is not registered (yet): in no total. */
+  readonly rejectedVotes: number;
+  /** The unregistered candidate ids those votes name, with their votes, most first. */
+  readonly unknownCandidates: readonly { readonly candidateId: string; readonly votes: number }[];
   readonly watermark: string | null;
   /** When the totals last changed (ISO), null before the first vote. */
   readonly updatedAt: string | null;

@@ -6,7 +6,7 @@
  * land-records consumes the same topic and quarantines them with the reason, so the
  * quarantine bucket — not this function — is where they are reported.
  */
-import type { Vote } from "../../core/datasets/elections/schema.ts";
+import type { Candidate, Vote } from "../../core/datasets/elections/schema.ts";
 import {
   type DecodeOptions,
   decodeMskRecord,
@@ -16,6 +16,8 @@ import {
 import {
   type ApplyResult,
   applyToStore,
+  CANDIDATES_TOPIC,
+  registerCandidates,
   type ServingTable,
   VOTES_TOPIC,
   type VoteEvent,
@@ -47,7 +49,9 @@ export async function aggregateEvent(
   settings: WindowSettings,
   options: { readonly decode?: DecodeOptions; readonly now?: () => Date } = {},
 ): Promise<PartitionOutcome[]> {
-  const batches = Object.values(event.records).filter((records) => records.length > 0);
+  const batches = Object.values(event.records).filter(
+    (records) => records.length > 0 && records[0]?.topic === VOTES_TOPIC,
+  );
   const results = await Promise.allSettled(
     batches.map(async (records) => {
       const first = records[0] as MskRecord;
@@ -79,6 +83,23 @@ export async function aggregateEvent(
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<PartitionOutcome>).value);
+}
+
+/** Registers the valid candidate records of the event (elections.candidates); returns how many. */
+export async function registerEventCandidates(
+  event: MskEvent,
+  table: ServingTable,
+  options: DecodeOptions = {},
+): Promise<number> {
+  const ids: string[] = [];
+  for (const records of Object.values(event.records)) {
+    for (const record of records) {
+      if (record.topic !== CANDIDATES_TOPIC) continue;
+      const decoded = decodeMskRecord(record, options);
+      if (decoded.ok) ids.push((decoded.record.value as Candidate).candidate_id);
+    }
+  }
+  return registerCandidates(table, ids);
 }
 
 /** The valid votes of one partition batch. */

@@ -32,18 +32,25 @@ function stateWith(partition: number, candidateIds: string[], batches = 1) {
 }
 
 describe("totalsMessages", () => {
-  it("publishes every candidate and state keyed, stamped with the sum of the partition versions", () => {
+  it("publishes every candidate and state keyed, stamped with a version that grows with every change", () => {
     // Prepare: partition 0 written twice (version 2), partition 1 once (version 1).
     const states = [stateWith(0, ["a", "b"], 2), stateWith(1, ["a"])];
 
     // Act
-    const [candidates, locations] = totalsMessages(mergePartitions(states), states);
+    const companion = {
+      version: 5, // partition versions 2 + 1, and the 2 registered candidates
+      updated_at: NOW.toISOString(),
+      total_votes: 5,
+      duplicate_votes: 0,
+      rejected_votes: 0,
+    };
+    const [candidates, locations] = totalsMessages(mergePartitions(states, new Set(["a", "b"])), states);
 
     // Assess
     expect(candidates?.topic).toBe("aggregated_votes_per_candidate");
     expect(candidates?.messages.map((m) => [m.key, JSON.parse(m.value)])).toEqual([
-      ["a", { candidate_id: "a", votes: 3, version: 3, updated_at: NOW.toISOString() }],
-      ["b", { candidate_id: "b", votes: 2, version: 3, updated_at: NOW.toISOString() }],
+      ["a", { candidate_id: "a", votes: 3, ...companion }],
+      ["b", { candidate_id: "b", votes: 2, ...companion }],
     ]);
     expect(locations?.topic).toBe("aggregated_turnout_by_location");
     expect(locations?.messages.map((m) => [m.key, JSON.parse(m.value).votes])).toEqual([["Ohio", 5]]);

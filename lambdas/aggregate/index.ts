@@ -1,8 +1,9 @@
 /**
- * aggregate (MSK trigger on elections.votes): applies each partition's votes to the serving
- * store exactly once (core/realtime), then publishes the current totals to the compacted
- * aggregated topics. Throws only on infrastructure failures, so the event source mapping
- * redelivers the batch; a redelivered batch changes no total and publishes again.
+ * aggregate (MSK triggers on elections.votes and elections.candidates): registers the
+ * candidates, applies each partition's votes to the serving store exactly once, one vote per
+ * voter (core/realtime), then publishes the current totals to the compacted aggregated topics.
+ * Throws only on infrastructure failures, so the event source mapping redelivers the batch; a
+ * redelivered batch changes no total and publishes again.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -13,10 +14,11 @@ import { parseMskEvent } from "../../core/msk-event/index.ts";
 import {
   mergePartitions,
   readPartitionStates,
+  readRegisteredCandidates,
   type ServingTable,
   VOTES_TOPIC,
 } from "../../core/realtime/index.ts";
-import { aggregateEvent, type PartitionOutcome } from "./aggregate-event.ts";
+import { aggregateEvent, type PartitionOutcome, registerEventCandidates } from "./aggregate-event.ts";
 import { InvalidEventError, PublishError } from "./errors.ts";
 import { totalsMessages } from "./publish.ts";
 import { aggregateSettings } from "./settings.ts";
@@ -31,6 +33,8 @@ export interface AggregateResult {
   readonly late: number;
   readonly future: number;
   readonly duplicates: number;
+  /** Candidate records registered from elections.candidates. */
+  readonly candidates: number;
   readonly partitions: readonly PartitionOutcome[];
 }
 
@@ -38,6 +42,9 @@ export async function handler(event: unknown): Promise<AggregateResult> {
   const mskEvent = parseMskEvent(event, InvalidEventError);
   const settings = aggregateSettings();
   const table: ServingTable = { client: dynamodb(), tableName: settings.tableName };
+  const candidates = await registerEventCandidates(mskEvent, table, {
+    maxRecordBytes: settings.maxRecordBytes,
+  });
   const partitions = await aggregateEvent(mskEvent, table, settings.window, {
     decode: { maxRecordBytes: settings.maxRecordBytes },
   });
@@ -46,21 +53,24 @@ export async function handler(event: unknown): Promise<AggregateResult> {
   const late = partitions.reduce((total, p) => total + p.late, 0);
   const future = partitions.reduce((total, p) => total + p.future, 0);
   const duplicates = partitions.reduce((total, p) => total + p.duplicates, 0);
-  logger.info("votes aggregated", { applied, late, future, duplicates, partitions });
+  logger.info("votes aggregated", { applied, late, future, duplicates, candidates, partitions });
   metrics.addMetric("VotesAggregated", MetricUnit.Count, applied);
   metrics.addMetric("LateVotes", MetricUnit.Count, late);
   metrics.addMetric("FutureDatedVotes", MetricUnit.Count, future);
   metrics.addMetric("DuplicateVotes", MetricUnit.Count, duplicates);
   metrics.publishStoredMetrics();
-  return { applied, late, future, duplicates, partitions };
+  return { applied, late, future, duplicates, candidates, partitions };
 }
 
 /** Reads the totals after this invocation's writes and publishes every key (see publish.ts). */
 async function publishTotals(table: ServingTable): Promise<void> {
-  const states = await readPartitionStates(table, VOTES_TOPIC);
+  const [states, registered] = await Promise.all([
+    readPartitionStates(table, VOTES_TOPIC),
+    readRegisteredCandidates(table),
+  ]);
   try {
     producer ??= connectProducer(createKafka(loadConfig().kafka, "-aggregate"));
-    await sendKeyed(await producer, totalsMessages(mergePartitions(states), states));
+    await sendKeyed(await producer, totalsMessages(mergePartitions(states, registered), states));
   } catch (cause) {
     // A broken connection is not reused by the retry.
     producer = undefined;

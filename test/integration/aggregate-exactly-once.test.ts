@@ -15,6 +15,7 @@ import {
   deleteServingTable,
   readLiveResults,
   readPartitionStates,
+  registerCandidates,
   type ServingTable,
   VOTES_TOPIC,
 } from "../../core/realtime/index.ts";
@@ -71,9 +72,11 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     await closeProducer();
   });
 
-  async function freshTable(): Promise<ServingTable> {
+  /** A new serving table with the candidates registered (only their votes are in the totals). */
+  async function freshTable(candidates: readonly string[] = ["a", "b", "c", "d"]): Promise<ServingTable> {
     table = { client: dynamodb(), tableName: `it-serving-${unique()}` };
     await createServingTable(table);
+    await registerCandidates(table, candidates);
     return table;
   }
 
@@ -187,9 +190,9 @@ describe("aggregate: exactly-once effect on the serving table", () => {
 
   it("after a crash between the store write and the offset commit, the redelivered batch counts once and is published", async () => {
     // Prepare: unique candidate ids, so only this test's records are read back from the shared topics.
-    const table = await freshTable();
-    process.env.SERVING_TABLE = table.tableName;
     const candidates = [`x-${unique()}`, `y-${unique()}`];
+    const table = await freshTable(candidates);
+    process.env.SERVING_TABLE = table.tableName;
     const first = votes(20, candidates);
     const second = votes(10, candidates, 20);
     const from = await endOffsets(aggregatedTopics);

@@ -1,12 +1,21 @@
 /** Helpers of the aggregate tests: votes as MSK events, true counts, the aggregated topics read back. */
 import { randomUUID } from "node:crypto";
 import { type Config, loadConfig } from "../../core/config/index.ts";
-import type { Vote } from "../../core/datasets/elections/schema.ts";
+import type { Candidate, Vote } from "../../core/datasets/elections/schema.ts";
 import { createKafka, type KafkaMessage, topicOffsets } from "../../core/kafka/client.ts";
 import { type MskEvent, toMskEvent } from "../../core/msk-event/index.ts";
 import { VOTES_TOPIC } from "../../core/realtime/index.ts";
+import type { SourceRecord } from "../../core/sources/types.ts";
 
 export const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** Candidate records registering `ids` (only their votes are in the live totals). */
+export function candidateRecords(ids: readonly string[]): SourceRecord[] {
+  return ids.map((id) => ({
+    entity: "candidates",
+    value: { candidate_id: id, candidate_name: `Candidate ${id}`, party: "Test" } satisfies Candidate,
+  }));
+}
 
 export function makeVote(candidateId: string, state: string, votingTime: number): Vote {
   return {
@@ -48,7 +57,8 @@ export function trueCounts(votes: readonly Vote[]) {
 }
 
 export function asCounts<T extends { votes: number }>(rows: readonly T[], key: (row: T) => string) {
-  return Object.fromEntries(rows.map((r) => [key(r), r.votes]));
+  // Registered candidates without votes are listed with 0; the true counts have no zeros.
+  return Object.fromEntries(rows.filter((r) => r.votes > 0).map((r) => [key(r), r.votes]));
 }
 
 /** Each topic's end offsets, to read only what a test publishes after this point. */

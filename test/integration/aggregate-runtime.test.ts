@@ -18,7 +18,14 @@ import { type LiveResults, readLiveResults, VOTES_TOPIC } from "../../core/realt
 import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
-import { asCounts, makeVote, newestPerKey, readPublished, trueCounts } from "./aggregate-helpers.ts";
+import {
+  asCounts,
+  candidateRecords,
+  makeVote,
+  newestPerKey,
+  readPublished,
+  trueCounts,
+} from "./aggregate-helpers.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const T0 = Date.parse("2026-11-03T12:00:00Z");
@@ -51,7 +58,8 @@ describe("aggregate through the local runtime", () => {
     await runtime.start();
     producer = await connectProducer(createKafka(loadConfig().kafka, "-it-producer"));
 
-    // Act: on-time votes and one invalid record; once they are aggregated, the late ones.
+    // Act: the candidates, on-time votes and one invalid record; once they are aggregated, the late ones.
+    await produceRecords(producer, elections, candidateRecords(CANDIDATES), { source: "generator" });
     await produceVotes(producer, onTime);
     await producer.send({ topic: VOTES_TOPIC, messages: [{ key: "not-a-vote", value: "{oops" }] });
     await waitForLive((l) => l.totalVotes === onTime.length);

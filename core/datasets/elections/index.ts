@@ -1,6 +1,7 @@
 import { type Dataset, defineTopic } from "../types.ts";
 import { candidateSchema, voterSchema, voteSchema } from "./schema.ts";
 import { electionsSources } from "./source.ts";
+import { ELECTIONS_TOPICS } from "./topics.ts";
 
 export const elections: Dataset = {
   name: "elections",
@@ -10,7 +11,7 @@ export const elections: Dataset = {
   topics: [
     defineTopic({
       entity: "candidates",
-      topic: "elections.candidates",
+      topic: ELECTIONS_TOPICS.candidates,
       rawTable: "elections_candidates",
       partitions: 1,
       schema: candidateSchema,
@@ -19,7 +20,7 @@ export const elections: Dataset = {
     }),
     defineTopic({
       entity: "voters",
-      topic: "elections.voters",
+      topic: ELECTIONS_TOPICS.voters,
       rawTable: "elections_voters",
       partitions: 3,
       schema: voterSchema,
@@ -28,7 +29,7 @@ export const elections: Dataset = {
     }),
     defineTopic({
       entity: "votes",
-      topic: "elections.votes",
+      topic: ELECTIONS_TOPICS.votes,
       rawTable: "elections_votes",
       partitions: 3,
       schema: voteSchema,
