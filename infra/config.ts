@@ -26,6 +26,7 @@
 import { z } from "zod";
 import { localEndpoints } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
+import { PipelineError } from "../core/errors.ts";
 import { InvalidScheduleExpressionError, validateScheduleExpression } from "../core/schedule/expression.ts";
 
 const knownTopics = datasets.flatMap((d) => d.topics.map((t) => t.topic));
@@ -117,9 +118,7 @@ export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, "warehouse" |
 
 export const CONTEXT_KEYS = Object.keys(InfraConfigSchema.shape) as (keyof InfraConfigInput)[];
 
-export class InfraConfigError extends Error {
-  override name = "InfraConfigError";
-}
+export class InfraConfigError extends PipelineError {}
 
 /** Validates raw values (from context); throws one InfraConfigError naming every bad key. */
 export function parseInfraConfig(raw: Record<string, unknown>): InfraConfig {

@@ -7,6 +7,7 @@
  * read it here to decide path-style S3 addressing and to show it in `services status`.
  */
 import { z } from "zod";
+import { PipelineError } from "../errors.ts";
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -103,6 +104,25 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /**
+ * A setting that must be a positive number (`integer` unless told otherwise): `fallback` when
+ * unset or empty, a ConfigError naming the variable otherwise. Every function's settings use
+ * it, so a bad setting always fails the same way.
+ */
+export function positiveSetting(
+  env: Env,
+  name: string,
+  fallback: number,
+  kind: "integer" | "number" = "integer",
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  const valid = value > 0 && (kind === "integer" ? Number.isInteger(value) : Number.isFinite(value));
+  if (!valid) throw new ConfigError(`${name} must be a positive ${kind}, got "${raw}"`);
+  return value;
+}
+
+/**
  * The endpoints `env` names, or the native offline services' defaults: what the local target
  * bakes into its template and what the runtime and the CLI connect to.
  */
@@ -139,9 +159,7 @@ export function useLocalAwsEnv(): void {
   Object.assign(process.env, localAwsEnv());
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export class ConfigError extends PipelineError {}
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;

@@ -2,6 +2,8 @@
  * The dataset registry. Everything that iterates over datasets (topic creation, landing,
  * loading, reconcile, the CDK topic list) reads this list; add a dataset by adding it here.
  */
+
+import { PipelineError } from "../errors.ts";
 import { elections } from "./elections/index.ts";
 import { sales } from "./sales/index.ts";
 import { stocks } from "./stocks/index.ts";
@@ -31,8 +33,6 @@ export function findTopic(topic: string): { dataset: Dataset; spec: TopicSpec } 
   return undefined;
 }
 
-export class UnknownDatasetError extends Error {
-  override name = "UnknownDatasetError";
-}
+export class UnknownDatasetError extends PipelineError {}
 
 export type { Dataset, TopicSpec } from "./types.ts";

@@ -4,6 +4,7 @@
  * container. The answer is cached; a failed lookup is not, so the next call retries.
  */
 import { GetBootstrapBrokersCommand, KafkaClient } from "@aws-sdk/client-kafka";
+import { PipelineError } from "../errors.ts";
 import type { AwsCredentials } from "./msk-iam.ts";
 
 /** The part of the Kafka client this module uses (a real client or a stand-in in tests). */
@@ -14,8 +15,7 @@ export interface BootstrapBrokersSource {
   }>;
 }
 
-export class BrokerLookupError extends Error {
-  override name = "BrokerLookupError";
+export class BrokerLookupError extends PipelineError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }

@@ -9,6 +9,7 @@
  * redelivered batch overwrites the same object. Offsets are zero-padded to 20 digits (the
  * width of a signed 64-bit integer) so keys sort in offset order.
  */
+import { PipelineError } from "../errors.ts";
 export const RAW_PREFIX = "raw/";
 export const QUARANTINE_PREFIX = "quarantine/";
 /** The dataset folder of records whose topic no dataset owns. */
@@ -112,6 +113,4 @@ function assertSegment(segment: string): void {
   if (!/^[A-Za-z0-9._-]+$/.test(segment)) throw new LakeKeyError(`invalid key segment "${segment}"`);
 }
 
-export class LakeKeyError extends Error {
-  override name = "LakeKeyError";
-}
+export class LakeKeyError extends PipelineError {}

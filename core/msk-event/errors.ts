@@ -4,13 +4,10 @@
  * batch) by type. `reason` is the short machine-readable kind written to quarantine lines.
  */
 import type { z } from "zod";
+import { PipelineError } from "../errors.ts";
 
-export abstract class RecordError extends Error {
+export abstract class RecordError extends PipelineError {
   abstract readonly reason: string;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
 }
 
 export class UnknownTopicError extends RecordError {

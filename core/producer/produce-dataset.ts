@@ -5,12 +5,12 @@
  */
 import type { Config } from "../config/index.ts";
 import type { Dataset } from "../datasets/types.ts";
+import { PipelineError } from "../errors.ts";
 import { connectProducer, createKafka, ensureTopics } from "../kafka/client.ts";
 import type { Source, SourceDefinition, SourceOptions } from "../sources/types.ts";
 import { type ProduceOptions, type ProduceResult, produceRecords } from "./produce.ts";
 
-export class ProduceError extends Error {
-  override name = "ProduceError";
+export class ProduceError extends PipelineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -1,10 +1,6 @@
 /** Failures of the real-time store; each keeps its cause. */
-export class RealtimeError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../errors.ts";
+export class RealtimeError extends PipelineError {}
 
 /** Reading or writing the serving table failed (throttling, network, missing table…). */
 export class ServingStoreError extends RealtimeError {}

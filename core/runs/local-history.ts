@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { PipelineError } from "../errors.ts";
 import { isRunning } from "../process/is-running.ts";
 import type { Execution } from "./types.ts";
 
@@ -84,6 +85,4 @@ export class ExecutionHistory {
   }
 }
 
-export class AmbiguousRunError extends Error {
-  override name = "AmbiguousRunError";
-}
+export class AmbiguousRunError extends PipelineError {}

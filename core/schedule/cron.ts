@@ -11,8 +11,9 @@
  *   month from 1, so `*\/3` in month is JAN,APR,JUL,OCT).
  * None of the npm parsers we tried does all of this (see docs/ARCHITECTURE.md, schedules).
  */
+import { PipelineError } from "../errors.ts";
 
-export class CronSyntaxError extends Error {}
+export class CronSyntaxError extends PipelineError {}
 
 interface FieldSpec {
   readonly name: string;

@@ -11,11 +11,13 @@
  * - at: once, at that local time in the schedule's time zone; StartDate/EndDate are ignored.
  * Pure: both infra/ (config validation) and the local runtime use it.
  */
+
+import { PipelineError } from "../errors.ts";
 import { type CronSchedule, CronSyntaxError, firesOnDay, LAST_CRON_YEAR, parseCron } from "./cron.ts";
 import { instantsOf, isTimezone, type WallClock, wallClockMs, wallClockOf } from "./timezone.ts";
 
 /** What CreateSchedule answers for an expression it refuses (HTTP 400). */
-export class InvalidScheduleExpressionError extends Error {
+export class InvalidScheduleExpressionError extends PipelineError {
   override readonly name = "ValidationException";
   readonly expression: string;
   /** Why, in our words; AWS itself gives only the message. */
@@ -28,7 +30,7 @@ export class InvalidScheduleExpressionError extends Error {
 }
 
 /** What CreateSchedule answers for a ScheduleExpressionTimezone that is not an IANA name. */
-export class InvalidScheduleTimezoneError extends Error {
+export class InvalidScheduleTimezoneError extends PipelineError {
   override readonly name = "ValidationException";
   constructor(timezone: string) {
     super(

@@ -3,6 +3,7 @@
  * file shipped in an npm package, or an API. It yields raw records tagged with the entity
  * (topic) they belong to; the producer validates them against the topic's schema.
  */
+import { PipelineError } from "../errors.ts";
 
 /** One raw record for one of the dataset's topics (by entity name, e.g. "votes"). */
 export interface SourceRecord {
@@ -41,14 +42,11 @@ export interface DatasetSources {
   readonly defaultKind: (options: SourceOptions) => SourceDefinition["kind"];
 }
 
-export class SourceError extends Error {
-  override name = "SourceError";
+export class SourceError extends PipelineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }
 
 /** The source exists but cannot be reached (e.g. an API while offline). */
-export class SourceUnavailableError extends SourceError {
-  override name = "SourceUnavailableError";
-}
+export class SourceUnavailableError extends SourceError {}

@@ -1,10 +1,6 @@
 /** Loading failures: the load is rolled back, so retrying the event is always safe. */
-export class WarehouseError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../errors.ts";
+export class WarehouseError extends PipelineError {}
 
 export class LoadError extends WarehouseError {}
 

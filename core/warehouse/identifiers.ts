@@ -2,6 +2,8 @@
  * SQL identifiers (schemas, tables) come from dataset declarations and settings, never from
  * records; still, each is checked against a strict pattern before it is spliced into SQL.
  */
+import { PipelineError } from "../errors.ts";
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function assertIdentifier(name: string): string {
@@ -19,6 +21,4 @@ export function sfQualified(schema: string, table: string): string {
   return `${assertIdentifier(schema).toUpperCase()}.${assertIdentifier(table).toUpperCase()}`;
 }
 
-export class InvalidIdentifierError extends Error {
-  override name = "InvalidIdentifierError";
-}
+export class InvalidIdentifierError extends PipelineError {}

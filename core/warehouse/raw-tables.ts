@@ -3,6 +3,7 @@
  * `rawTable`. A landed object's key names its dataset and entity, hence its table.
  */
 import { type Dataset, datasets as registry } from "../datasets/index.ts";
+import { PipelineError } from "../errors.ts";
 import { parseBatchKey } from "../lake/index.ts";
 import { assertIdentifier } from "./identifiers.ts";
 
@@ -37,6 +38,4 @@ export function rawTableForKey(key: string, datasets: readonly Dataset[] = regis
   return table;
 }
 
-export class NotARawObjectError extends Error {
-  override name = "NotARawObjectError";
-}
+export class NotARawObjectError extends PipelineError {}

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
+import { PipelineError } from "../../core/errors.ts";
 import type { FunctionUrlResult } from "../api/types.ts";
 import { buildDashboard } from "../build.ts";
 import { functionUrlEvent } from "./function-url.ts";
@@ -87,8 +88,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   };
 }
 
-export class DashboardPortInUseError extends Error {
-  override name = "DashboardPortInUseError";
+export class DashboardPortInUseError extends PipelineError {
   constructor(port: number, cause: unknown) {
     super(`port ${port} is in use: set DASHBOARD_PORT or pass --port`, { cause });
   }

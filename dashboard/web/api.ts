@@ -1,7 +1,6 @@
 /** The read-only API, as the page calls it (same origin: /api/… offline and behind CloudFront). */
-export class ApiError extends Error {
-  override name = "ApiError";
-}
+import { PipelineError } from "../../core/errors.ts";
+export class ApiError extends PipelineError {}
 
 export async function api<T>(path: string): Promise<T> {
   const response = await fetch(`api/${path}`, { cache: "no-store" });

@@ -1,10 +1,6 @@
 /** Failures that must fail the invocation so the event source mapping redelivers the batch. */
-export class AggregateVotesError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../../core/errors.ts";
+export class AggregateVotesError extends PipelineError {}
 
 /** The event isn't an MSK event at all (a wiring mistake, not a bad record). */
 export class InvalidEventError extends AggregateVotesError {}

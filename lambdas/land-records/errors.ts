@@ -1,10 +1,6 @@
 /** Failures that must fail the invocation so the event source mapping retries the batch. */
-export class LandRecordsError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../../core/errors.ts";
+export class LandRecordsError extends PipelineError {}
 
 /** The event isn't an MSK event at all (a wiring mistake, not a bad record). */
 export class InvalidEventError extends LandRecordsError {}

@@ -4,6 +4,7 @@
  */
 import { S3Schema, SqsSchema } from "@aws-lambda-powertools/parser/schemas";
 import type { S3Event, SQSEvent, SQSRecord } from "aws-lambda";
+import { PipelineError } from "../../core/errors.ts";
 import { type ObjectRef, objectsOfEvent, RAW_PREFIX } from "../../core/lake/index.ts";
 
 export type LoadRawEvent =
@@ -32,6 +33,4 @@ export function rawObjects(event: S3Event): ObjectRef[] {
   return objectsOfEvent(event).filter((o) => o.key.startsWith(RAW_PREFIX));
 }
 
-export class InvalidEventError extends Error {
-  override name = "InvalidEventError";
-}
+export class InvalidEventError extends PipelineError {}

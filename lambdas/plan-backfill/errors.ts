@@ -1,7 +1,3 @@
 /** A backfill request the pipeline cannot run; fails the execution with the reason. */
-export class InvalidBackfillRange extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../../core/errors.ts";
+export class InvalidBackfillRange extends PipelineError {}

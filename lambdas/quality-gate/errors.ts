@@ -1,10 +1,6 @@
 /** Why a pipeline run did not pass its quality gate; the state machine catches these. */
-export class QualityGateError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../../core/errors.ts";
+export class QualityGateError extends PipelineError {}
 
 /** dbt finished with failed tests or errored models (the message lists them). */
 export class QualityGateFailed extends QualityGateError {}

@@ -1,10 +1,6 @@
 /** Failures of the stock poller: the quotes API can't be reached or answers nonsense. */
-export class StockPollerError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../../core/errors.ts";
+export class StockPollerError extends PipelineError {}
 
 export class QuotesApiError extends StockPollerError {}
 

@@ -1,10 +1,6 @@
 /** Failures of the topics custom resource; reported to CloudFormation as FAILED. */
-export class TopicsProvisionerError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+import { PipelineError } from "../../core/errors.ts";
+export class TopicsProvisionerError extends PipelineError {}
 
 /** The custom resource event is not what CloudFormation sends. */
 export class InvalidCustomResourceEvent extends TopicsProvisionerError {}

@@ -10,6 +10,7 @@
  */
 import type { AwsCredentialIdentity } from "@smithy/types";
 import { LOCAL_DEFAULTS, loadConfig } from "../../core/config/index.ts";
+import { PipelineError } from "../../core/errors.ts";
 import type { Template } from "./assembly.ts";
 import {
   deniedMessage as awsDeniedMessage,
@@ -34,7 +35,7 @@ export interface AccessDeniedDetails {
  * A call IAM refuses, named as AWS names it in the message: "User: <assumed role> is not
  * authorized to perform: <action> on resource: <resource>".
  */
-export class AccessDeniedError extends Error {
+export class AccessDeniedError extends PipelineError {
   override name = "AccessDeniedException";
   readonly details: AccessDeniedDetails;
   constructor(details: AccessDeniedDetails) {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PipelineError } from "../../core/errors.ts";
 
 export interface CfnResource {
   readonly Type: string;
@@ -54,6 +55,4 @@ export function resourcesOfType(template: Template, type: string): Array<[string
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 }
 
-export class AssemblyError extends Error {
-  override name = "AssemblyError";
-}
+export class AssemblyError extends PipelineError {}

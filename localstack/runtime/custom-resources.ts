@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PipelineError } from "../../core/errors.ts";
 
 export interface CustomResourceCall {
   readonly logicalId: string;
@@ -22,9 +23,7 @@ export interface CustomResourceResponse {
   readonly Data?: Record<string, unknown>;
 }
 
-export class CustomResourceFailed extends Error {
-  override name = "CustomResourceFailed";
-}
+export class CustomResourceFailed extends PipelineError {}
 
 /** Invokes the function with a Create event and resolves with the response it PUT back. */
 export async function createCustomResource(

@@ -23,12 +23,12 @@
  * - AWS::StepFunctions::StateMachine: a Definition, DefinitionString or DefinitionS3Location.
  */
 
+import { PipelineError } from "../../core/errors.ts";
 import type { LocalStack } from "./template-reader.ts";
 import { assertValidSchedule } from "./triggers/schedule.ts";
 
 /** What CloudFormation reports when a stack cannot be created: every refused resource. */
-export class DeployError extends Error {
-  override name = "DeployError";
+export class DeployError extends PipelineError {
   readonly violations: readonly Violation[];
   constructor(stackName: string, violations: readonly Violation[]) {
     super(

@@ -5,6 +5,7 @@
  * Only what CDK emits for our resources is supported; anything else fails loudly.
  */
 import { LOCAL_ACCOUNT, localEndpoints } from "../../core/config/index.ts";
+import { PipelineError } from "../../core/errors.ts";
 import type { Template } from "./assembly.ts";
 
 export interface ResolveContext {
@@ -177,6 +178,4 @@ function sub(ctx: ResolveContext, arg: unknown): string {
   });
 }
 
-export class IntrinsicError extends Error {
-  override name = "IntrinsicError";
-}
+export class IntrinsicError extends PipelineError {}

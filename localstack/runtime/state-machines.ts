@@ -12,6 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { StateMachine } from "aws-local-stepfunctions";
+import { PipelineError } from "../../core/errors.ts";
 import type { ExecutionHistory, LocalExecution } from "../../core/runs/local-history.ts";
 import type { HistoryEvent } from "../../core/runs/types.ts";
 import type { StateMachineDefinition } from "./template-reader.ts";
@@ -39,7 +40,7 @@ export interface StateMachineRunnerDeps {
 /** Step Functions' quota on a state's input or output: 256 KiB of UTF-8 JSON. */
 export const STATE_PAYLOAD_LIMIT_BYTES = 262_144;
 
-export class TaskError extends Error {
+export class TaskError extends PipelineError {
   constructor(name: string, message: string) {
     super(message);
     this.name = name;

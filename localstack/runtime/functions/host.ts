@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
+import { PipelineError } from "../../../core/errors.ts";
 import { requestSizeError, responseSizeError } from "./payload-limits.ts";
 import type { InvokeMessage, ResultMessage, SerializedError, WorkerInit } from "./worker.ts";
 
@@ -22,8 +23,7 @@ export interface FunctionDefinition {
   readonly memoryMb: number;
 }
 
-export class FunctionError extends Error {
-  override name = "FunctionError";
+export class FunctionError extends PipelineError {
   readonly errorType: string;
   constructor(functionName: string, error: SerializedError) {
     super(`${functionName}: ${error.name}: ${error.message}`);
@@ -32,9 +32,7 @@ export class FunctionError extends Error {
   }
 }
 
-export class FunctionTimeoutError extends Error {
-  override name = "FunctionTimeoutError";
-}
+export class FunctionTimeoutError extends PipelineError {}
 
 interface Sandbox {
   worker: Worker;

@@ -7,6 +7,7 @@
  * RequestEntityTooLargeException (HTTP 413); an oversized response fails the invocation
  * with Function.ResponseSizeTooLarge — AWS compares it with 6,291,556 bytes and says so.
  */
+import { PipelineError } from "../../../core/errors.ts";
 
 export const SYNC_PAYLOAD_LIMIT_BYTES = 6_291_456;
 /** What AWS's response check compares with (and names in its message): 6 MB + 100 bytes. */
@@ -14,8 +15,7 @@ export const SYNC_RESPONSE_LIMIT_BYTES = 6_291_556;
 export const ASYNC_PAYLOAD_LIMIT_BYTES = 262_144;
 
 /** The Lambda service's refusal of an oversized request, shaped like the SDK's ServiceException. */
-export class RequestEntityTooLargeException extends Error {
-  override name = "RequestEntityTooLargeException";
+export class RequestEntityTooLargeException extends PipelineError {
   readonly $fault = "client";
   readonly $metadata = { httpStatusCode: 413 };
   readonly Type = "User";

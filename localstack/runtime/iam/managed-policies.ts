@@ -5,6 +5,8 @@
  * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html). An ARN not
  * listed fails loudly: a policy we cannot read would be evaluated as granting nothing.
  */
+
+import { PipelineError } from "../../../core/errors.ts";
 import type { PolicyDocument } from "./policies.ts";
 
 const MANAGED_POLICIES: Record<string, PolicyDocument> = {
@@ -98,6 +100,4 @@ export function managedPolicyDocument(arn: string): PolicyDocument {
   return document;
 }
 
-export class UnknownManagedPolicyError extends Error {
-  override name = "UnknownManagedPolicyError";
-}
+export class UnknownManagedPolicyError extends PipelineError {}

@@ -7,6 +7,7 @@
  */
 
 import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
+import { PipelineError } from "../../../core/errors.ts";
 import { resourcesOfType, type Template } from "../assembly.ts";
 import { arnOf, physicalName, type ResolveContext, resolve } from "../intrinsics.ts";
 import { managedPolicyDocument } from "./managed-policies.ts";
@@ -245,6 +246,4 @@ function document(ctx: ResolveContext, raw: unknown, what: string): PolicyDocume
   return { Version: resolved.Version ?? "2012-10-17", Statement: statements as PolicyStatement[] };
 }
 
-export class PolicyReadError extends Error {
-  override name = "PolicyReadError";
-}
+export class PolicyReadError extends PipelineError {}
