@@ -86,8 +86,9 @@ export class PipelineFunction extends NodejsFunction {
         target: "node24",
         sourceMap: true,
         minify: true,
-        // Error names come from the class (core/errors.ts): Step Functions' Catch and Retry
-        // match them (QualityGateFailed…), so minifying must not rename classes.
+        // Error names come from the class (core/errors.ts) and Lambda reports them as the
+        // errorType a run's history and the dashboard show (QualityGateFailed…): minifying
+        // must not rename classes.
         keepNames: true,
         // ESM bundles of CommonJS dependencies need a real `require`.
         banner:
