@@ -1,8 +1,8 @@
 /** The native offline services (Kafka, PostgreSQL, the AWS emulator, dbt): see README.md in localstack/. */
-export { dbtExecutable } from "./dbt/dbt.ts";
 export * from "./errors.ts";
 export { kafkaClasspath } from "./kafka/kafka.ts";
 export { type DownResult, down, type ServiceStatus, status, type UpResult, up } from "./lifecycle.ts";
 export { clusterDir as postgresClusterDir, postgresUrl } from "./postgres/postgres.ts";
+export { SEPARATE_SET_NAMES } from "./registry.ts";
 export { serviceContext } from "./service.ts";
 export { clientEnv, type ServicesSettings, servicesSettings } from "./settings.ts";

@@ -16,3 +16,9 @@ export const SERVICES: readonly ServiceDefinition[] = [
 export const TOOLS: readonly ToolDefinition[] = [dbtTool];
 
 export const NAMES: readonly string[] = [...SERVICES, ...TOOLS].map((s) => s.name);
+
+/**
+ * What a separate set (tests that restart or kill services, the benchmark) starts: all but the
+ * offline Snowflake, which none of them uses — every set would otherwise start its own.
+ */
+export const SEPARATE_SET_NAMES: readonly string[] = NAMES.filter((name) => name !== snowflakeService.name);

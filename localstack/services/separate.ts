@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { down, type UpResult, up } from "./lifecycle.ts";
+import { SEPARATE_SET_NAMES } from "./registry.ts";
 import { clientEnv, servicesSettings } from "./settings.ts";
 
 export interface SeparateServices {
@@ -73,7 +74,7 @@ export async function startSeparateServices(
   };
   let started: UpResult[];
   try {
-    started = await up(servicesSettings());
+    started = await up(servicesSettings(), SEPARATE_SET_NAMES);
   } catch (error) {
     await release().catch(() => undefined);
     throw error;

@@ -8,7 +8,13 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
-import { clientEnv, down, servicesSettings, up } from "../../localstack/services/index.ts";
+import {
+  clientEnv,
+  down,
+  SEPARATE_SET_NAMES,
+  servicesSettings,
+  up,
+} from "../../localstack/services/index.ts";
 
 export interface SeparateServices {
   /** Where the local runtime keeps its history, logs and assembly (PIPELINE_RUNTIME_DIR). */
@@ -42,7 +48,7 @@ export async function useSeparateServices(
   });
   const env = clientEnv(servicesSettings());
   Object.assign(process.env, env);
-  if (start) await up(servicesSettings());
+  if (start) await up(servicesSettings(), SEPARATE_SET_NAMES);
   return {
     runtimeDir,
     databaseUrl: env.DATABASE_URL ?? "",
