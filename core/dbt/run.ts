@@ -18,11 +18,15 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const DBT_PROJECT_DIR = join(REPO_ROOT, "dbt");
 
 /**
- * Where `services up` builds the venv from dbt/requirements.txt (`$PIPELINE_CACHE_DIR/dbt-venv`,
- * default `.cache/dbt-venv`); DBT_VENV overrides it.
+ * The one rule for where dbt's venv is: DBT_VENV, or `dbt-venv` in the cache dir
+ * (`$PIPELINE_CACHE_DIR`, default `.cache`). `services up` builds it there from
+ * dbt/requirements.txt; everything that runs dbt looks there.
  */
-export function dbtVenvDir(env: Env = process.env): string {
-  return env.DBT_VENV || join(env.PIPELINE_CACHE_DIR || join(REPO_ROOT, ".cache"), "dbt-venv");
+export function dbtVenvDir(
+  env: Env = process.env,
+  cacheDir: string = env.PIPELINE_CACHE_DIR || join(REPO_ROOT, ".cache"),
+): string {
+  return env.DBT_VENV || join(cacheDir, "dbt-venv");
 }
 
 export interface DbtRunOptions {

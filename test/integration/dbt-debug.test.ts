@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { dbtExecutable, servicesSettings } from "../../localstack/services/index.ts";
+import { dbtExecutable } from "../../core/dbt/run.ts";
+import { servicesSettings } from "../../localstack/services/index.ts";
 
 const run = promisify(execFile);
 
@@ -14,7 +15,7 @@ describe("dbt from the project's venv", () => {
 
     // Act
     const { stdout } = await run(
-      dbtExecutable(settings),
+      dbtExecutable(),
       ["debug", "--no-use-colors", "--profiles-dir", dbtDir, "--project-dir", dbtDir, "--target", "local"],
       { env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: "false" }, timeout: 120_000 },
     );

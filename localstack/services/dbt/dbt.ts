@@ -3,6 +3,7 @@
  * the same file the Fargate image installs. No process: `up` only makes sure it is installed.
  */
 import { join } from "node:path";
+import { dbtVenvDir } from "../../../core/dbt/run.ts";
 import { PYTHON } from "../prerequisites.ts";
 import { ensureVenv, venvAt, venvIsCurrent } from "../python-venv.ts";
 import type { ToolDefinition } from "../service.ts";
@@ -14,22 +15,12 @@ export const dbtTool: ToolDefinition = {
   name: "dbt",
   prerequisites: [PYTHON],
   install: (s) =>
-    ensureVenv(
-      dbtVenvDir(s),
-      join(s.repoRoot, REQUIREMENTS),
-      join(s.cacheDir, "install-logs", "dbt-pip.log"),
-    ),
+    ensureVenv(venvDir(s), join(s.repoRoot, REQUIREMENTS), join(s.cacheDir, "install-logs", "dbt-pip.log")),
   describe: async (s) => ({
-    location: dbtExecutable(s),
-    installed: await venvIsCurrent(dbtVenvDir(s), join(s.repoRoot, REQUIREMENTS)),
+    location: venvAt(venvDir(s)).bin("dbt"),
+    installed: await venvIsCurrent(venvDir(s), join(s.repoRoot, REQUIREMENTS)),
   }),
 };
 
-export function dbtVenvDir(settings: ServicesSettings): string {
-  return join(settings.cacheDir, "dbt-venv");
-}
-
-/** The `dbt` executable of the project's venv (installed by `pipeline services up`). */
-export function dbtExecutable(settings: ServicesSettings): string {
-  return venvAt(dbtVenvDir(settings)).bin("dbt");
-}
+/** core/dbt's rule (DBT_VENV, or the cache dir's dbt-venv), in these settings' cache dir. */
+const venvDir = (settings: ServicesSettings) => dbtVenvDir(process.env, settings.cacheDir);
