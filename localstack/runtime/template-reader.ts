@@ -103,181 +103,163 @@ export interface LocalStack {
   readonly context: ResolveContext;
 }
 
+/** One resource as a reader gets it: its logical id and its properties, intrinsics resolved. */
+interface Resource {
+  readonly id: string;
+  readonly p: Record<string, unknown>;
+  readonly ctx: ResolveContext;
+  readonly repoRoot: string;
+}
+
+/** What the runtime reads of each resource type, one small reader each (the table in readStack). */
 export function readStack(stack: StackArtifact, repoRoot: string, region: string): LocalStack {
   const ctx: ResolveContext = { template: stack.template, region, stackName: stack.stackName };
-  const props = (id: string) =>
-    (resolve(ctx, stack.template.Resources[id]?.Properties ?? {}) ?? {}) as Record<string, unknown>;
-
-  const functions: FunctionSpec[] = [];
-  for (const [id] of resourcesOfType(stack.template, "AWS::Lambda::Function")) {
-    const p = props(id);
-    const environment = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
-      {}) as Record<string, unknown>;
-    const pipelineFunction = environment.PIPELINE_FUNCTION;
-    // Functions CDK adds for itself (custom resource providers…) have no handler module of ours.
-    if (typeof pipelineFunction !== "string") continue;
-    const handler = String(p.Handler ?? "index.handler");
-    functions.push({
-      logicalId: id,
-      functionName: physicalName(ctx, id),
-      pipelineFunction,
-      modulePath: join(repoRoot, "lambdas", pipelineFunction, "index.ts"),
-      handlerName: handler.slice(handler.lastIndexOf(".") + 1),
-      environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
-      timeoutSeconds: Number(p.Timeout ?? 3),
-      memoryMb: Number(p.MemorySize ?? 128),
-      functionArn: arnOf(ctx, id),
-      roleArn: String(p.Role),
+  const each = <T>(type: string, read: (resource: Resource) => T | readonly T[] | undefined): T[] =>
+    resourcesOfType(stack.template, type).flatMap(([id]) => {
+      const p = (resolve(ctx, stack.template.Resources[id]?.Properties ?? {}) ?? {}) as Record<
+        string,
+        unknown
+      >;
+      return read({ id, p, ctx, repoRoot }) ?? [];
     });
-  }
-
-  const kafkaMappings: KafkaMappingDefinition[] = [];
-  const queueMappings: QueueMappingDefinition[] = [];
-  for (const [id] of resourcesOfType(stack.template, "AWS::Lambda::EventSourceMapping")) {
-    const p = props(id);
-    const functionName = lastArnPart(String(p.FunctionName));
-    const sourceArn = typeof p.EventSourceArn === "string" ? p.EventSourceArn : "";
-    if (Array.isArray(p.Topics)) {
-      const selfManaged = p.SelfManagedEventSource as
-        | { Endpoints?: { KafkaBootstrapServers?: string[] } }
-        | undefined;
-      const groupConfig = (p.SelfManagedKafkaEventSourceConfig ?? p.AmazonManagedKafkaEventSourceConfig) as
-        | { ConsumerGroupId?: string }
-        | undefined;
-      const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
-        ?.OnFailure?.Destination;
-      kafkaMappings.push({
-        id,
-        functionName,
-        topics: p.Topics.map(String),
-        brokers: selfManaged?.Endpoints?.KafkaBootstrapServers,
-        clusterArn: sourceArn.startsWith("arn:aws:kafka:") ? sourceArn : undefined,
-        groupId: groupConfig?.ConsumerGroupId ?? `lambda-${id}`,
-        batchSize: Number(p.BatchSize ?? 100),
-        // Kafka mappings default to a 500 ms window.
-        batchingWindowMs:
-          p.MaximumBatchingWindowInSeconds === undefined
-            ? 500
-            : Number(p.MaximumBatchingWindowInSeconds) * 1000,
-        startingPosition: p.StartingPosition === "LATEST" ? "LATEST" : "TRIM_HORIZON",
-        maxRetryAttempts: p.MaximumRetryAttempts === undefined ? -1 : Number(p.MaximumRetryAttempts),
-        onFailureArn: destination,
-        enabled: p.Enabled !== false,
-      });
-    } else if (sourceArn.startsWith("arn:aws:sqs:")) {
-      queueMappings.push({
-        id,
-        functionName,
-        queueArn: sourceArn,
-        batchSize: Number(p.BatchSize ?? 10),
-        batchingWindowMs: Number(p.MaximumBatchingWindowInSeconds ?? 0) * 1000,
-        reportBatchItemFailures:
-          Array.isArray(p.FunctionResponseTypes) &&
-          p.FunctionResponseTypes.includes("ReportBatchItemFailures"),
-      });
-    }
-  }
-
-  const notifications: BucketNotification[] = [];
-  for (const [id] of resourcesOfType(stack.template, "Custom::S3BucketNotifications")) {
-    const p = props(id);
-    const bucket = String(p.BucketName);
-    const config = (p.NotificationConfiguration ?? {}) as Record<
-      string,
-      Array<Record<string, unknown>> | undefined
-    >;
-    for (const c of config.LambdaFunctionConfigurations ?? []) {
-      notifications.push({
-        bucket,
-        ...filterOf(c),
-        events: (c.Events as string[]) ?? [],
-        functionArn: String(c.LambdaFunctionArn),
-      });
-    }
-    for (const c of config.QueueConfigurations ?? []) {
-      notifications.push({
-        bucket,
-        ...filterOf(c),
-        events: (c.Events as string[]) ?? [],
-        queueArn: String(c.QueueArn),
-      });
-    }
-  }
-
-  const schedules: ScheduleDefinition[] = resourcesOfType(stack.template, "AWS::Scheduler::Schedule").map(
-    ([id]) => {
-      const p = props(id);
-      const target = (p.Target ?? {}) as { Arn?: string; Input?: string; RoleArn?: string };
-      return {
-        id,
-        expression: String(p.ScheduleExpression),
-        targetArn: String(target.Arn),
-        input: target.Input ? JSON.parse(target.Input) : {},
-        enabled: p.State !== "DISABLED",
-        timezone: p.ScheduleExpressionTimezone as string | undefined,
-        startDate: p.StartDate as string | undefined,
-        endDate: p.EndDate as string | undefined,
-        flexibleTimeWindow: p.FlexibleTimeWindow
-          ? {
-              mode: (p.FlexibleTimeWindow as { Mode: "OFF" | "FLEXIBLE" }).Mode,
-              maximumWindowInMinutes: (p.FlexibleTimeWindow as { MaximumWindowInMinutes?: number })
-                .MaximumWindowInMinutes,
-            }
-          : undefined,
-        roleArn: String(target.RoleArn),
-      };
-    },
-  );
-
-  const stateMachines: StateMachineDefinition[] = resourcesOfType(
-    stack.template,
-    "AWS::StepFunctions::StateMachine",
-  ).map(([id]) => {
-    const p = props(id);
-    const definition = (p.Definition ?? JSON.parse(String(p.DefinitionString))) as Record<string, unknown>;
-    const name = physicalName(ctx, id);
-    return { id, name, arn: arnOf(ctx, id), definition, roleArn: String(p.RoleArn) };
-  });
-
-  const resources: EmulatedResource[] = [
-    ...resourcesOfType(stack.template, "AWS::S3::Bucket").map(([id]) => ({
-      type: "bucket" as const,
-      name: physicalName(ctx, id),
-      properties: props(id),
-    })),
-    ...resourcesOfType(stack.template, "AWS::SQS::Queue").map(([id]) => ({
-      type: "queue" as const,
-      name: physicalName(ctx, id),
-      properties: props(id),
-    })),
-    ...resourcesOfType(stack.template, "AWS::DynamoDB::Table").map(([id]) => ({
-      type: "table" as const,
-      name: physicalName(ctx, id),
-      properties: props(id),
-    })),
-    ...resourcesOfType(stack.template, "AWS::SecretsManager::Secret").map(([id]) => ({
-      type: "secret" as const,
-      name: physicalName(ctx, id),
-      properties: props(id),
-    })),
-    ...resourcesOfType(stack.template, "AWS::SNS::Topic").map(([id]) => ({
-      type: "topic" as const,
-      name: physicalName(ctx, id),
-      properties: props(id),
-    })),
-  ];
-
   return {
     stackName: stack.stackName,
-    functions,
-    kafkaMappings,
-    queueMappings,
-    notifications,
-    schedules,
-    stateMachines,
-    resources,
+    functions: each("AWS::Lambda::Function", readFunction),
+    kafkaMappings: each("AWS::Lambda::EventSourceMapping", readKafkaMapping),
+    queueMappings: each("AWS::Lambda::EventSourceMapping", readQueueMapping),
+    notifications: each("Custom::S3BucketNotifications", readNotifications),
+    schedules: each("AWS::Scheduler::Schedule", readSchedule),
+    stateMachines: each("AWS::StepFunctions::StateMachine", readStateMachine),
+    resources: Object.entries(EMULATED).flatMap(([type, kind]) =>
+      each(
+        type,
+        ({ id, p }): EmulatedResource => ({ type: kind, name: physicalName(ctx, id), properties: p }),
+      ),
+    ),
     context: ctx,
   };
+}
+
+/** The resources the emulator holds, by CloudFormation type. */
+const EMULATED: Record<string, EmulatedResource["type"]> = {
+  "AWS::S3::Bucket": "bucket",
+  "AWS::SQS::Queue": "queue",
+  "AWS::DynamoDB::Table": "table",
+  "AWS::SecretsManager::Secret": "secret",
+  "AWS::SNS::Topic": "topic",
+};
+
+function readFunction({ id, p, ctx, repoRoot }: Resource): FunctionSpec | undefined {
+  const environment = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+    {}) as Record<string, unknown>;
+  const pipelineFunction = environment.PIPELINE_FUNCTION;
+  // Functions CDK adds for itself (custom resource providers…) have no handler module of ours.
+  if (typeof pipelineFunction !== "string") return undefined;
+  const handler = String(p.Handler ?? "index.handler");
+  return {
+    logicalId: id,
+    functionName: physicalName(ctx, id),
+    pipelineFunction,
+    modulePath: join(repoRoot, "lambdas", pipelineFunction, "index.ts"),
+    handlerName: handler.slice(handler.lastIndexOf(".") + 1),
+    environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
+    timeoutSeconds: Number(p.Timeout ?? 3),
+    memoryMb: Number(p.MemorySize ?? 128),
+    functionArn: arnOf(ctx, id),
+    roleArn: String(p.Role),
+  };
+}
+
+/** An event source mapping with `Topics` (MSK or self-managed Kafka). */
+function readKafkaMapping({ id, p }: Resource): KafkaMappingDefinition | undefined {
+  if (!Array.isArray(p.Topics)) return undefined;
+  const sourceArn = typeof p.EventSourceArn === "string" ? p.EventSourceArn : "";
+  const selfManaged = p.SelfManagedEventSource as
+    | { Endpoints?: { KafkaBootstrapServers?: string[] } }
+    | undefined;
+  const groupConfig = (p.SelfManagedKafkaEventSourceConfig ?? p.AmazonManagedKafkaEventSourceConfig) as
+    | { ConsumerGroupId?: string }
+    | undefined;
+  const destination = (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
+    ?.Destination;
+  return {
+    id,
+    functionName: lastArnPart(String(p.FunctionName)),
+    topics: p.Topics.map(String),
+    brokers: selfManaged?.Endpoints?.KafkaBootstrapServers,
+    clusterArn: sourceArn.startsWith("arn:aws:kafka:") ? sourceArn : undefined,
+    groupId: groupConfig?.ConsumerGroupId ?? `lambda-${id}`,
+    batchSize: Number(p.BatchSize ?? 100),
+    // Kafka mappings default to a 500 ms window.
+    batchingWindowMs:
+      p.MaximumBatchingWindowInSeconds === undefined ? 500 : Number(p.MaximumBatchingWindowInSeconds) * 1000,
+    startingPosition: p.StartingPosition === "LATEST" ? "LATEST" : "TRIM_HORIZON",
+    maxRetryAttempts: p.MaximumRetryAttempts === undefined ? -1 : Number(p.MaximumRetryAttempts),
+    onFailureArn: destination,
+    enabled: p.Enabled !== false,
+  };
+}
+
+/** An event source mapping on an SQS queue. */
+function readQueueMapping({ id, p }: Resource): QueueMappingDefinition | undefined {
+  const sourceArn = typeof p.EventSourceArn === "string" ? p.EventSourceArn : "";
+  if (Array.isArray(p.Topics) || !sourceArn.startsWith("arn:aws:sqs:")) return undefined;
+  return {
+    id,
+    functionName: lastArnPart(String(p.FunctionName)),
+    queueArn: sourceArn,
+    batchSize: Number(p.BatchSize ?? 10),
+    batchingWindowMs: Number(p.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+    reportBatchItemFailures:
+      Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes("ReportBatchItemFailures"),
+  };
+}
+
+/** CDK's bucket notifications resource: one notification per function or queue configuration. */
+function readNotifications({ p }: Resource): BucketNotification[] {
+  const bucket = String(p.BucketName);
+  const config = (p.NotificationConfiguration ?? {}) as Record<
+    string,
+    Array<Record<string, unknown>> | undefined
+  >;
+  const notification = (c: Record<string, unknown>) => ({
+    bucket,
+    ...filterOf(c),
+    events: (c.Events as string[]) ?? [],
+  });
+  return [
+    ...(config.LambdaFunctionConfigurations ?? []).map((c) => ({
+      ...notification(c),
+      functionArn: String(c.LambdaFunctionArn),
+    })),
+    ...(config.QueueConfigurations ?? []).map((c) => ({ ...notification(c), queueArn: String(c.QueueArn) })),
+  ];
+}
+
+function readSchedule({ id, p }: Resource): ScheduleDefinition {
+  const target = (p.Target ?? {}) as { Arn?: string; Input?: string; RoleArn?: string };
+  const window = p.FlexibleTimeWindow as
+    | { Mode: "OFF" | "FLEXIBLE"; MaximumWindowInMinutes?: number }
+    | undefined;
+  return {
+    id,
+    expression: String(p.ScheduleExpression),
+    targetArn: String(target.Arn),
+    input: target.Input ? JSON.parse(target.Input) : {},
+    enabled: p.State !== "DISABLED",
+    timezone: p.ScheduleExpressionTimezone as string | undefined,
+    startDate: p.StartDate as string | undefined,
+    endDate: p.EndDate as string | undefined,
+    flexibleTimeWindow: window
+      ? { mode: window.Mode, maximumWindowInMinutes: window.MaximumWindowInMinutes }
+      : undefined,
+    roleArn: String(target.RoleArn),
+  };
+}
+
+function readStateMachine({ id, p, ctx }: Resource): StateMachineDefinition {
+  const definition = (p.Definition ?? JSON.parse(String(p.DefinitionString))) as Record<string, unknown>;
+  return { id, name: physicalName(ctx, id), arn: arnOf(ctx, id), definition, roleArn: String(p.RoleArn) };
 }
 
 function filterOf(config: Record<string, unknown>): { prefix: string; suffix: string } {
