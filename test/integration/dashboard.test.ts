@@ -118,6 +118,8 @@ describe("dashboard in headless Chromium against the local stack", () => {
     expect(await number(page, "total-votes")).toBe(live.totalVotes);
     expect(await number(page, "late-events")).toBe(aggregates.lateEvents);
     expect(await number(page, "future-events")).toBe(aggregates.futureEvents);
+    expect(await number(page, "duplicate-votes")).toBe(aggregates.duplicateVotes);
+    expect(await number(page, "rejected-votes")).toBe(aggregates.rejectedVotes);
     await expect(page.locator(".chart canvas").count()).resolves.toBeGreaterThanOrEqual(3);
     await screenshot(page, "live");
   });

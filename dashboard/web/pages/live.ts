@@ -12,12 +12,23 @@ interface Live {
   totalVotes: number;
   lateEvents: number;
   futureEvents: number;
+  duplicateVotes: number;
+  rejectedVotes: number;
+  unknownCandidates: { candidateId: string; votes: number }[];
   watermark: string | null;
   updatedAt: string | null;
   namesFrom: "warehouse" | "ids";
 }
 
 const label = (c: Live["candidates"][number]) => c.name ?? c.candidateId;
+
+/** Which unregistered candidate ids the rejected votes named (the first few). */
+function rejectedNote(live: Live): string | undefined {
+  if (live.unknownCandidates.length === 0) return undefined;
+  const named = live.unknownCandidates.slice(0, 3).map((c) => `${c.candidateId} (${format(c.votes, true)})`);
+  const more = live.unknownCandidates.length > 3 ? ` and ${live.unknownCandidates.length - 3} more` : "";
+  return `for unregistered candidates: ${named.join(", ")}${more}`;
+}
 
 export const livePage: Page = {
   id: "live",
@@ -44,6 +55,9 @@ export const livePage: Page = {
         const live = await api<Live>("live");
         figureHost.replaceChildren(
           figure("Total votes", format(live.totalVotes, true), "total-votes"),
+          // One vote per voter: repeats and redeliveries are counted here, never in a total.
+          figure("Duplicate votes", format(live.duplicateVotes, true), "duplicate-votes"),
+          figure("Rejected votes", format(live.rejectedVotes, true), "rejected-votes", rejectedNote(live)),
           figure("Late events", format(live.lateEvents, true), "late-events"),
           figure("Future-dated events", format(live.futureEvents, true), "future-events"),
           figure("Watermark", live.watermark ?? "—", "watermark"),
@@ -113,6 +127,8 @@ export const livePage: Page = {
   },
 };
 
-function figure(title: string, value: string, testId: string): HTMLElement {
-  return el("div", { class: "figure" }, title, el("b", { "data-testid": testId }, value));
+function figure(title: string, value: string, testId: string, note?: string): HTMLElement {
+  const box = el("div", { class: "figure" }, title, el("b", { "data-testid": testId }, value));
+  if (note) box.append(el("small", { "data-testid": `${testId}-note` }, note));
+  return box;
 }
