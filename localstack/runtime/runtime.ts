@@ -26,10 +26,14 @@ import { provision } from "./provision.ts";
 import { startExecution } from "./state-machines.ts";
 import { createTaskRunner } from "./tasks.ts";
 import {
+  type BucketNotification,
   type FunctionSpec,
+  type KafkaMappingDefinition,
   type LocalStack,
   lastArnPart,
+  type QueueMappingDefinition,
   readStack,
+  type ScheduleDefinition,
   type StateMachineDefinition,
 } from "./template-reader.ts";
 import { type DestinationClients, destinationFromArn } from "./triggers/destinations.ts";
@@ -104,60 +108,73 @@ export class LocalRuntime {
     }
   }
 
-  /** Starts every trigger of the template. */
+  /** Starts every trigger the template declares: one starter per kind. */
   async start(): Promise<void> {
     await this.ready();
-    for (const m of this.stack.kafkaMappings.filter((k) => k.enabled)) {
-      const settings = { ...loadConfig().kafka, clientId: `local-runtime-${m.id}`.slice(0, 200) };
-      // An MSK mapping polls as the function's role through the broker's IAM listener, as
-      // Lambda's pollers do; a self-managed one as the template's brokers say.
-      const kafka = m.clusterArn
-        ? kafkaForRole({ ...settings, clusterArn: m.clusterArn }, this.roleOf(m.functionName), [
-            this.mskIamBrokers(),
-          ])
-        : createKafka({ ...settings, brokers: m.brokers ?? settings.brokers });
-      const mapping = new KafkaMapping(
-        {
-          id: m.id,
-          functionName: m.functionName,
-          topics: m.topics,
-          groupId: m.groupId,
-          batchSize: m.batchSize,
-          batchingWindowMs: m.batchingWindowMs,
-          startingPosition: m.startingPosition,
-          maxRetryAttempts: m.maxRetryAttempts,
-          onFailure: m.onFailureArn
-            ? destinationFromArn(
-                m.onFailureArn,
-                (name) => this.queueUrl(name),
-                this.clientsAs(this.roleOf(m.functionName)),
-              )
-            : undefined,
-        },
-        {
-          kafka,
-          source: { ...LOCAL_EVENT_SOURCE, bootstrapServers: (m.brokers ?? []).join(",") },
-          invoke: (event) => this.invoke(m.functionName, event),
-          log: this.log,
-        },
-      );
-      await mapping.start();
-      this.kafkaMappings.push(mapping);
-      this.log(
-        `kafka ${m.topics.join(",")} → ${m.functionName} (batch ${m.batchSize}, window ${m.batchingWindowMs} ms)`,
-      );
-    }
-    for (const q of this.stack.queueMappings) {
-      const poller = new QueuePoller(
-        { ...q, queueUrl: this.queueUrl(lastArnPart(q.queueArn)), region: this.region },
-        (event) => this.invoke(q.functionName, event),
-        this.log,
-        this.clientsAs(this.roleOf(q.functionName)).sqs,
-      );
-      poller.start();
-      this.queuePollers.push(poller);
-    }
-    const watched: WatchedPrefix[] = this.stack.notifications
+    for (const mapping of this.stack.kafkaMappings.filter((m) => m.enabled))
+      await this.startKafkaMapping(mapping);
+    for (const mapping of this.stack.queueMappings) this.startQueuePoller(mapping);
+    this.startS3Notifications(this.stack.notifications);
+    for (const schedule of this.stack.schedules.filter((s) => s.enabled)) this.startSchedule(schedule);
+  }
+
+  /** A Kafka event source mapping: a consumer group polling as the function's role. */
+  private async startKafkaMapping(m: KafkaMappingDefinition): Promise<void> {
+    const settings = { ...loadConfig().kafka, clientId: `local-runtime-${m.id}`.slice(0, 200) };
+    // An MSK mapping polls as the function's role through the broker's IAM listener, as
+    // Lambda's pollers do; a self-managed one as the template's brokers say.
+    const kafka = m.clusterArn
+      ? kafkaForRole({ ...settings, clusterArn: m.clusterArn }, this.roleOf(m.functionName), [
+          this.mskIamBrokers(),
+        ])
+      : createKafka({ ...settings, brokers: m.brokers ?? settings.brokers });
+    const mapping = new KafkaMapping(
+      {
+        id: m.id,
+        functionName: m.functionName,
+        topics: m.topics,
+        groupId: m.groupId,
+        batchSize: m.batchSize,
+        batchingWindowMs: m.batchingWindowMs,
+        startingPosition: m.startingPosition,
+        maxRetryAttempts: m.maxRetryAttempts,
+        onFailure: m.onFailureArn
+          ? destinationFromArn(
+              m.onFailureArn,
+              (name) => this.queueUrl(name),
+              this.clientsAs(this.roleOf(m.functionName)),
+            )
+          : undefined,
+      },
+      {
+        kafka,
+        source: { ...LOCAL_EVENT_SOURCE, bootstrapServers: (m.brokers ?? []).join(",") },
+        invoke: (event) => this.invoke(m.functionName, event),
+        log: this.log,
+      },
+    );
+    await mapping.start();
+    this.kafkaMappings.push(mapping);
+    this.log(
+      `kafka ${m.topics.join(",")} → ${m.functionName} (batch ${m.batchSize}, window ${m.batchingWindowMs} ms)`,
+    );
+  }
+
+  /** An SQS event source mapping: a long-polling queue poller as the function's role. */
+  private startQueuePoller(q: QueueMappingDefinition): void {
+    const poller = new QueuePoller(
+      { ...q, queueUrl: this.queueUrl(lastArnPart(q.queueArn)), region: this.region },
+      (event) => this.invoke(q.functionName, event),
+      this.log,
+      this.clientsAs(this.roleOf(q.functionName)).sqs,
+    );
+    poller.start();
+    this.queuePollers.push(poller);
+  }
+
+  /** S3 notifications on object creation: one poller watching every notified prefix. */
+  private startS3Notifications(notifications: readonly BucketNotification[]): void {
+    const watched: WatchedPrefix[] = notifications
       .filter((n) => n.events.some((e) => e.startsWith("s3:ObjectCreated")))
       .map((n) => ({
         bucket: n.bucket,
@@ -193,30 +210,30 @@ export class LocalRuntime {
       this.s3Poller.start();
       for (const w of watched) this.log(`s3://${w.bucket}/${w.prefix}* → notifications`);
     }
-    for (const schedule of this.stack.schedules.filter((s) => s.enabled)) {
-      this.scheduler.add({
-        id: schedule.id,
-        expression: schedule.expression,
-        timezone: schedule.timezone,
-        startDate: schedule.startDate ? new Date(schedule.startDate) : undefined,
-        endDate: schedule.endDate ? new Date(schedule.endDate) : undefined,
-        flexibleTimeWindow: schedule.flexibleTimeWindow,
-        run: async () => {
-          // The scheduler calls the target as its role (Target.RoleArn).
-          await this.requireAccess().require({
-            principal: schedule.roleArn,
-            action: schedule.targetArn.includes(":states:")
-              ? "states:StartExecution"
-              : "lambda:InvokeFunction",
-            resource: schedule.targetArn,
-          });
-          if (schedule.targetArn.includes(":states:"))
-            await this.startExecution(schedule.targetArn, schedule.input).done;
-          else await this.invoke(lastArnPart(schedule.targetArn), schedule.input);
-        },
-      });
-      this.log(`schedule ${schedule.expression} → ${lastArnPart(schedule.targetArn)}`);
-    }
+  }
+
+  /** An EventBridge Scheduler schedule: a timer calling the target as the scheduler's role. */
+  private startSchedule(schedule: ScheduleDefinition): void {
+    this.scheduler.add({
+      id: schedule.id,
+      expression: schedule.expression,
+      timezone: schedule.timezone,
+      startDate: schedule.startDate ? new Date(schedule.startDate) : undefined,
+      endDate: schedule.endDate ? new Date(schedule.endDate) : undefined,
+      flexibleTimeWindow: schedule.flexibleTimeWindow,
+      run: async () => {
+        // The scheduler calls the target as its role (Target.RoleArn).
+        await this.requireAccess().require({
+          principal: schedule.roleArn,
+          action: schedule.targetArn.includes(":states:") ? "states:StartExecution" : "lambda:InvokeFunction",
+          resource: schedule.targetArn,
+        });
+        if (schedule.targetArn.includes(":states:"))
+          await this.startExecution(schedule.targetArn, schedule.input).done;
+        else await this.invoke(lastArnPart(schedule.targetArn), schedule.input);
+      },
+    });
+    this.log(`schedule ${schedule.expression} → ${lastArnPart(schedule.targetArn)}`);
   }
 
   /**
