@@ -16,8 +16,8 @@ export function register(program: Command): void {
     .argument("<dataset>", `one of: ${datasets.map((d) => d.name).join(", ")}`)
     .option(
       "--count <n>",
-      "elections: voters (those who turn out vote once); sales: first N rows; stocks: N generated ticks",
-      positiveInt,
+      "elections: voters (those who turn out vote once; 0 registers the candidates only); sales: first N rows; stocks: N generated ticks",
+      wholeNumber,
     )
     .option("--rate <r>", "records per second (default: as fast as possible)", positiveInt)
     .option("--seed <s>", "seed of the generators (same seed, same records)", positiveInt)
@@ -50,6 +50,7 @@ Invalid records are not sent: they are listed with their reason and counted in t
 
 Examples:
   pipeline produce elections --count 100000 --turnout 0.55
+  pipeline produce elections --count 0          # the candidates only
   pipeline produce sales --rate 500
   pipeline produce stocks --source generator --count 5000 --seed 7`,
     )
@@ -97,6 +98,12 @@ interface ProduceCliOptions {
 }
 
 const MAX_SAMPLES = 10;
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number (0 or more)");
+  return n;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);

@@ -198,6 +198,13 @@ describe("elections generator", () => {
     expect(votes.every((v) => v.voting_time.startsWith("2020-11-03T12:"))).toBe(true);
     expect(() => parseWindow("2020-11-03/2020-11-02")).toThrow(/start before end/);
   });
+
+  it("with count 0 registers the candidates only (`produce elections --count 0`)", async () => {
+    const entities: string[] = [];
+    for await (const record of generatedElections({ count: 0 }).records) entities.push(record.entity);
+
+    expect(entities).toEqual(DEFAULT_CANDIDATES.map(() => "candidates"));
+  });
 });
 
 interface VoterShape {
