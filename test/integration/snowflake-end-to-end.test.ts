@@ -330,13 +330,13 @@ describe("the Snowflake target offline (fakesnow), beside PostgreSQL", () => {
   });
 
   // PostgreSQL's tests run in dbt-build.test.ts: here it only builds the figures to compare.
-  test("dbt build passes on Snowflake (models, yml tests, unit tests), then an incremental run", async () => {
+  test("dbt build passes on Snowflake (models, yml tests, unit tests), again incrementally after a second load", async () => {
     // Act
     await dbt("postgres", "run");
     const built = await dbt("snowflake", "build");
     await loadBoth(await batch(false));
     await dbt("postgres", "run");
-    const incremental = await dbt("snowflake", "run");
+    const incremental = await dbt("snowflake", "build");
 
     // Assess: every node passed, unit tests included; the facts took the second load in place.
     expect(built).toMatch(/Completed successfully/);
@@ -347,6 +347,12 @@ describe("the Snowflake target offline (fakesnow), beside PostgreSQL", () => {
       "utf8",
     );
     expect(compiled).toContain('"OFFSET" as kafka_offset');
+    // The second run merged through dbt's temporary table (delete+insert), not a rebuild.
+    const merged = readFileSync(
+      join(work, "snowflake/target/run/pipeline/models/marts/sales/fct_order_lines.sql"),
+      "utf8",
+    );
+    expect(merged).toMatch(/delete from[\s\S]*fct_order_lines__dbt_tmp/i);
     const execute = await snowflakeExecutor(secretId, sfRaw);
     const [facts] = await execute(`select count(*) as n from ${sfGold}.fct_order_lines`);
     expect(Number(facts?.N)).toBe(orderLines.length);
