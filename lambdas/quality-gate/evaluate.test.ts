@@ -12,6 +12,9 @@ describe("quality decision", () => {
     const verdict = evaluate(results, 0);
 
     expect(verdict).toMatchObject({ passed: true, counts: { success: 1, pass: 1, warn: 1 }, failures: [] });
+    expect(verdict.warnings).toEqual([
+      expect.objectContaining({ rows: expect.any(Number), message: expect.stringContaining("warn") }),
+    ]);
   });
 
   it("fails a run with a failed test or an errored model and names them with dbt's messages", () => {

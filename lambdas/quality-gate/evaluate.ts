@@ -1,6 +1,7 @@
 /**
  * The quality decision, from dbt's `run_results.json` and the container's exit code: a run
- * passes when dbt exited 0 and no node errored or failed (warnings pass, and are counted).
+ * passes when dbt exited 0 and no node errored or failed (warnings pass, and are counted and
+ * listed with the rows they found).
  */
 import { z } from "zod";
 import { InvalidRunResults } from "./errors.ts";
@@ -28,6 +29,11 @@ export interface Verdict {
   /** Nodes per status (success, pass, warn, skipped, error, fail …). */
   readonly counts: Readonly<Record<string, number>>;
   readonly failures: readonly { readonly node: string; readonly status: string; readonly message: string }[];
+  /**
+   * Tests that warned, with how many rows they found: they pass the gate and are reported
+   * (e.g. the rejected votes, `rejected_votes_within_threshold`, below its threshold).
+   */
+  readonly warnings: readonly { readonly node: string; readonly rows: number | null; readonly message: string }[];
 }
 
 export function parseRunResults(json: string): RunResults {
@@ -49,8 +55,11 @@ export function evaluate(results: RunResults, exitCode: number | null): Verdict 
   const failures = results.results
     .filter((r) => FAILING.has(r.status))
     .map((r) => ({ node: r.unique_id, status: r.status, message: r.message ?? "" }));
+  const warnings = results.results
+    .filter((r) => r.status === "warn")
+    .map((r) => ({ node: r.unique_id, rows: r.failures ?? null, message: r.message ?? "" }));
   const passed = failures.length === 0 && (exitCode === null || exitCode === 0);
-  return { passed, exitCode, counts, failures };
+  return { passed, exitCode, counts, failures, warnings };
 }
 
 /** One readable sentence per failing node, for the alert and the execution history. */
