@@ -8,6 +8,7 @@ import { runningDashboardUrl, serveDashboard } from "../../dashboard/local-serve
 import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
+import { waitForStartingRuntime } from "./local.ts";
 
 export function register(program: Command): void {
   program
@@ -19,6 +20,8 @@ export function register(program: Command): void {
     .option("--assembly <dir>", "use this cloud assembly instead of synthesizing the local target")
     .action(async (options: { port?: string; assembly?: string }) => {
       const stateDir = RUNTIME_STATE_DIR(servicesSettings().repoRoot);
+      // A runtime that is starting serves the dashboard soon: wait for it rather than start a second.
+      await waitForStartingRuntime("the dashboard");
       const running = await runningDashboardUrl(stateDir);
       if (running) {
         console.log(`dashboard: ${running}`);

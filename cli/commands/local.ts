@@ -3,17 +3,33 @@
  * stack running on them (Kafka and S3 triggers, schedules, state machines).
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { isRunning } from "../../core/process/is-running.ts";
-import { type DashboardServer, serveDashboard } from "../../dashboard/local-server/server.ts";
+import {
+  type DashboardServer,
+  runningDashboardUrl,
+  serveDashboard,
+} from "../../dashboard/local-server/server.ts";
 import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings, up } from "../../localstack/services/index.ts";
 
 const stateDir = () => RUNTIME_STATE_DIR(servicesSettings().repoRoot);
 const pidFile = () => join(stateDir(), "runtime.pid");
+/** Holds the pid of a runtime that is starting (synth, deploy) and not serving yet. */
+const startingFile = () => join(stateDir(), "runtime.starting");
 export const runtimeLogFile = () => join(stateDir(), "runtime.log");
 
 export function register(program: Command): void {
@@ -32,16 +48,33 @@ export function register(program: Command): void {
         console.log(`local runtime already running (pid ${running}); logs: ${runtimeLogFile()}`);
         return;
       }
+      // The background child runs this same command under the marker its parent wrote.
+      const child = process.env.PIPELINE_RUNTIME_CHILD === "1";
+      const starting = child ? undefined : startingPid();
+      if (starting) {
+        console.log(`local runtime already starting (pid ${starting}); logs: ${runtimeLogFile()}`);
+        return;
+      }
+      mkdirSync(stateDir(), { recursive: true });
+      // "starting" from the first moment: services up can take minutes on a first run.
+      if (!child) writeFileSync(startingFile(), String(process.pid));
       await up(servicesSettings());
       if (options.detach) {
-        mkdirSync(stateDir(), { recursive: true });
+        const logFrom = existsSync(runtimeLogFile()) ? statSync(runtimeLogFile()).size : 0;
         const log = openSync(runtimeLogFile(), "a");
         const args = [process.argv[1] ?? "bin/pipeline.mjs", "local", "up"];
         if (options.assembly) args.push("--assembly", options.assembly);
-        const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log] });
-        child.unref();
-        console.log(`local runtime started in the background (pid ${child.pid}); logs: ${runtimeLogFile()}`);
-        console.log("dashboard: `npx pipeline dashboard` prints its URL once the runtime is up");
+        const background = spawn(process.execPath, args, {
+          detached: true,
+          stdio: ["ignore", log, log],
+          env: { ...process.env, PIPELINE_RUNTIME_CHILD: "1" },
+        });
+        background.unref();
+        if (background.pid) writeFileSync(startingFile(), String(background.pid));
+        console.log(
+          `local runtime starting in the background (pid ${background.pid}); logs: ${runtimeLogFile()}`,
+        );
+        await followUntilServing(background.pid ?? 0, logFrom);
         return;
       }
       const runtime = await openRuntime({ assemblyDir: options.assembly });
@@ -51,9 +84,9 @@ export function register(program: Command): void {
       } catch (error) {
         // Function workers and consumers keep the process alive: a failed deploy would hang.
         await runtime.stop();
+        rmSync(startingFile(), { force: true });
         throw error;
       }
-      mkdirSync(stateDir(), { recursive: true });
       writeFileSync(pidFile(), String(process.pid));
       // The dashboard is a convenience: a busy port doesn't stop the runtime.
       const dashboard: DashboardServer | undefined = await serveDashboard(
@@ -63,6 +96,7 @@ export function register(program: Command): void {
         console.warn(`dashboard not started: ${error.message}`);
         return undefined;
       });
+      rmSync(startingFile(), { force: true });
       console.log("local runtime running — Ctrl-C to stop");
       if (dashboard) console.log(`dashboard: ${dashboard.url}`);
       await new Promise<void>((resolve) => {
@@ -97,11 +131,93 @@ export function register(program: Command): void {
   local
     .command("status")
     .description("Say whether the local runtime runs, and where its logs are")
-    .action(() => {
+    .action(async () => {
       const pid = runtimePid();
-      console.log(pid ? `local runtime running (pid ${pid})` : "local runtime not running");
+      const starting = pid ? undefined : startingPid();
+      if (pid) {
+        const url = await runningDashboardUrl(stateDir());
+        console.log(`local runtime running (pid ${pid})${url ? `; dashboard: ${url}` : ""}`);
+      } else if (starting) {
+        console.log(
+          `local runtime starting (pid ${starting}): ${lastLogLine() ?? "synthesizing and deploying"}`,
+        );
+      } else console.log("local runtime not running");
       console.log(`logs: ${runtimeLogFile()}`);
     });
+}
+
+/** The pid of a runtime still starting (synthesizing, deploying), if one is. */
+export function startingPid(): number | undefined {
+  if (!existsSync(startingFile())) return undefined;
+  const pid = Number(readFileSync(startingFile(), "utf8"));
+  return Number.isInteger(pid) && isRunning(pid) ? pid : undefined;
+}
+
+/**
+ * Waits while a local runtime is starting, so a command run meanwhile doesn't deploy or serve
+ * beside it; says so first. Returns at once when none is starting.
+ */
+export async function waitForStartingRuntime(what: string): Promise<void> {
+  const pid = startingPid();
+  if (!pid) return;
+  console.error(`the local runtime (pid ${pid}) is starting: ${what} waits for it…`);
+  while (startingPid()) await new Promise((r) => setTimeout(r, 500));
+}
+
+/**
+ * Prints the background runtime's log lines as they come until it serves (then its
+ * dashboard's URL) or dies (then the end of its log, and a failure).
+ */
+async function followUntilServing(pid: number, logFrom: number): Promise<void> {
+  let offset = logFrom;
+  const follow = () => {
+    const size = existsSync(runtimeLogFile()) ? statSync(runtimeLogFile()).size : 0;
+    if (size <= offset) return;
+    const fd = openSync(runtimeLogFile(), "r");
+    try {
+      const chunk = Buffer.alloc(size - offset);
+      readSync(fd, chunk, 0, chunk.length, offset);
+      offset = size;
+      const text = chunk.toString("utf8").replace(/\n$/, "");
+      if (text) console.log(text.replace(/^/gm, "  "));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  for (;;) {
+    follow();
+    if (runtimePid() === pid) {
+      const url = await runningDashboardUrl(stateDir());
+      // The runtime writes its pid before it starts the dashboard: give the server a moment.
+      if (url || !startingPid()) {
+        follow();
+        console.log(
+          `local runtime running in the background (pid ${pid}) — \`npx pipeline local down\` stops it`,
+        );
+        console.log(url ? `dashboard: ${url}` : "dashboard not started (see the log above)");
+        return;
+      }
+    }
+    if (!isRunning(pid)) {
+      follow();
+      rmSync(startingFile(), { force: true });
+      throw new Error(`the local runtime (pid ${pid}) stopped while starting; see ${runtimeLogFile()}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+function lastLogLine(): string | undefined {
+  if (!existsSync(runtimeLogFile())) return undefined;
+  const size = statSync(runtimeLogFile()).size;
+  const fd = openSync(runtimeLogFile(), "r");
+  try {
+    const chunk = Buffer.alloc(Math.min(size, 4096));
+    readSync(fd, chunk, 0, chunk.length, size - chunk.length);
+    return chunk.toString("utf8").trim().split("\n").at(-1)?.trim() || undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function runtimePid(): number | undefined {

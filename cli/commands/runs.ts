@@ -10,6 +10,7 @@ import { summarizeStates } from "../../core/runs/summarize-states.ts";
 import type { Execution } from "../../core/runs/types.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
+import { waitForStartingRuntime } from "./local.ts";
 
 const history = () =>
   new ExecutionHistory(join(RUNTIME_STATE_DIR(servicesSettings().repoRoot), "executions"));
@@ -34,6 +35,8 @@ export function register(program: Command): void {
         json?: boolean;
       }) => {
         const input = pipelineRunInput(options);
+        // Deploying beside a runtime that is still deploying would race it.
+        await waitForStartingRuntime("this run");
         const runtime = await openRuntime({
           assemblyDir: options.assembly,
           log: options.json ? () => undefined : undefined,
@@ -112,7 +115,7 @@ export function pipelineRunInput(options: {
 /** The `pipeline runs` table: a header row, then one row per run. */
 export function runsTable(list: readonly Execution[]): string[] {
   const row = (status: string, started: string, took: string, machine: string, name: string) =>
-    [status.padEnd(9), started.padEnd(24), took.padStart(8), machine.padEnd(12), name].join("  ");
+    [status.padEnd(9), started.padEnd(24), took.padStart(8), machine.padEnd(20), name].join("  ");
   return [
     row("STATUS", "STARTED (UTC)", "DURATION", "MACHINE", "RUN"),
     ...list.map((e) => row(e.status, e.startDate, duration(e), e.stateMachineName, e.name)),

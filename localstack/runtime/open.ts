@@ -44,6 +44,8 @@ export async function openRuntime(options: OpenOptions = {}): Promise<LocalRunti
       repoRoot,
       outDir: join(RUNTIME_STATE_DIR(repoRoot), "cdk.out"),
       context: { ...endpoints, ...options.context },
+      // Synthesizing takes a while: say so (or that the last assembly is reused).
+      log: options.log ?? ((m) => console.log(`[runtime] ${m}`)),
     }));
   return new LocalRuntime({
     assemblyDir,

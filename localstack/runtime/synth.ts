@@ -1,9 +1,20 @@
 /**
  * Synthesizes the local target of the CDK app into a cloud assembly the runtime reads —
  * the same `cdk synth` a deploy runs, with `-c target=local`.
+ *
+ * `cdk synth` costs half a minute or more on a small machine, and the assembly changes only
+ * when what it is built from changes: so the assembly is stamped with a fingerprint of its
+ * inputs (the sources the app reads, the lockfile, the context) and a later synth with the
+ * same fingerprint reuses it. Two CLIs synthesizing into one directory take turns through a
+ * lock (CDK itself would refuse the second with "Another CLI is currently synthing"); the one
+ * that waits says so, then finds the other's assembly and reuses it.
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { isRunning } from "../../core/process/is-running.ts";
+import { withLock } from "../services/lock.ts";
 
 export interface SynthOptions {
   readonly repoRoot: string;
@@ -11,11 +22,106 @@ export interface SynthOptions {
   readonly outDir?: string;
   /** Extra `-c key=value` context, e.g. to try another batch size without code changes. */
   readonly context?: Record<string, string>;
+  /** Progress lines ("reusing…", "synthesizing…", "waiting for…"); default none. */
+  readonly log?: (message: string) => void;
+  /** Synthesize even when the assembly's fingerprint matches. */
+  readonly force?: boolean;
 }
+
+/** What `cdk synth -c target=local` reads from the repository (tests excluded). */
+const INPUTS = [
+  "infra",
+  "core",
+  "lambdas",
+  "dashboard",
+  "dbt",
+  "cdk.json",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+];
+/** Build output and caches inside the inputs: not inputs themselves. */
+const NOT_INPUTS = new Set([
+  "node_modules",
+  "dist",
+  "target",
+  "logs",
+  "dbt_packages",
+  "__pycache__",
+  ".venv",
+]);
+const STAMP = "pipeline-inputs.sha256";
 
 export async function synthLocal(options: SynthOptions): Promise<string> {
   const outDir = options.outDir ?? join(options.repoRoot, ".cache", "cdk.out.local");
   const context = { target: "local", ...options.context };
+  const log = options.log ?? (() => undefined);
+  const fingerprint = inputsFingerprint(options.repoRoot, context);
+  if (!options.force && stampOf(outDir) === fingerprint) {
+    log(`reusing the cloud assembly in ${outDir} (nothing it is built from changed)`);
+    return outDir;
+  }
+  const lockFile = `${outDir}.lock`;
+  mkdirSync(dirname(lockFile), { recursive: true });
+  const holder = lockHolder(lockFile);
+  if (holder) log(`waiting for the synth that process ${holder} is running into ${outDir}…`);
+  return withLock(lockFile, `the synth into ${outDir}`, async () => {
+    // The process we waited for may have just built this very assembly.
+    if (!options.force && stampOf(outDir) === fingerprint) {
+      log(`reusing the cloud assembly process ${holder || "another CLI"} synthesized`);
+      return outDir;
+    }
+    log("synthesizing the local target (cdk synth -c target=local)…");
+    const started = Date.now();
+    rmSync(join(outDir, STAMP), { force: true });
+    await runCdkSynth(options.repoRoot, outDir, context);
+    writeFileSync(join(outDir, STAMP), `${fingerprint}\n`);
+    log(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return outDir;
+  });
+}
+
+/** A hash of every input file (path and bytes) and the context; the same inputs, the same hash. */
+export function inputsFingerprint(repoRoot: string, context: Record<string, string>): string {
+  const hash = createHash("sha256");
+  hash.update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
+  for (const file of INPUTS.flatMap((input) => filesUnder(join(repoRoot, input)))) {
+    hash.update(`\n${relative(repoRoot, file)}\n`);
+    hash.update(readFileSync(file));
+  }
+  return hash.digest("hex");
+}
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => {
+      if (NOT_INPUTS.has(entry.name) || entry.name.endsWith(".test.ts")) return [];
+      const full = join(path, entry.name);
+      if (entry.isDirectory()) return filesUnder(full);
+      return entry.isFile() ? [full] : [];
+    });
+}
+
+function stampOf(outDir: string): string | undefined {
+  const stamp = join(outDir, STAMP);
+  if (!existsSync(stamp) || !existsSync(join(outDir, "manifest.json"))) return undefined;
+  return readFileSync(stamp, "utf8").trim();
+}
+
+/** The live pid holding the lock, or 0. */
+function lockHolder(lockFile: string): number {
+  try {
+    const pid = Number(readFileSync(lockFile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 && isRunning(pid) ? pid : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function runCdkSynth(repoRoot: string, outDir: string, context: Record<string, string>): Promise<void> {
   const args = [
     "synth",
     "--quiet",
@@ -23,14 +129,14 @@ export async function synthLocal(options: SynthOptions): Promise<string> {
     outDir,
     ...Object.entries(context).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
   ];
-  const cdk = join(options.repoRoot, "node_modules", ".bin", "cdk");
-  const output = await new Promise<string>((resolve, reject) => {
+  const cdk = join(repoRoot, "node_modules", ".bin", "cdk");
+  await new Promise<void>((resolve, reject) => {
     const child = spawn(cdk, args, {
-      cwd: options.repoRoot,
+      cwd: repoRoot,
       // cdk runs the app with `node`: make sure it's the project's Node 24.
       env: {
         ...process.env,
-        PATH: `${join(options.repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+        PATH: `${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
         CDK_DISABLE_VERSION_CHECK: "1",
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -41,10 +147,8 @@ export async function synthLocal(options: SynthOptions): Promise<string> {
     child.on("error", reject);
     child.on("close", (code) => {
       const text = Buffer.concat(chunks).toString("utf8");
-      if (code === 0) resolve(text);
+      if (code === 0) resolve();
       else reject(new Error(`cdk synth (local target) failed with exit ${code}:\n${text.slice(-4000)}`));
     });
   });
-  void output;
-  return outDir;
 }
