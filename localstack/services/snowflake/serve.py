@@ -8,8 +8,8 @@
   catalog, so dbt's `<db>.<schema>.<name>__dbt_tmp` (incremental runs, unit tests) fails.
 - COPY INTO from JSON files with a transformation (`$1:path`, `metadata$filename`), which
   fakesnow only knows for CSV and Parquet columns; files of an `s3://` stage are read from the
-  AWS emulator (`AWS_ENDPOINT_URL`), fetched into the state dir first (DuckDB's httpfs has no
-  offline build for the DuckDB fakesnow needs), and the lake's `dt=…/hr=…` folders are not
+  AWS emulator (`AWS_ENDPOINT_URL`), fetched into the state dir for the length of the COPY
+  (DuckDB's httpfs has no offline build for the DuckDB fakesnow needs), and the lake's `dt=…/hr=…` folders are not
   taken for hive partitions.
 - Runs one statement at a time per session: fakesnow's cursors of one session share one
   DuckDB cursor, so statements sent concurrently on one connection (the dashboard API does)
@@ -30,6 +30,8 @@ import gzip
 import json
 import os
 import re
+import shutil
+import tempfile
 import threading
 from urllib.parse import urlparse
 
@@ -39,11 +41,14 @@ import uvicorn
 from sqlglot import exp
 
 import fakesnow.copy_into as copy_into
+import fakesnow.cursor as cursor
 import fakesnow.server as server
 from fakesnow.instance import FakeSnow
 
 QUERY_PATH = "/queries/v1/query-request"
-TEMPORARY_TABLE = re.compile(r"^(\s*create\s+(?:or\s+replace\s+)?)(?:local\s+|global\s+)?temp(?:orary)?(\s+table\b)", re.I)
+TEMPORARY_TABLE = re.compile(
+    r"^(\s*create\s+(?:or\s+replace\s+)?)(?:local\s+|global\s+)?temp(?:orary)?(\s+table\b)", re.I
+)
 
 # ---------------------------------------------------------------------------------------------
 # Answers: Arrow rowsets → Snowflake JSON rowsets (each value a string, as Snowflake sends them)
@@ -157,6 +162,7 @@ def with_snowflake_answers(app):
 _copy = threading.local()
 _original_stage_url = copy_into.stage_url_from_var
 _original_inserts = copy_into._inserts
+_original_copy = cursor.copy_into
 STAGE_FILES = os.path.join(os.getcwd(), "stage-files")
 
 
@@ -165,14 +171,24 @@ def stage_url_from_var(*args, **kwargs):
     return _copy.stage_url
 
 
+def copy_with_fetched_files(*args, **kwargs):
+    """One COPY, with a directory of its own for the files it fetches, removed after it."""
+    os.makedirs(STAGE_FILES, exist_ok=True)
+    _copy.files = tempfile.mkdtemp(dir=STAGE_FILES)
+    try:
+        return _original_copy(*args, **kwargs)
+    finally:
+        shutil.rmtree(_copy.files, ignore_errors=True)
+
+
 def local_file(url: str) -> str:
-    """An s3:// file fetched from the emulator into the state dir (each COPY fetches it anew)."""
+    """An s3:// file fetched from the emulator for the running COPY."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return parsed.path
     if parsed.scheme != "s3":
         return url
-    path = os.path.join(STAGE_FILES, parsed.netloc, parsed.path.lstrip("/"))
+    path = os.path.join(_copy.files, parsed.netloc, parsed.path.lstrip("/"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     s3 = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
     s3.download_file(parsed.netloc, parsed.path.lstrip("/"), path)
@@ -210,6 +226,7 @@ def inserts(expr, params, urls, parquet_info=None):
 
 copy_into.stage_url_from_var = stage_url_from_var
 copy_into._inserts = inserts
+cursor.copy_into = copy_with_fetched_files
 
 
 def main() -> None:
