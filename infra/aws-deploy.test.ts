@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { resourcesOf, stateMachineDefinition, synthesize } from "../test/fixtures/stacks.ts";
 import type { InfraConfigInput } from "./config.ts";
 import { TOPICS_SERVICE_TIMEOUT } from "./constructs/streaming.ts";
-import { resourcesOf, stateMachineDefinition, synthesize } from "./test-support.ts";
 
 type Resource = {
   Type: string;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { validateScheduleExpression } from "../core/schedule/expression.ts";
+import { functionId, resourcesOf, synthesize } from "../test/fixtures/stacks.ts";
 import { configFromContext, InfraConfigError, parseInfraConfig } from "./config.ts";
 import { datasetTopics } from "./functions.ts";
-import { functionId, resourcesOf, synthesize } from "./test-support.ts";
 
 describe("infra configuration", () => {
   it("defaults to AWS: MSK Serverless, Snowflake, no NAT, retained data, hourly runs", () => {

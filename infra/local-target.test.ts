@@ -6,9 +6,9 @@
  */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { functionId, resourcesOf, stateMachineDefinition, synthesize } from "../test/fixtures/stacks.ts";
 import { LOCAL_CLUSTER_UUID } from "./constructs/streaming.ts";
 import { functions, type KafkaTrigger } from "./functions.ts";
-import { functionId, resourcesOf, stateMachineDefinition, synthesize } from "./test-support.ts";
 
 describe("local target", () => {
   const { template } = synthesize({ target: "local" });

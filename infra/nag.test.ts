@@ -7,8 +7,8 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
+import { synthesize } from "../test/fixtures/stacks.ts";
 import { addNagChecks } from "./nag.ts";
-import { synthesize } from "./test-support.ts";
 
 /** Every acknowledgement recorded in the tree: rule id → reason. */
 function acknowledgements(scope: IConstruct): [string, unknown][] {

@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { functionId, resourcesOf, stateMachineDefinition, synthesize } from "../test/fixtures/stacks.ts";
 import { REPO_ROOT } from "./constructs/pipeline-function.ts";
 import { functions, type KafkaTrigger } from "./functions.ts";
-import { functionId, resourcesOf, stateMachineDefinition, synthesize } from "./test-support.ts";
 
 const kafkaFunctions = functions.flatMap((f) =>
   f.triggers.filter((t): t is KafkaTrigger => t.kind === "kafka").map((trigger) => ({ spec: f, trigger })),

@@ -7,8 +7,8 @@
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { describe, expect, it } from "vitest";
 import { backfillDays, MAX_DAYS } from "../lambdas/plan-backfill/days.ts";
+import { stateMachineDefinition, synthesize } from "../test/fixtures/stacks.ts";
 import { BACKFILL_DAY_TIMEOUT, RUN_TIMEOUT } from "./constructs/orchestration.ts";
-import { stateMachineDefinition, synthesize } from "./test-support.ts";
 
 /** The plan-backfill function's own logic, so the Map sees what it would see. */
 function planBackfill(input: { backfill: { from: string; to: string }; dbtArgs: string[] }) {

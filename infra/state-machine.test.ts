@@ -1,7 +1,7 @@
 /** The synthesized "pipeline run" definition is valid Amazon States Language, on both targets. */
 import aslValidator from "asl-validator";
 import { describe, expect, it } from "vitest";
-import { stateMachineDefinition, synthesize } from "./test-support.ts";
+import { stateMachineDefinition, synthesize } from "../test/fixtures/stacks.ts";
 
 describe("pipeline run state machine", () => {
   // Synthesized while collecting: synthesis is slow on a busy machine, tests stay fast.

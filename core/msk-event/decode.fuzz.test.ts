@@ -9,12 +9,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { validOrder } from "../../test/fixtures/records.ts";
 import { generateVoter } from "../datasets/elections/generator.ts";
 import { datasets, findTopic, type TopicSpec } from "../datasets/index.ts";
 import { Prng } from "../sources/prng.ts";
 import { type DecodeResult, decodeMskRecord } from "./decode.ts";
 import { RecordError } from "./errors.ts";
-import { validOrder } from "./fixtures.ts";
 import type { MskRecord } from "./types.ts";
 
 const REASONS = new Set([

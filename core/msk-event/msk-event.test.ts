@@ -1,5 +1,6 @@
 import type { KafkaMessage } from "kafkajs";
 import { describe, expect, it } from "vitest";
+import { validVote } from "../../test/fixtures/records.ts";
 import { toMskEvent, toMskEvents } from "./build.ts";
 import { decodeMskRecord } from "./decode.ts";
 import {
@@ -11,7 +12,6 @@ import {
   UnknownTopicError,
   UnsupportedCharacterError,
 } from "./errors.ts";
-import { validVote } from "./fixtures.ts";
 import { parseMskEvent } from "./parse.ts";
 import type { MskRecord } from "./types.ts";
 

@@ -1,7 +1,7 @@
 /** Template tests of the dashboard's hosting (AWS target) and of its API function on both targets. */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { functionId, resourcesOf, synthesize } from "../test-support.ts";
+import { functionId, resourcesOf, synthesize } from "../../test/fixtures/stacks.ts";
 
 const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 

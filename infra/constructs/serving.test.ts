@@ -1,7 +1,7 @@
 /** Template tests of the serving table and the aggregate function's wiring (AWS and local targets). */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { functionId, resourcesOf, synthesize } from "../test-support.ts";
+import { functionId, resourcesOf, synthesize } from "../../test/fixtures/stacks.ts";
 
 describe("serving table and aggregate (AWS target)", () => {
   const { template } = synthesize();

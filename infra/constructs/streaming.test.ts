@@ -10,8 +10,8 @@ import { SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { describe, expect, it } from "vitest";
 import { datasets } from "../../core/datasets/index.ts";
+import { functionId, resourcesOf, synthesize } from "../../test/fixtures/stacks.ts";
 import { datasetTopics, functions, type KafkaTrigger } from "../functions.ts";
-import { functionId, resourcesOf, synthesize } from "../test-support.ts";
 import { LOCAL_CLUSTER_UUID, LocalKafka } from "./streaming.ts";
 
 interface Statement {

@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { synthMiniStack, writeHandlers } from "../../test/fixtures/mini-stack.ts";
 import { readAssembly } from "./assembly.ts";
 import { checkStack, DeployError } from "./deploy-checks.ts";
 import { type LocalStack, readStack } from "./template-reader.ts";
-import { synthMiniStack, writeHandlers } from "./test-fixtures/mini-stack.ts";
 
 describe("deploy checks", () => {
   const { repoRoot, eventsFile } = writeHandlers();

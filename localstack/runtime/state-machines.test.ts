@@ -4,13 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionHistory } from "../../core/runs/local-history.ts";
 import { summarizeStates } from "../../core/runs/summarize-states.ts";
+import { synthMiniStack, writeHandlers } from "../../test/fixtures/mini-stack.ts";
 import { RuntimeAccess } from "./access.ts";
 import { readAssembly } from "./assembly.ts";
 import { LocalFunction } from "./functions/host.ts";
 import { startExecution } from "./state-machines.ts";
 import { createTaskRunner } from "./tasks.ts";
 import { readStack } from "./template-reader.ts";
-import { synthMiniStack, writeHandlers } from "./test-fixtures/mini-stack.ts";
 
 describe("state machines run from the template", () => {
   const { repoRoot, eventsFile } = writeHandlers();

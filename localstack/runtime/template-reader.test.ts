@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
+import { synthMiniStack, writeHandlers } from "../../test/fixtures/mini-stack.ts";
 import { readAssembly } from "./assembly.ts";
 import { readStack } from "./template-reader.ts";
-import { synthMiniStack, writeHandlers } from "./test-fixtures/mini-stack.ts";
 
 describe("template reader", () => {
   const { repoRoot, eventsFile } = writeHandlers();

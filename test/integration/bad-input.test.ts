@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
-import { validOrder } from "../../core/msk-event/fixtures.ts";
 import { type MskRecord, toMskEvent } from "../../core/msk-event/index.ts";
 import { pgQualified } from "../../core/warehouse/index.ts";
 import { landPartitionBatch } from "../../lambdas/land-records/land.ts";
+import { validOrder } from "../fixtures/records.ts";
 import { createIngestEnv, type IngestEnv, listObjects, loadAll, rawPool } from "./ingest-helpers.ts";
 
 const hostile = [

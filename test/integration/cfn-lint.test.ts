@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { InfraConfigInput } from "../../infra/config.ts";
-import { synthesize } from "../../infra/test-support.ts";
 import { type CfnLintFinding, cfnLint, ensureCfnLint } from "../../localstack/services/cfn-lint/cfn-lint.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
+import { synthesize } from "../fixtures/stacks.ts";
 
 /** DEPLOY.md's configurations: each option away from its default at least once. */
 const CONFIGURATIONS: Record<string, InfraConfigInput> = {

@@ -14,13 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka } from "../../core/kafka/client.ts";
-import { validOrder, validVote } from "../../core/msk-event/fixtures.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { readConsumerLag, readKafkaOffsets } from "../../core/reconcile/readers.ts";
 import { kafkaRecords } from "../../core/reconcile/verdict.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../../core/sources/lines.ts";
 import { landingGroups } from "../../demo/wait-for-loaded.ts";
+import { validOrder, validVote } from "../fixtures/records.ts";
 import {
   type FaultStack,
   reconcileJson,

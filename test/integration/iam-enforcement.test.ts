@@ -11,7 +11,6 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
-import { synthesize } from "../../infra/test-support.ts";
 import { runResultsKey } from "../../lambdas/quality-gate/gate.ts";
 import { readAssembly, type Template } from "../../localstack/runtime/assembly.ts";
 import { replayOnAwsTemplate } from "../../localstack/runtime/iam/aws-replay.ts";
@@ -19,6 +18,7 @@ import { useLocalServicesEnv } from "../../localstack/runtime/open.ts";
 import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { synthLocal } from "../../localstack/runtime/synth.ts";
 import { REPO_ROOT } from "../../localstack/services/settings.ts";
+import { synthesize } from "../fixtures/stacks.ts";
 
 const passedRunResults = readFileSync(
   join(REPO_ROOT, "lambdas/quality-gate/fixtures/run_results.passed.json"),

@@ -41,7 +41,7 @@ import {
   LOCAL_SECRET_ACCESS_KEY,
   startGateway,
 } from "../../localstack/runtime/iam/index.ts";
-import { arnOfResource, synthesizeTemplate } from "../../localstack/runtime/iam/template-fixture.ts";
+import { arnOfResource, synthesizeTemplate } from "../fixtures/iam-template.ts";
 
 const run = promisify(execFile);
 

@@ -3,9 +3,9 @@
  * retries the batch) and only then: here the raw bucket doesn't exist.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validVote } from "../../core/msk-event/fixtures.ts";
 import { toMskEvent } from "../../core/msk-event/index.ts";
 import { ObjectWriteError } from "../../lambdas/land-records/errors.ts";
+import { validVote } from "../fixtures/records.ts";
 import { createIngestEnv, type IngestEnv, listObjects, uniqueName } from "./ingest-helpers.ts";
 
 describe("land-records and a broken S3", () => {

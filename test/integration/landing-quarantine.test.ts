@@ -8,11 +8,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { elections } from "../../core/datasets/elections/index.ts";
 import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
-import { validVote } from "../../core/msk-event/fixtures.ts";
 import { toMskEvents } from "../../core/msk-event/index.ts";
 import { ensureDatasetTopics } from "../../core/producer/produce-dataset.ts";
 import { pgQualified } from "../../core/warehouse/index.ts";
 import type { QuarantineLine } from "../../lambdas/land-records/land.ts";
+import { validVote } from "../fixtures/records.ts";
 import {
   consumeRange,
   createIngestEnv,

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { elections } from "../../core/datasets/elections/index.ts";
 import { connectProducer, createKafka } from "../../core/kafka/client.ts";
 import { type ObjectRef, objectCreatedEvent, parseBatchKey } from "../../core/lake/index.ts";
-import { validVote } from "../../core/msk-event/fixtures.ts";
 import { toMskEvents } from "../../core/msk-event/index.ts";
 import { ensureDatasetTopics } from "../../core/producer/produce-dataset.ts";
 import { pgQualified } from "../../core/warehouse/index.ts";
+import { validVote } from "../fixtures/records.ts";
 import {
   consumeRange,
   createIngestEnv,

@@ -14,11 +14,11 @@ import { s3 } from "../../core/aws/clients.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
 import type { TopicSpec } from "../../core/datasets/index.ts";
 import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
-import { validVote } from "../../core/msk-event/fixtures.ts";
 import { type MskRecord, toMskEvents } from "../../core/msk-event/index.ts";
 import { type ReconcileReport, reconcile, type TopicLocation } from "../../core/reconcile/reconcile.ts";
 import { pgQualified } from "../../core/warehouse/index.ts";
 import { landPartitionBatch } from "../../lambdas/land-records/land.ts";
+import { validVote } from "../fixtures/records.ts";
 import {
   consumeRange,
   createIngestEnv,

@@ -11,7 +11,7 @@ import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
 import { SYNC_PAYLOAD_LIMIT_BYTES } from "../../localstack/runtime/functions/payload-limits.ts";
 import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
-import { synthMiniStack, writeHandlers } from "../../localstack/runtime/test-fixtures/mini-stack.ts";
+import { synthMiniStack, writeHandlers } from "../fixtures/mini-stack.ts";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 

@@ -12,7 +12,7 @@ import { s3 } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
 import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
-import { synthMiniStack, writeHandlers } from "../../localstack/runtime/test-fixtures/mini-stack.ts";
+import { synthMiniStack, writeHandlers } from "../fixtures/mini-stack.ts";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 

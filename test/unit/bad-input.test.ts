@@ -16,7 +16,6 @@ import type { Dataset, TopicSpec } from "../../core/datasets/index.ts";
 import { sales } from "../../core/datasets/sales/index.ts";
 import { stocks } from "../../core/datasets/stocks/index.ts";
 import { batchObjectKey, parseBatchKey } from "../../core/lake/index.ts";
-import { validOrder, validVote } from "../../core/msk-event/fixtures.ts";
 import {
   type DecodeResult,
   decodeMskRecord,
@@ -27,6 +26,7 @@ import { toMessage } from "../../core/producer/validate.ts";
 import { readCsvFile } from "../../core/sources/csv-file.ts";
 import { Prng } from "../../core/sources/prng.ts";
 import { readRows } from "../../core/sources/rows.ts";
+import { validOrder, validVote } from "../fixtures/records.ts";
 
 const spec = (dataset: Dataset, entity: string) =>
   dataset.topics.find((t) => t.entity === entity) as TopicSpec;

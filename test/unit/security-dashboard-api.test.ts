@@ -12,8 +12,8 @@ import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { functionUrlEvent } from "../../dashboard/local-server/function-url.ts";
 import type { InfraConfigInput } from "../../infra/config.ts";
-import { functionId, resourcesOf, synthesize } from "../../infra/test-support.ts";
 import { handler } from "../../lambdas/dashboard-api/index.ts";
+import { functionId, resourcesOf, synthesize } from "../fixtures/stacks.ts";
 
 /** A request as node:http hands it to the local dashboard server. */
 function request(method: string, url: string): IncomingMessage {

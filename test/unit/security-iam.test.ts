@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { InfraConfigInput } from "../../infra/config.ts";
-import { synthesize } from "../../infra/test-support.ts";
+import { synthesize } from "../fixtures/stacks.ts";
 
 const CONFIGURATIONS: readonly InfraConfigInput[] = [
   { target: "aws" },

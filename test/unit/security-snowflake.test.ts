@@ -16,7 +16,7 @@ import { SnowflakeConfigError } from "../../core/warehouse/errors.ts";
 import { snowflakeConnectionOptions } from "../../core/warehouse/snowflake/connection.ts";
 import type { InfraConfigInput } from "../../infra/config.ts";
 import { REPO_ROOT } from "../../infra/constructs/pipeline-function.ts";
-import { synthesize } from "../../infra/test-support.ts";
+import { synthesize } from "../fixtures/stacks.ts";
 
 const privateKey = generateKeyPairSync("rsa", {
   modulusLength: 2048,

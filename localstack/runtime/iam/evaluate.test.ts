@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { arnOfResource, synthesizeTemplate } from "../../../test/fixtures/iam-template.ts";
 import type { Template } from "../assembly.ts";
 import { createAuthorizer, type TemplateAuthorizer } from "./evaluate.ts";
 import { readPolicies } from "./policies.ts";
-import { arnOfResource, synthesizeTemplate } from "./template-fixture.ts";
 
 describe.each([
   ["local", { target: "local" }],
