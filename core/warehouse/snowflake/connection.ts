@@ -49,6 +49,8 @@ export function normalizePem(key: string): string {
   return `${pem}\n`;
 }
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
+
 /** Fields of password-style auth: refused, so a secret can't quietly fall back to them. */
 const PASSWORD_FIELDS = ["password", "passcode", "authenticator", "token"];
 
@@ -65,6 +67,12 @@ export function snowflakeConnectionOptions(secret: unknown, schema: string): Con
     throw new SnowflakeConfigError(`the Snowflake secret is missing or has invalid fields: ${fields}`);
   }
   const s = parsed.data;
+  // The JWT would cross the network in the clear: plain http only to this machine.
+  if (s.protocol === "http" && !LOOPBACK.has(s.host ?? "")) {
+    throw new SnowflakeConfigError(
+      "the Snowflake secret asks for http to a host other than this machine: use https",
+    );
+  }
   return {
     account: s.account,
     username: s.username,

@@ -165,6 +165,9 @@ describe("Snowflake key-pair connection options", () => {
     expect(() => snowflakeConnectionOptions({ ...secret, privateKey, protocol: "ftp" }, "raw")).toThrow(
       /protocol/,
     );
+    expect(() =>
+      snowflakeConnectionOptions({ ...secret, privateKey, host: "sf.example.com", protocol: "http" }, "raw"),
+    ).toThrow(/use https/);
   });
 
   it("says which fields are missing or wrong", () => {
