@@ -17,6 +17,9 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The dbt project, which also holds `profiles.yml`. */
 export const DBT_PROJECT_DIR = join(REPO_ROOT, "dbt");
 
+/** dbt's Python packages: the native venv and the Fargate image (dbt/Dockerfile) both install this file. */
+export const DBT_REQUIREMENTS = join(DBT_PROJECT_DIR, "requirements.txt");
+
 /**
  * The one rule for where dbt's venv is: DBT_VENV, or `dbt-venv` in the cache dir
  * (`$PIPELINE_CACHE_DIR`, default `.cache`). `services up` builds it there from

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { DBT_PROJECT_DIR } from "../../core/dbt/run.ts";
+import { DBT_PROJECT_DIR, DBT_REQUIREMENTS } from "../../core/dbt/run.ts";
 
 const dockerfile = readFileSync(join(DBT_PROJECT_DIR, "Dockerfile"), "utf8");
 const instructions = dockerfile
@@ -22,15 +22,15 @@ describe("dbt/Dockerfile", () => {
     // Prepare
     const copy = instructions.find((line) => /^COPY\s+requirements\.txt\s/.test(line));
     const pipInstalls = instructions.filter((line) => /pip install/.test(line));
-    const servicesDbt = readFileSync(join(DBT_PROJECT_DIR, "..", "localstack/services/dbt/dbt.ts"), "utf8");
 
     // Assess: the build context is dbt/, so `requirements.txt` there is dbt/requirements.txt.
     expect(copy).toBe("COPY requirements.txt /tmp/requirements.txt");
     expect(pipInstalls).toHaveLength(1);
     expect(pipInstalls[0]).toMatch(/pip install --no-cache-dir -r \/tmp\/requirements\.txt(\s|$)/);
     expect(pipInstalls[0]?.replace(/.*-r \/tmp\/requirements\.txt/, "")).not.toMatch(/pip install/);
-    expect(servicesDbt).toMatch(/"dbt\/requirements\.txt"/);
-    expect(readFileSync(join(DBT_PROJECT_DIR, "requirements.txt"), "utf8")).toMatch(/^dbt-snowflake==/m);
+    // The native venv installs DBT_REQUIREMENTS (localstack/services/dbt imports it): that same file.
+    expect(DBT_REQUIREMENTS).toBe(join(DBT_PROJECT_DIR, "requirements.txt"));
+    expect(readFileSync(DBT_REQUIREMENTS, "utf8")).toMatch(/^dbt-snowflake==/m);
   });
 
   test("runs as a non-root user", () => {

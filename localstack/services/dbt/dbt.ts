@@ -3,22 +3,19 @@
  * the same file the Fargate image installs. No process: `up` only makes sure it is installed.
  */
 import { join } from "node:path";
-import { dbtVenvDir } from "../../../core/dbt/run.ts";
+import { DBT_REQUIREMENTS, dbtVenvDir } from "../../../core/dbt/run.ts";
 import { PYTHON } from "../prerequisites.ts";
 import { ensureVenv, venvAt, venvIsCurrent } from "../python-venv.ts";
 import type { ToolDefinition } from "../service.ts";
 import type { ServicesSettings } from "../settings.ts";
 
-const REQUIREMENTS = "dbt/requirements.txt";
-
 export const dbtTool: ToolDefinition = {
   name: "dbt",
   prerequisites: [PYTHON],
-  install: (s) =>
-    ensureVenv(venvDir(s), join(s.repoRoot, REQUIREMENTS), join(s.cacheDir, "install-logs", "dbt-pip.log")),
+  install: (s) => ensureVenv(venvDir(s), DBT_REQUIREMENTS, join(s.cacheDir, "install-logs", "dbt-pip.log")),
   describe: async (s) => ({
     location: venvAt(venvDir(s)).bin("dbt"),
-    installed: await venvIsCurrent(venvDir(s), join(s.repoRoot, REQUIREMENTS)),
+    installed: await venvIsCurrent(venvDir(s), DBT_REQUIREMENTS),
   }),
 };
 
