@@ -11,6 +11,7 @@ import type pg from "pg";
 import { loadConfig } from "../../core/config/index.ts";
 import { pgQualified, sfQualified } from "../../core/warehouse/identifiers.ts";
 import { postgresPool } from "../../core/warehouse/postgres/pool.ts";
+import { isUndefinedTable } from "../../core/warehouse/postgres/sql-state.ts";
 import { SourceUnavailableError } from "./errors.ts";
 
 /** The gold tables the API reads, by name; the schema is `DBT_SCHEMA` (default analytics). */
@@ -62,7 +63,7 @@ async function queryPostgres(
     return result.rows as Row[];
   } catch (error) {
     await client.query("rollback").catch(() => undefined);
-    if ((error as { code?: string }).code === PG_UNDEFINED_TABLE) return undefined;
+    if (isUndefinedTable(error)) return undefined;
     throw new SourceUnavailableError("the warehouse", error);
   } finally {
     client.release();
@@ -84,7 +85,6 @@ async function querySnowflake(text: string, params: readonly string[]): Promise<
   }
 }
 
-const PG_UNDEFINED_TABLE = "42P01";
 const SF_OBJECT_DOES_NOT_EXIST = "002003";
 
 /** A query written for PostgreSQL as Snowflake takes it: `$1` binds become `:1`. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../core/config/index.ts";
 import {
   applyBatch,
   DEFAULT_WINDOW_SETTINGS,
   emptyPartitionState,
   mergePartitions,
 } from "../../core/realtime/index.ts";
-import { SettingsError } from "./errors.ts";
 import { totalsMessages } from "./publish.ts";
 import { aggregateSettings } from "./settings.ts";
 
@@ -69,7 +69,7 @@ describe("aggregateSettings", () => {
   it("refuses a retention that would drop windows still open to on-time votes", () => {
     expect(() =>
       aggregateSettings({ ALLOWED_LATENESS_SECONDS: "600", WINDOW_RETENTION_SECONDS: "300" }),
-    ).toThrow(SettingsError);
-    expect(() => aggregateSettings({ WINDOW_SECONDS: "0" })).toThrow(SettingsError);
+    ).toThrow(ConfigError);
+    expect(() => aggregateSettings({ WINDOW_SECONDS: "0" })).toThrow(ConfigError);
   });
 });

@@ -7,6 +7,3 @@ export class InvalidEventError extends AggregateVotesError {}
 
 /** Publishing the totals to the aggregated topics failed (the totals themselves are stored). */
 export class PublishError extends AggregateVotesError {}
-
-/** A setting in the function's environment is out of range. */
-export class SettingsError extends AggregateVotesError {}

@@ -1,8 +1,7 @@
 /** aggregate's settings from its environment (read per invocation, so tests can vary them). */
-import { loadConfig } from "../../core/config/index.ts";
+import { ConfigError, loadConfig, positiveSetting } from "../../core/config/index.ts";
 import { DEFAULT_MAX_RECORD_BYTES } from "../../core/msk-event/index.ts";
 import { DEFAULT_WINDOW_SETTINGS, type WindowSettings } from "../../core/realtime/index.ts";
-import { SettingsError } from "./errors.ts";
 
 export interface AggregateSettings {
   readonly tableName: string;
@@ -12,11 +11,7 @@ export interface AggregateSettings {
 }
 
 export function aggregateSettings(env: Record<string, string | undefined> = process.env): AggregateSettings {
-  const seconds = (name: string, fallback: number): number => {
-    const value = Number(env[name] ?? fallback);
-    if (!Number.isInteger(value) || value <= 0) throw new SettingsError(`${name} must be a positive integer`);
-    return value;
-  };
+  const seconds = (name: string, fallback: number): number => positiveSetting(env, name, fallback);
   const window: WindowSettings = {
     windowSeconds: seconds("WINDOW_SECONDS", DEFAULT_WINDOW_SETTINGS.windowSeconds),
     allowedLatenessSeconds: seconds(
@@ -28,13 +23,10 @@ export function aggregateSettings(env: Record<string, string | undefined> = proc
   };
   // A window that can still take on-time events must not be dropped.
   if (window.retentionSeconds < window.allowedLatenessSeconds + window.windowSeconds) {
-    throw new SettingsError(
+    throw new ConfigError(
       "WINDOW_RETENTION_SECONDS must be at least ALLOWED_LATENESS_SECONDS + WINDOW_SECONDS",
     );
   }
-  const maxRecordBytes = Number(env.MAX_RECORD_BYTES ?? DEFAULT_MAX_RECORD_BYTES);
-  if (!Number.isInteger(maxRecordBytes) || maxRecordBytes <= 0) {
-    throw new SettingsError("MAX_RECORD_BYTES must be a positive integer");
-  }
+  const maxRecordBytes = positiveSetting(env, "MAX_RECORD_BYTES", DEFAULT_MAX_RECORD_BYTES);
   return { tableName: loadConfig(env).servingTable, window, maxRecordBytes };
 }

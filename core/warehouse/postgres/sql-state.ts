@@ -4,8 +4,3 @@
 export function isUndefinedTable(error: unknown): boolean {
   return (error as { code?: string }).code === "42P01";
 }
-
-/** A schema that does not exist (yet): dbt creates its schema on its first run. */
-export function isUndefinedSchema(error: unknown): boolean {
-  return (error as { code?: string }).code === "3F000";
-}
