@@ -18,6 +18,7 @@ import { readAssembly } from "./assembly.ts";
 import { type CustomResourceCall, createCustomResource } from "./custom-resources.ts";
 import { checkStack } from "./deploy-checks.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
+import { RuntimeError } from "./errors.ts";
 import { LocalFunction } from "./functions/host.ts";
 import { kafkaForRole, syncKafkaAcls } from "./iam/kafka-acls.ts";
 import type { AccessRequest } from "./iam/types.ts";
@@ -75,7 +76,7 @@ export class LocalRuntime {
     this.region = loadConfig().aws.region;
     const stacks = readAssembly(options.assemblyDir);
     if (stacks.length !== 1) {
-      throw new Error(
+      throw new RuntimeError(
         `expected one stack in ${options.assemblyDir}, found ${stacks.map((s) => s.stackName).join(", ")}`,
       );
     }
@@ -316,13 +317,13 @@ export class LocalRuntime {
 
   private requireAccess(): RuntimeAccess {
     if (!this.access)
-      throw new Error("the runtime's IAM gateway is not started: await runtime.ready() first");
+      throw new RuntimeError("the runtime's IAM gateway is not started: await runtime.ready() first");
     return this.access;
   }
 
   async invoke<T = unknown>(functionName: string, event: unknown): Promise<T> {
     const fn = this.functions.get(functionName);
-    if (!fn) throw new Error(`no function ${functionName} in the template`);
+    if (!fn) throw new RuntimeError(`no function ${functionName} in the template`);
     await this.ready();
     return fn.invoke<T>(event);
   }
@@ -330,7 +331,7 @@ export class LocalRuntime {
   /** Looks a function up by its `lambdas/<name>` folder name. */
   functionNameOf(pipelineFunction: string): string {
     const found = this.stack.functions.find((f) => f.pipelineFunction === pipelineFunction);
-    if (!found) throw new Error(`the template has no function for lambdas/${pipelineFunction}`);
+    if (!found) throw new RuntimeError(`the template has no function for lambdas/${pipelineFunction}`);
     return found.functionName;
   }
 
@@ -342,7 +343,7 @@ export class LocalRuntime {
         ? machines[0]
         : undefined;
     if (!found)
-      throw new Error(
+      throw new RuntimeError(
         `state machine ${nameOrArn ?? "(default)"} not found; have ${machines.map((m) => m.name).join(", ")}`,
       );
     return found;
@@ -388,7 +389,7 @@ export class LocalRuntime {
   /** A function of the template by its physical name. */
   private functionSpec(functionName: string): FunctionSpec {
     const found = this.stack.functions.find((f) => f.functionName === functionName);
-    if (!found) throw new Error(`no function ${functionName} in the template`);
+    if (!found) throw new RuntimeError(`no function ${functionName} in the template`);
     return found;
   }
 

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative } from "node:path";
 import { isRunning } from "../../core/process/is-running.ts";
 import { withLock } from "../services/lock.ts";
+import { RuntimeError } from "./errors.ts";
 
 export interface SynthOptions {
   readonly repoRoot: string;
@@ -148,7 +149,8 @@ async function runCdkSynth(repoRoot: string, outDir: string, context: Record<str
     child.on("close", (code) => {
       const text = Buffer.concat(chunks).toString("utf8");
       if (code === 0) resolve();
-      else reject(new Error(`cdk synth (local target) failed with exit ${code}:\n${text.slice(-4000)}`));
+      else
+        reject(new RuntimeError(`cdk synth (local target) failed with exit ${code}:\n${text.slice(-4000)}`));
     });
   });
 }

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import type { Context } from "aws-lambda";
 import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
+import { RuntimeError } from "../errors.ts";
 
 export interface WorkerInit {
   readonly modulePath: string;
@@ -37,7 +38,7 @@ const init = workerData as WorkerInit;
 const module = (await import(init.modulePath)) as Record<string, unknown>;
 const handler = module[init.handlerName];
 if (typeof handler !== "function") {
-  throw new Error(`${init.modulePath} has no exported function "${init.handlerName}"`);
+  throw new RuntimeError(`${init.modulePath} has no exported function "${init.handlerName}"`);
 }
 
 function lambdaContext(message: InvokeMessage): Context {

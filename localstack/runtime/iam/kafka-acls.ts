@@ -12,6 +12,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { type AllowAcl, CLUSTER_RESOURCE_NAME, replacePrincipalAcls } from "../../../core/kafka/acls.ts";
 import { type Admin, createKafka, type KafkaSettings } from "../../../core/kafka/client.ts";
+import { RuntimeError } from "../errors.ts";
 import { type Authorizer, LOCAL_SECRET_ACCESS_KEY } from "./types.ts";
 
 export interface KafkaAclsScope {
@@ -39,7 +40,7 @@ export interface RoleKafkaRights {
 /** MSK's topic and group ARNs of a cluster: `arn:…:topic/<cluster name>/<uuid>/<topic>`. */
 export function mskResourceArn(clusterArn: string, kind: "topic" | "group", name: string): string {
   const match = /^(arn:[^:]+:kafka:[^:]*:[^:]*:)cluster\/([^/]+)\/([^/]+)$/.exec(clusterArn);
-  if (!match) throw new Error(`not an MSK cluster ARN: ${clusterArn}`);
+  if (!match) throw new RuntimeError(`not an MSK cluster ARN: ${clusterArn}`);
   const [, prefix, clusterName, uuid] = match;
   return `${prefix}${kind}/${clusterName}/${uuid}/${name}`;
 }

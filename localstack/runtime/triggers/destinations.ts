@@ -6,6 +6,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { s3, sqs } from "../../../core/aws/clients.ts";
 import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
+import { RuntimeError } from "../errors.ts";
 
 /** The clients a destination writes with: in AWS, Lambda writes as the function's execution role. */
 export interface DestinationClients {
@@ -79,5 +80,5 @@ export function destinationFromArn(
       },
     };
   }
-  throw new Error(`on-failure destination ${arn}: only S3 and SQS destinations run locally`);
+  throw new RuntimeError(`on-failure destination ${arn}: only S3 and SQS destinations run locally`);
 }
