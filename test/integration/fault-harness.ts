@@ -7,6 +7,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
@@ -67,6 +68,25 @@ export function produceElection(
   return produceDataset(loadConfig(), elections, source, options);
 }
 
+/**
+ * An election produced slowly enough for a fault to land mid-stream (1,000 records/s in
+ * batches of 200); `acknowledged()` is how many records Kafka has acknowledged so far.
+ */
+export function produceElectionSlowly(
+  voters: number,
+  seed: number,
+): { readonly done: Promise<ProduceResult>; acknowledged(): number } {
+  let acknowledged = 0;
+  const done = produceElection(voters, seed, {
+    rate: 1_000,
+    batchSize: 200,
+    onProgress: (p) => {
+      acknowledged = p.produced;
+    },
+  });
+  return { done, acknowledged: () => acknowledged };
+}
+
 /** Until every landing consumer group has committed everything and every raw object is loaded. */
 export async function waitUntilLoaded(stack: FaultStack, timeoutMs = 180_000): Promise<void> {
   try {
@@ -117,17 +137,15 @@ export function exactRows(produced: ProduceResult) {
   return Object.entries(produced.producedByTopic).map(([topic, count]) => [topic, count, count, 0, 0, []]);
 }
 
-/** Polls `probe` every 250 ms until it returns a value. */
-export async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** The test every fault test ends with: reconcile finds every produced record once, and exits 0. */
+export function itReconcilesExactly(
+  outcome: () => { produced: ProduceResult; reconciled: { report: ReconcileReport; exitCode: number } },
+): void {
+  it("reconciles exactly: every produced record once in the raw tables, none lost or duplicated", () => {
+    // Assess
+    const { produced, reconciled } = outcome();
+    expect(verdictRows(reconciled.report)).toEqual(exactRows(produced));
+    expect(reconciled.report.reconciled).toBe(true);
+    expect(reconciled.exitCode).toBe(0);
+  });
 }

@@ -21,11 +21,11 @@ import { kafkaRecords } from "../../core/reconcile/verdict.ts";
 import { DEFAULT_MAX_LINE_BYTES } from "../../core/sources/lines.ts";
 import { landingGroups } from "../../demo/wait-for-loaded.ts";
 import { validOrder, validVote } from "../fixtures/records.ts";
+import { until } from "../fixtures/until.ts";
 import {
   type FaultStack,
   reconcileJson,
   startFaultStack,
-  until,
   verdictRows,
   waitUntilLoaded,
 } from "./fault-harness.ts";

@@ -26,6 +26,7 @@ import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { down, servicesSettings, up } from "../../localstack/services/index.ts";
+import { until } from "../fixtures/until.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const run = promisify(execFile);
@@ -37,16 +38,6 @@ function maxRejectedVotes(): number {
   const match = /^\s*max_rejected_votes:\s*(\d+)/m.exec(project);
   if (!match?.[1]) throw new Error("dbt_project.yml has no max_rejected_votes");
   return Number(match[1]);
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe("pipeline run failures", () => {

@@ -13,22 +13,12 @@ import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
 import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { synthMiniStack, writeHandlers } from "../fixtures/mini-stack.ts";
+import { until } from "../fixtures/until.ts";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined) =>
+  until(what, probe, 60_000);
 
 function readEvents(file: string): unknown[] {
   try {
