@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ExecutionHistory } from "../../core/runs/local-history.ts";
 import type { Execution } from "../../core/runs/types.ts";
-import type { RunsSource } from "./runs.ts";
+import type { RunsSource } from "./runs-source.ts";
 
 export class LocalRunsSource implements RunsSource {
   private readonly dir: string;

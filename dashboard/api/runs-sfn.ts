@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { stepFunctions } from "../../core/aws/clients.ts";
 import type { Execution, ExecutionStatus, HistoryEvent } from "../../core/runs/types.ts";
-import type { RunsSource } from "./runs.ts";
+import type { RunsSource } from "./runs-source.ts";
 
 /** History pages read per run (1,000 events each): a pipeline run has a few dozen. */
 const MAX_HISTORY_PAGES = 5;

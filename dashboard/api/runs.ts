@@ -7,6 +7,7 @@
 import { summarizeStates } from "../../core/runs/summarize-states.ts";
 import type { Execution, HistoryEvent } from "../../core/runs/types.ts";
 import { NotFoundError, SourceUnavailableError } from "./errors.ts";
+import type { RunsSource } from "./runs-source.ts";
 
 export interface RunSummary {
   readonly id: string;
@@ -18,14 +19,6 @@ export interface RunSummary {
   readonly durationMs: number | null;
   readonly error: string | null;
   readonly cause: string | null;
-}
-
-/** Where runs are read from. */
-export interface RunsSource {
-  /** Newest first. */
-  list(limit: number): Promise<Execution[]>;
-  /** One execution with its events; undefined when there is no such run. */
-  get(id: string): Promise<Execution | undefined>;
 }
 
 /** Execution names as both Step Functions and the local runtime allow them. */
