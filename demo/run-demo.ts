@@ -8,15 +8,17 @@ import { datasets } from "../core/datasets/index.ts";
 import type { ProduceResult } from "../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../core/producer/produce-dataset.ts";
 import { type ReconcileReport, reconcile, topicLocations } from "../core/reconcile/index.ts";
+import { summarizeStates } from "../core/runs/summarize-states.ts";
 import type { Execution } from "../core/runs/types.ts";
 import { pgQualified } from "../core/warehouse/identifiers.ts";
 import { postgresPool } from "../core/warehouse/postgres/pool.ts";
 import { openRuntime } from "../localstack/runtime/open.ts";
 import { servicesSettings, up } from "../localstack/services/index.ts";
+import { NAMES } from "../localstack/services/registry.ts";
 import { landingGroups, waitForLoaded } from "./wait-for-loaded.ts";
 
 export interface DemoOptions {
-  /** Voters (each with one vote) of the elections sample. */
+  /** Voters of the elections sample (those who turn out vote once). */
   readonly voters: number;
   readonly seed: number;
   readonly log: (line: string) => void;
@@ -38,16 +40,31 @@ export interface GoldSample {
   readonly latestCloses: Array<Record<string, unknown>>;
 }
 
+/** The services the demo uses: its warehouse is PostgreSQL, so not the offline Snowflake. */
+const DEMO_SERVICES = NAMES.filter((name) => name !== "snowflake");
+
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { log } = options;
-  log("1/5 starting the native services (Kafka, PostgreSQL, AWS emulator, dbt)…");
-  await up(servicesSettings());
+  const step = (line: string) => log(`    ${line}`);
+  const since = (started: number) => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  log(
+    "1/5 starting the native services (Kafka, PostgreSQL, AWS emulator, dbt); synthesizing the local target meanwhile…",
+  );
+  let started = Date.now();
+  // The synth needs no service: it runs while they start (a first run spends minutes in pip).
+  // The runtime's own log stays quiet; the synth says what it does.
+  const opening = openRuntime({ log: () => undefined, progress: (m) => step(`synth: ${m}`), s3PollMs: 500 });
+  opening.catch(() => undefined); // awaited below; a failure of `up` must not leave it unhandled
+  await up(servicesSettings(), DEMO_SERVICES, step);
+  step(`services up in ${since(started)}`);
 
-  log("2/5 synthesizing the local target and deploying it on the local runtime…");
-  const runtime = await openRuntime({ log: () => undefined, s3PollMs: 500 });
+  log("2/5 deploying the local target on the local runtime…");
+  const runtime = await opening;
   try {
+    started = Date.now();
     await runtime.deploy();
     await runtime.start();
+    step(`deployed and started in ${since(started)}`);
 
     log("3/5 producing sample data of every dataset…");
     const config = loadConfig();
@@ -70,9 +87,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const report = await reconcile(config, topicLocations(config, datasets));
 
     log("5/5 running the pipeline (load pending → dbt build → quality gate → publish)…");
+    started = Date.now();
     const { execution, done } = runtime.startExecution(undefined, {});
-    log(`    execution ${execution.name}`);
-    const finished = await done;
+    step(`execution ${execution.name}`);
+    // dbt takes a while: say which state the run is in every 10 s.
+    const ticker = setInterval(() => {
+      const current = runtime.history.get(execution.name);
+      const state = current ? summarizeStates(current).findLast((s) => s.status === "RUNNING") : undefined;
+      step(`running${state ? ` ${state.name}` : ""} (${since(started)})…`);
+    }, 10_000);
+    const finished = await done.finally(() => clearInterval(ticker));
+    step(`run ${finished.status} in ${since(started)}`);
     const gold = finished.status === "SUCCEEDED" ? await goldSample(config.postgres.url) : emptyGold();
     return { produced, report, execution: finished, gold };
   } finally {
@@ -104,7 +129,7 @@ async function goldSample(url: string): Promise<GoldSample> {
       `select region, round(sum(revenue)::numeric, 2) as revenue, round(sum(profit)::numeric, 2) as profit from ${pgQualified(schema, "sales_by_region_category_month")} group by region order by revenue desc`,
     ),
     latestCloses: await query(
-      `select distinct on (symbol) symbol, trading_date, close_price from ${pgQualified(schema, "fct_stock_daily_prices")} order by symbol, trading_date desc`,
+      `select distinct on (symbol) symbol, trading_date, close_price from ${pgQualified(schema, "fct_stock_daily_prices")} where series = 'real' order by symbol, trading_date desc`,
     ),
   };
 }

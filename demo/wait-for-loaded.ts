@@ -49,7 +49,10 @@ export async function waitForLoaded(
       (manifest) => manifest.objects,
       () => 0,
     );
-    if (lag === 0 && loaded >= rawObjects) return;
+    if (lag === 0 && loaded >= rawObjects) {
+      log(`    every record landed, ${loaded}/${rawObjects} objects loaded`);
+      return;
+    }
     if (Date.now() - lastReport > 10_000) {
       log(`    ${lag} records not landed yet, ${loaded}/${rawObjects} objects loaded`);
       lastReport = Date.now();

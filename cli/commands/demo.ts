@@ -10,7 +10,7 @@ export function register(program: Command): void {
   program
     .command("demo")
     .description("Run the whole pipeline offline on sample data of every dataset and print a summary")
-    .option("--voters <n>", "elections sample size (voters, one vote each)", "2000")
+    .option("--voters <n>", "elections sample size (voters; those who turn out vote once)", "2000")
     .option("--seed <n>", "generator seed", "42")
     .action(async (options: { voters: string; seed: string }) => {
       const started = Date.now();
@@ -29,7 +29,7 @@ export function register(program: Command): void {
       if (execution.status !== "SUCCEEDED") console.log(`  ${execution.error}: ${execution.cause}`);
       table("Election results by candidate", gold.resultsByCandidate);
       table("Sales revenue and profit by region", gold.revenueByRegion);
-      table("Latest daily close per symbol", gold.latestCloses);
+      table("Latest close per symbol (real prices: the shipped file has one a month)", gold.latestCloses);
 
       console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Next:`);
       console.log(`  npx pipeline runs show ${execution.name}   # the run, state by state`);

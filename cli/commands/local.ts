@@ -58,7 +58,7 @@ export function register(program: Command): void {
       mkdirSync(stateDir(), { recursive: true });
       // "starting" from the first moment: services up can take minutes on a first run.
       if (!child) writeFileSync(startingFile(), String(process.pid));
-      await up(servicesSettings());
+      await up(servicesSettings(), [], (line) => console.log(`[services] ${line}`));
       if (options.detach) {
         const logFrom = existsSync(runtimeLogFile()) ? statSync(runtimeLogFile()).size : 0;
         const log = openSync(runtimeLogFile(), "a");

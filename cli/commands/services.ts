@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .argument("[names...]", NAMES_HELP)
     .action(async (names: string[]) => {
       const started = Date.now();
-      for (const result of await up(servicesSettings(), names)) {
+      for (const result of await up(servicesSettings(), names, (line) => console.log(`  ${line}`))) {
         const pid = result.pid ? ` (pid ${result.pid})` : "";
         console.log(`${result.name.padEnd(13)} ${result.action}${pid} in ${result.seconds} s`);
       }

@@ -14,6 +14,8 @@ export interface OpenOptions {
   /** Extra CDK context for the synth (e.g. `{ envName: "dev" }`). */
   readonly context?: Record<string, string>;
   readonly log?: (message: string) => void;
+  /** The synth's progress lines ("reusing…", "synthesizing…"); default `log`, else the console. */
+  readonly progress?: (message: string) => void;
   readonly s3PollMs?: number;
 }
 
@@ -45,7 +47,7 @@ export async function openRuntime(options: OpenOptions = {}): Promise<LocalRunti
       outDir: join(RUNTIME_STATE_DIR(repoRoot), "cdk.out"),
       context: { ...endpoints, ...options.context },
       // Synthesizing takes a while: say so (or that the last assembly is reused).
-      log: options.log ?? ((m) => console.log(`[runtime] ${m}`)),
+      log: options.progress ?? options.log ?? ((m) => console.log(`[runtime] ${m}`)),
     }));
   return new LocalRuntime({
     assemblyDir,

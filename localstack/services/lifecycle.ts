@@ -21,6 +21,7 @@ import {
   waitUntil,
   writePid,
 } from "./processes.ts";
+import { type ProgressSink, reportProgress, withProgress } from "./progress.ts";
 import { NAMES, SERVICES, TOOLS } from "./registry.ts";
 import {
   type ServiceContext,
@@ -57,16 +58,25 @@ export interface ServiceStatus {
   readonly logFile?: string;
 }
 
-/** Installs what is missing and starts the selected services (all by default). */
-export async function up(settings: ServicesSettings, names: readonly string[] = []): Promise<UpResult[]> {
+/**
+ * Installs what is missing and starts the selected services (all by default); `progress` gets a
+ * line for each step that takes long (venv builds, Maven, a service start) and its end.
+ */
+export async function up(
+  settings: ServicesSettings,
+  names: readonly string[] = [],
+  progress?: ProgressSink,
+): Promise<UpResult[]> {
   const { services, tools } = select(names);
   assertPrerequisites([...services, ...tools].flatMap((s) => s.prerequisites));
   mkdirSync(settings.stateDir, { recursive: true });
-  return withLock(join(settings.stateDir, ".lock"), "another `services up/down`", () =>
-    allOrFirstError([
-      ...services.map((service) => startService(service, settings)),
-      ...tools.map((tool) => installTool(tool, settings)),
-    ]),
+  return withProgress(progress, () =>
+    withLock(join(settings.stateDir, ".lock"), "another `services up/down`", () =>
+      allOrFirstError([
+        ...services.map((service) => startService(service, settings)),
+        ...tools.map((tool) => installTool(tool, settings)),
+      ]),
+    ),
   );
 }
 
@@ -142,6 +152,7 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
   );
   const pid = launchDetached(spec, ctx.logFile);
   writePid(ctx.pidFile, pid);
+  reportProgress(`${service.name}: starting (log: ${ctx.logFile})…`);
 
   let exited = false;
   const healthy = await waitUntil(
@@ -159,6 +170,7 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
     throw new StartError(`${service.name} ${why}; see ${ctx.logFile}`);
   }
   await service.afterStart?.(ctx);
+  reportProgress(`${service.name}: up in ${seconds()} s`);
   return { name: service.name, action: "started", pid, seconds: seconds() };
 }
 

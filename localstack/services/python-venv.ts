@@ -2,13 +2,14 @@
  * Python virtual environments built from a pinned requirements file, cached: a venv is rebuilt
  * only when its requirements file (or the Python it was built with) changed.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { InstallError, MissingPrerequisiteError } from "./errors.ts";
 import { PYTHON, requirePrerequisite } from "./prerequisites.ts";
+import { reportProgress, secondsSince } from "./progress.ts";
 
 const run = promisify(execFile);
 const STAMP = ".requirements.sha256";
@@ -38,6 +39,9 @@ export async function ensureVenv(dir: string, requirementsFile: string, logFile:
   if (await venvIsCurrent(dir, requirementsFile)) return false;
   const python = requirePrerequisite(PYTHON);
   const hash = await requirementsHash(requirementsFile);
+  const label = basename(dir).replace(/-venv$/, "");
+  const started = Date.now();
+  reportProgress(`${label}: building its Python venv (first run or new requirements; pip log: ${logFile})…`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(logFile), { recursive: true });
   try {
@@ -49,20 +53,74 @@ export async function ensureVenv(dir: string, requirementsFile: string, logFile:
     );
   }
   try {
-    const { stdout, stderr } = await run(
-      join(dir, "bin", "pip"),
-      ["install", "--disable-pip-version-check", "--no-input", "-r", requirementsFile],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    writeFileSync(logFile, stdout + stderr);
+    const packages = await pipInstall(join(dir, "bin", "pip"), requirementsFile, logFile, label);
+    reportProgress(`${label}: venv ready (${packages} packages) in ${secondsSince(started)}`);
   } catch (error) {
-    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    writeFileSync(logFile, stdout + stderr);
     rmSync(dir, { recursive: true, force: true });
     throw new InstallError(`pip could not install ${requirementsFile}; see ${logFile}`, { cause: error });
   }
   writeFileSync(join(dir, STAMP), `${hash}\n`);
   return true;
+}
+
+/** How often a venv build says how far pip got. */
+const PIP_REPORT_MS = 10_000;
+
+/**
+ * `pip install -r`, its output to `logFile`, reporting every {@link PIP_REPORT_MS} how many
+ * packages pip has collected and what it is on; resolves with the packages collected.
+ */
+function pipInstall(pip: string, requirementsFile: string, logFile: string, label: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      pip,
+      ["install", "--disable-pip-version-check", "--no-input", "--no-compile", "-r", requirementsFile],
+      {
+        // --no-compile: Python compiles what it imports on first use; compiling every module of
+        // every package up front (tests, unused backends) is a good part of a venv build.
+        // Unbuffered: pip's lines arrive as it prints them, not in blocks at the end.
+        env: { ...process.env, PYTHONUNBUFFERED: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const output: Buffer[] = [];
+    let collected = 0;
+    let current = "";
+    let lastReport = Date.now();
+    let pending = "";
+    const onData = (chunk: Buffer) => {
+      output.push(chunk);
+      const lines = (pending + chunk.toString("utf8")).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const collecting = /^Collecting (\S+)/.exec(line);
+        if (collecting) {
+          collected++;
+          current = `collecting ${collecting[1]}`;
+        }
+        const downloading = /^\s*Downloading (\S+)(?: \(([^)]+)\))?/.exec(line);
+        if (downloading)
+          current = `downloading ${basename(downloading[1] ?? "")}${downloading[2] ? ` (${downloading[2]})` : ""}`;
+        if (/^Installing collected packages/.test(line)) {
+          reportProgress(`${label}: pip is installing the ${collected} packages it collected…`);
+          lastReport = Date.now();
+          current = "";
+        }
+      }
+      if (current && Date.now() - lastReport >= PIP_REPORT_MS) {
+        reportProgress(`${label}: pip has collected ${collected} packages, ${current}…`);
+        lastReport = Date.now();
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      writeFileSync(logFile, Buffer.concat(output));
+      if (code === 0) resolve(collected);
+      else reject(new Error(`pip exited with ${code}`));
+    });
+  });
 }
 
 async function requirementsHash(requirementsFile: string): Promise<string> {

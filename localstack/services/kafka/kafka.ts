@@ -18,6 +18,7 @@ import { createKafka } from "../../../core/kafka/client.ts";
 import { InstallError } from "../errors.ts";
 import { tcpOpen } from "../health.ts";
 import { JAVA, JAVAC, MAVEN, requirePrerequisite } from "../prerequisites.ts";
+import { reportProgress, secondsSince } from "../progress.ts";
 import { type ServiceContext, type ServiceDefinition, serviceContext } from "../service.ts";
 import type { ServicesSettings } from "../settings.ts";
 
@@ -82,6 +83,10 @@ export async function kafkaClasspath(settings: ServicesSettings): Promise<string
   const log = join(dir, "maven.log");
   const partial = `${cached}.partial`;
   const mvn = requirePrerequisite(MAVEN);
+  const started = Date.now();
+  reportProgress(
+    `kafka: resolving the Kafka jars with Maven (first run: downloads into ~/.m2; log: ${log})…`,
+  );
   try {
     const { stdout, stderr } = await run(
       mvn,
@@ -102,6 +107,7 @@ export async function kafkaClasspath(settings: ServicesSettings): Promise<string
     throw new InstallError(`Maven could not resolve the Kafka jars; see ${log}`, { cause: error });
   }
   renameSync(partial, cached);
+  reportProgress(`kafka: jars resolved in ${secondsSince(started)}`);
   return readFileSync(cached, "utf8").trim();
 }
 
@@ -127,6 +133,8 @@ async function mskIamValidatorClasses(settings: ServicesSettings, classpath: str
   if (!clients) throw new InstallError("the Kafka classpath has no kafka-clients jar to compile against");
   const partial = `${dir}.partial`;
   rmSync(partial, { recursive: true, force: true });
+  const started = Date.now();
+  reportProgress("kafka: compiling the MSK IAM token validator (javac)…");
   try {
     await run(requirePrerequisite(JAVAC), ["-d", partial, "-cp", clients, source]);
   } catch (error) {
@@ -135,6 +143,7 @@ async function mskIamValidatorClasses(settings: ServicesSettings, classpath: str
   }
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
+  reportProgress(`kafka: validator compiled in ${secondsSince(started)}`);
   return dir;
 }
 
