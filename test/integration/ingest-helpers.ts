@@ -12,7 +12,8 @@ import { type Config, loadConfig, useLocalAwsEnv } from "../../core/config/index
 import { type Admin, createKafka, type KafkaMessage, topicOffsets } from "../../core/kafka/client.ts";
 import { decodeNdjsonGz, type ObjectRef, objectCreatedEvent } from "../../core/lake/index.ts";
 import type { ConsumedBatch, MskEvent } from "../../core/msk-event/index.ts";
-import { postgresPool } from "../../core/warehouse/index.ts";
+import type { TopicLocation } from "../../core/reconcile/reconcile.ts";
+import { pgQualified, postgresPool } from "../../core/warehouse/index.ts";
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
@@ -192,4 +193,26 @@ export async function loadAll(rawBucket: string): Promise<{ objects: number; row
 
 export function rawPool(config: Config) {
   return postgresPool(config.postgres.url);
+}
+
+/**
+ * A votes topic of a test's own in the test's buckets and raw schema, for reconcile, with a
+ * staging view that keeps one row per key (as the dbt staging models do) over its raw table.
+ */
+export async function votesLocation(env: IngestEnv, topic: string): Promise<TopicLocation> {
+  await rawPool(env.config).query(
+    `create view ${pgQualified(env.schema, "stg_votes")} as
+       select distinct on (record_key) * from ${pgQualified(env.schema, "elections_votes")}`,
+  );
+  return {
+    dataset: "elections",
+    entity: "votes",
+    topic,
+    rawBucket: env.rawBucket,
+    quarantineBucket: env.quarantineBucket,
+    rawSchema: env.schema,
+    rawTable: "elections_votes",
+    stagingSchema: env.schema,
+    stagingView: "stg_votes",
+  };
 }

@@ -15,7 +15,7 @@ import {
   type TopicLocation,
 } from "../../core/reconcile/reconcile.ts";
 import { MANIFEST_TABLE, pgQualified, postgresRawDdl } from "../../core/warehouse/index.ts";
-import { createIngestEnv, type IngestEnv, rawPool, uniqueName } from "./ingest-helpers.ts";
+import { createIngestEnv, type IngestEnv, rawPool, uniqueName, votesLocation } from "./ingest-helpers.ts";
 
 const ROWS_PER_LOAD = 200;
 
@@ -36,21 +36,7 @@ describe("pipeline reconcile while loads commit", () => {
       table: "elections_votes",
     };
     for (const ddl of postgresRawDdl(env.schema, [table])) await pool.query(ddl);
-    await pool.query(
-      `create view ${pgQualified(env.schema, "stg_votes")} as
-         select distinct on (record_key) * from ${pgQualified(env.schema, "elections_votes")}`,
-    );
-    location = {
-      dataset: "elections",
-      entity: "votes",
-      topic: uniqueName("it.reconcile-loading"),
-      rawBucket: env.rawBucket,
-      quarantineBucket: env.quarantineBucket,
-      rawSchema: env.schema,
-      rawTable: "elections_votes",
-      stagingSchema: env.schema,
-      stagingView: "stg_votes",
-    };
+    location = await votesLocation(env, uniqueName("it.reconcile-loading"));
 
     // Act: loads commit back to back (every key new) while reconcile reads, then they stop.
     let loading = true;

@@ -28,6 +28,7 @@ import {
   loadAll,
   rawPool,
   uniqueName,
+  votesLocation,
 } from "./ingest-helpers.ts";
 
 const run = promisify(execFile);
@@ -76,22 +77,7 @@ describe("pipeline reconcile", () => {
     const partition0 = batches.find((b) => b[0]?.partition === 0) as MskRecord[];
     await landPartitionBatch(partition0.slice(0, 3), targets, options);
     await loadAll(env.rawBucket);
-    // A staging view deduplicating by key, as the dbt staging models do.
-    await rawPool(env.config).query(
-      `create view ${pgQualified(env.schema, "stg_votes")} as
-         select distinct on (record_key) * from ${pgQualified(env.schema, "elections_votes")}`,
-    );
-    location = {
-      dataset: "elections",
-      entity: "votes",
-      topic,
-      rawBucket: env.rawBucket,
-      quarantineBucket: env.quarantineBucket,
-      rawSchema: env.schema,
-      rawTable: "elections_votes",
-      stagingSchema: env.schema,
-      stagingView: "stg_votes",
-    };
+    location = await votesLocation(env, topic);
 
     // Act
     first = await reconcile(env.config, [location]);
