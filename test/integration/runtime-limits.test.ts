@@ -3,63 +3,39 @@
  * that would make one event over Lambda's 6 MB invocation payload into several events, each
  * within it (AWS batches by records and bytes alike), and every record still arrives once.
  */
-import { readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import type { MSKEvent } from "aws-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
 import { SYNC_PAYLOAD_LIMIT_BYTES } from "../../localstack/runtime/functions/payload-limits.ts";
-import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
-import { synthMiniStack, writeHandlers } from "../fixtures/mini-stack.ts";
+import { eventLines, useMiniRuntime } from "../fixtures/mini-stack.ts";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-/** The events the mini stack's echo function wrote, one JSON line each, as raw lines. */
-function eventLines(file: string): string[] {
-  try {
-    return readFileSync(file, "utf8").split("\n").filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
 describe("local runtime payload limits", () => {
-  let runtime: LocalRuntime | undefined;
-  const cleanup: string[] = [];
-  afterEach(async () => {
-    await runtime?.stop();
-    runtime = undefined;
-    for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const mini = useMiniRuntime();
 
   it("splits a Kafka backlog whose one event would pass 6 MB into events within it", async () => {
     // Arrange: 12 records of 700 KB (about 933 KB each in base64): 11 MB if sent as one event,
     // well under the mapping's batch size of 100 records.
     const topic = `it-limits-${unique()}`;
-    const { repoRoot, eventsFile } = writeHandlers();
-    const assemblyDir = synthMiniStack(
-      { topic, batchSize: 100, bucketName: `it-limits-${unique()}` },
-      eventsFile,
-    );
-    cleanup.push(repoRoot, assemblyDir);
+    const { runtime, eventsFile } = mini.start({
+      topic,
+      batchSize: 100,
+      bucketName: `it-limits-${unique()}`,
+    });
     const kafka = createKafka(loadConfig().kafka);
     const admin = kafka.admin();
     await admin.connect();
     await ensureTopics(admin, [{ topic, partitions: 1 }]);
     await admin.disconnect();
+    // One record per request: a batch of them would pass the broker's message.max.bytes.
     const producer = await connectProducer(kafka);
     for (let i = 0; i < 12; i++)
       await producer.send({ topic, messages: [{ key: `k${i}`, value: `${i}:`.padEnd(700_000, "x") }] });
     await producer.disconnect();
 
     // Act
-    runtime = new LocalRuntime({
-      assemblyDir,
-      repoRoot,
-      stateDir: join(repoRoot, ".state"),
-      log: () => undefined,
-    });
     await runtime.deploy();
     await runtime.start();
     const deadline = Date.now() + 90_000;

@@ -3,16 +3,11 @@
  * size, topic, retries, on-failure destination) and an S3 notification; the runtime reads
  * the synthesized assembly and runs them against the real broker and emulator.
  */
-import { readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { MSKEvent, S3Event } from "aws-lambda";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
-import { loadConfig } from "../../core/config/index.ts";
-import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
-import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
-import { synthMiniStack, writeHandlers } from "../fixtures/mini-stack.ts";
+import { type MiniStackOptions, produceToTopic, readEvents, useMiniRuntime } from "../fixtures/mini-stack.ts";
 import { until } from "../fixtures/until.ts";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -20,51 +15,9 @@ const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).sli
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined) =>
   until(what, probe, 60_000);
 
-function readEvents(file: string): unknown[] {
-  try {
-    return readFileSync(file, "utf8")
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-  } catch {
-    return [];
-  }
-}
-
-async function produce(topic: string, values: string[]): Promise<void> {
-  const kafka = createKafka(loadConfig().kafka);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [{ topic, partitions: 1 }]);
-  await admin.disconnect();
-  const producer = await connectProducer(kafka);
-  await producer.send({ topic, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
-  await producer.disconnect();
-}
-
 describe("local runtime triggers", () => {
-  let runtime: LocalRuntime | undefined;
-  const cleanup: string[] = [];
-  afterEach(async () => {
-    await runtime?.stop();
-    runtime = undefined;
-    for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-
-  function startRuntime(options: Parameters<typeof synthMiniStack>[0]) {
-    const { repoRoot, eventsFile } = writeHandlers();
-    const assemblyDir = synthMiniStack(options, eventsFile);
-    cleanup.push(repoRoot, assemblyDir);
-    runtime = new LocalRuntime({
-      assemblyDir,
-      repoRoot,
-      stateDir: join(repoRoot, ".state"),
-      log: () => undefined,
-      s3PollMs: 200,
-    });
-    return { runtime, eventsFile };
-  }
+  const mini = useMiniRuntime({ s3PollMs: 200 });
+  const startRuntime = (options: MiniStackOptions) => mini.start(options);
 
   it.each([3, 7])(
     "delivers MSK-shaped batches of at most the template's batch size (%i)",
@@ -72,7 +25,7 @@ describe("local runtime triggers", () => {
       // Prepare
       const topic = `runtime.batch.${unique()}`;
       const { runtime, eventsFile } = startRuntime({ topic, batchSize, bucketName: `lake-${unique()}` });
-      await produce(
+      await produceToTopic(
         topic,
         Array.from({ length: 20 }, (_, i) => JSON.stringify({ n: i })),
       );
@@ -111,7 +64,7 @@ describe("local runtime triggers", () => {
       retryAttempts: 2,
       onFailureBucketName: failures,
     });
-    await produce(topic, [
+    await produceToTopic(topic, [
       JSON.stringify({ ok: 1 }),
       JSON.stringify({ poison: true }),
       JSON.stringify({ ok: 2 }),
