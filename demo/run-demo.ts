@@ -5,6 +5,7 @@
  */
 import { loadConfig } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
+import { dbtSchema } from "../core/dbt/schema.ts";
 import type { ProduceResult } from "../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../core/producer/produce-dataset.ts";
 import { type ReconcileReport, reconcile, topicLocations } from "../core/reconcile/index.ts";
@@ -120,7 +121,7 @@ async function goldSample(url: string): Promise<GoldSample> {
     }
   };
   // DBT_SCHEMA comes from the environment: validated and quoted before it reaches SQL.
-  const schema = process.env.DBT_SCHEMA ?? "analytics";
+  const schema = dbtSchema();
   return {
     resultsByCandidate: await query(
       `select candidate_name, party, votes, round(vote_share * 100, 1) as vote_share_pct from ${pgQualified(schema, "election_results_by_candidate")} order by position, candidate_name`,

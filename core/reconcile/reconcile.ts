@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/index.ts";
 import type { Dataset } from "../datasets/index.ts";
+import { dbtSchema } from "../dbt/schema.ts";
 import { listKeys } from "../lake/list-keys.ts";
 import { DEFAULT_RAW_SCHEMA } from "../warehouse/raw-tables.ts";
 import {
@@ -70,7 +71,7 @@ export function topicLocations(
       quarantineBucket: config.buckets.quarantine,
       rawSchema: env.RAW_SCHEMA ?? DEFAULT_RAW_SCHEMA,
       rawTable: spec.rawTable,
-      stagingSchema: env.DBT_SCHEMA ?? "analytics",
+      stagingSchema: dbtSchema(env),
       stagingView: stagingViewFor(dataset.name, spec.rawTable),
     })),
   );

@@ -9,6 +9,7 @@
  */
 import type pg from "pg";
 import { loadConfig } from "../../core/config/index.ts";
+import { dbtSchema } from "../../core/dbt/schema.ts";
 import { pgQualified, sfQualified } from "../../core/warehouse/identifiers.ts";
 import { postgresPool } from "../../core/warehouse/postgres/pool.ts";
 import { isUndefinedTable } from "../../core/warehouse/postgres/sql-state.ts";
@@ -34,7 +35,7 @@ export async function queryGold(
   params: readonly string[] = [],
 ): Promise<Row[] | undefined> {
   const config = loadConfig();
-  const schema = process.env.DBT_SCHEMA ?? "analytics";
+  const schema = dbtSchema();
   if (config.warehouse === "snowflake") {
     return querySnowflake(toSnowflake(sql((name) => sfQualified(schema, name))), params);
   }
@@ -76,7 +77,7 @@ async function querySnowflake(text: string, params: readonly string[]): Promise<
     if (!secretId) throw new Error("WAREHOUSE_TARGET=snowflake needs SNOWFLAKE_SECRET_ID");
     // Imported only here: snowflake-sdk is heavy and only the Snowflake target needs it.
     const { snowflakeExecutor } = await import("../../core/warehouse/snowflake/connection.ts");
-    const execute = await snowflakeExecutor(secretId, process.env.DBT_SCHEMA ?? "analytics");
+    const execute = await snowflakeExecutor(secretId, dbtSchema());
     return (await execute(text, params)).map(lowerCaseKeys);
   } catch (error) {
     const { code, sqlState } = error as { code?: unknown; sqlState?: unknown };
