@@ -6,14 +6,14 @@
  * (stg_elections__votes: the first vote by Kafka position counts).
  *
  * Claiming is idempotent per record: the record that holds a claim finds it held by itself.
+ * Claims are read in batches (BatchGetItem, strongly consistent) and written in batches.
  * So a batch redelivered after a crash between its claims and its partition's state write
  * (store.ts) counts the same votes again, and the state write — which carries the offset —
  * makes them count once. Claims live outside the partition items, so those never hold voter
  * ids and stay far below DynamoDB's 400 KB item limit; the claims grow with voters, not with
  * deliveries.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ServingStoreError } from "./errors.ts";
 import { documents, SERVING_TABLE_KEYS, type ServingTable, send } from "./serving-table.ts";
 import type { VoteEvent } from "./types.ts";
@@ -32,9 +32,11 @@ export interface ClaimOutcome {
   readonly duplicates: number;
 }
 
-/** DynamoDB's limits: keys per BatchGetItem, items per TransactWriteItems. */
+/** DynamoDB's limits: keys per BatchGetItem, items per BatchWriteItem. */
 const BATCH_GET_KEYS = 100;
-const TRANSACTION_ITEMS = 100;
+const BATCH_WRITE_ITEMS = 25;
+/** Batch requests of one batch's claims in flight at once. */
+const CONCURRENT_REQUESTS = 8;
 const CLAIM_SORT_KEY = "vote";
 /** How often keys DynamoDB left unprocessed are asked again before the batch fails (and is redelivered). */
 const UNPROCESSED_ATTEMPTS = 8;
@@ -65,9 +67,8 @@ export async function claimVoters(
     if (!claim) toClaim.push(vote);
     else if (isHeldBy(claim, { ...position, offset: vote.offset })) counted.push(vote);
   }
-  for (let i = 0; i < toClaim.length; i += TRANSACTION_ITEMS) {
-    counted.push(...(await writeClaims(table, position, toClaim.slice(i, i + TRANSACTION_ITEMS))));
-  }
+  await writeClaims(table, position, toClaim);
+  counted.push(...toClaim);
   counted.sort((a, b) => a.offset - b.offset);
   return { counted, duplicates: votes.length - counted.length };
 }
@@ -77,85 +78,87 @@ async function readClaims(
   voterIds: readonly string[],
 ): Promise<Map<string, RecordPosition>> {
   const claims = new Map<string, RecordPosition>();
-  for (let i = 0; i < voterIds.length; i += BATCH_GET_KEYS) {
-    let keys: Record<string, unknown>[] | undefined = voterIds.slice(i, i + BATCH_GET_KEYS).map(claimKey);
-    for (let attempt = 0; keys && keys.length > 0; attempt++) {
-      if (attempt === UNPROCESSED_ATTEMPTS) {
-        throw new ServingStoreError(
-          `${keys.length} voter claims stayed unprocessed (table ${table.tableName})`,
-        );
-      }
-      if (attempt > 0) await backOff(attempt);
-      const page = await send(table, "read voter claims", () =>
-        documents(table.client).send(
+  const chunks: string[][] = [];
+  for (let i = 0; i < voterIds.length; i += BATCH_GET_KEYS)
+    chunks.push(voterIds.slice(i, i + BATCH_GET_KEYS));
+  await inParallel(chunks, async (chunk) => {
+    await untilProcessed(
+      table,
+      "read voter claims",
+      chunk.map((id): Record<string, unknown> => claimKey(id)),
+      async (keys) => {
+        const page = await documents(table.client).send(
           new BatchGetCommand({ RequestItems: { [table.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        ),
-      );
-      for (const item of page.Responses?.[table.tableName] ?? []) {
-        const voterId = String(item[SERVING_TABLE_KEYS.partitionKey]).slice("voter#".length);
-        claims.set(voterId, { topic: item.topic, partition: item.partition, offset: item.offset });
-      }
-      // DynamoDB may leave keys unprocessed under load; they are asked again.
-      keys = page.UnprocessedKeys?.[table.tableName]?.Keys;
-    }
-  }
+        );
+        for (const item of page.Responses?.[table.tableName] ?? []) {
+          const voterId = String(item[SERVING_TABLE_KEYS.partitionKey]).slice("voter#".length);
+          claims.set(voterId, { topic: item.topic, partition: item.partition, offset: item.offset });
+        }
+        return page.UnprocessedKeys?.[table.tableName]?.Keys;
+      },
+    );
+  });
   return claims;
 }
 
-/** Claims the voters of `votes` (at most one transaction's worth); returns the votes that won. */
+/**
+ * Writes the claims of `votes`, which the read found free. Unconditional (BatchWriteItem, 25 per
+ * request): conditions would need a transaction or a request per vote, and the emulator's
+ * transactions copy every table, so their cost grew with the claims. It is exact because one
+ * partition claims a voter: a voter's votes share a key, hence a partition, and a partition's
+ * batches are applied one after another (a concurrent redelivery of the same batch writes the
+ * same claims). docs/ARCHITECTURE.md says what happens when a producer spreads one voter's votes
+ * over two partitions.
+ */
 async function writeClaims(
   table: ServingTable,
   position: { readonly topic: string; readonly partition: number },
   votes: readonly VoteEvent[],
-): Promise<VoteEvent[]> {
-  const put = (vote: VoteEvent) => ({
-    TableName: table.tableName,
-    Item: {
-      ...claimKey(vote.voterId),
-      ...position,
-      offset: vote.offset,
-      claimedAt: new Date().toISOString(),
-    },
-    // Free, or already held by this very record (a redelivery after a crash).
-    ConditionExpression:
-      "attribute_not_exists(#pk) OR (#topic = :topic AND #partition = :partition AND #offset = :offset)",
-    ExpressionAttributeNames: {
-      "#pk": SERVING_TABLE_KEYS.partitionKey,
-      "#topic": "topic",
-      "#partition": "partition",
-      "#offset": "offset",
-    },
-    ExpressionAttributeValues: {
-      ":topic": position.topic,
-      ":partition": position.partition,
-      ":offset": vote.offset,
-    },
+): Promise<void> {
+  const claimedAt = new Date().toISOString();
+  const chunks: VoteEvent[][] = [];
+  for (let i = 0; i < votes.length; i += BATCH_WRITE_ITEMS)
+    chunks.push(votes.slice(i, i + BATCH_WRITE_ITEMS));
+  await inParallel(chunks, async (chunk) => {
+    const puts = chunk.map((vote) => ({
+      PutRequest: { Item: { ...claimKey(vote.voterId), ...position, offset: vote.offset, claimedAt } },
+    }));
+    await untilProcessed(table, "write voter claims", puts, async (requests) => {
+      const answer = await documents(table.client).send(
+        new BatchWriteCommand({ RequestItems: { [table.tableName]: requests } }),
+      );
+      return answer.UnprocessedItems?.[table.tableName] as typeof requests | undefined;
+    });
   });
-  try {
-    await documents(table.client).send(
-      new TransactWriteCommand({ TransactItems: votes.map((vote) => ({ Put: put(vote) })) }),
-    );
-    return [...votes];
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) {
-      throw new ServingStoreError(`could not claim voters (table ${table.tableName})`, { cause: error });
+}
+
+/** Runs `work` on every item, at most CONCURRENT_REQUESTS at a time. */
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENT_REQUESTS, items.length) }, worker));
+}
+
+/** Runs a batch call until DynamoDB leaves nothing unprocessed (it may, under load), backing off. */
+async function untilProcessed<T>(
+  table: ServingTable,
+  what: string,
+  first: T[],
+  call: (pending: T[]) => Promise<T[] | undefined>,
+): Promise<void> {
+  let pending: T[] | undefined = first;
+  for (let attempt = 0; pending && pending.length > 0; attempt++) {
+    if (attempt === UNPROCESSED_ATTEMPTS) {
+      throw new ServingStoreError(
+        `could not ${what}: ${pending.length} stayed unprocessed (table ${table.tableName})`,
+      );
     }
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+    const current: T[] = pending;
+    pending = await send(table, what, () => call(current));
   }
-  // Another partition claimed one of these voters meanwhile (their votes sit on two partitions):
-  // one by one, so only the taken claims lose.
-  const won: VoteEvent[] = [];
-  for (const vote of votes) {
-    try {
-      await documents(table.client).send(new PutCommand(put(vote)));
-      won.push(vote);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) continue;
-      throw new ServingStoreError(`could not claim voter ${vote.voterId} (table ${table.tableName})`, {
-        cause: error,
-      });
-    }
-  }
-  return won;
 }
 
 function isHeldBy(claim: RecordPosition, record: RecordPosition): boolean {
@@ -163,5 +166,3 @@ function isHeldBy(claim: RecordPosition, record: RecordPosition): boolean {
     claim.topic === record.topic && claim.partition === record.partition && claim.offset === record.offset
   );
 }
-
-const backOff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));

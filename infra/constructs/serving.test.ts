@@ -53,7 +53,13 @@ describe("serving table and aggregate (AWS target)", () => {
     expect(statements).toEqual([
       {
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchGetItem"],
+        Action: [
+          "dynamodb:GetItem",
+          "dynamodb:Query",
+          "dynamodb:PutItem",
+          "dynamodb:BatchGetItem",
+          "dynamodb:BatchWriteItem",
+        ],
         Resource: { "Fn::GetAtt": [table, "Arn"] },
       },
     ]);

@@ -45,7 +45,8 @@ export const awsEmulatorService: ServiceDefinition = {
   },
   markers: (ctx) => [SERVE, `-p ${ctx.settings.ports.awsEmulator} `],
   // moto's own API answers once the server serves requests (after any replay).
-  healthy: (ctx) => httpOk(`http://127.0.0.1:${ctx.settings.ports.awsEmulator}/moto-api/data.json`),
+  // serve.py's own route: moto's data.json dumps the whole state, slower as it grows.
+  healthy: (ctx) => httpOk(`http://127.0.0.1:${ctx.settings.ports.awsEmulator}/_pipeline/health`),
   stopSignal: "SIGTERM",
   startTimeoutMs: 60_000,
 };

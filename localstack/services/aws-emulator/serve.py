@@ -6,7 +6,7 @@ serves; on start we replay the log's entries into the app in-process, and only t
 so no client ever meets a half-restored emulator, and no live request races the replay.
 persistence.ts compacts the log to the state-changing entries before this starts.
 
-Usage: python serve.py -H HOST -p PORT [--replay LOG]
+Usage: python serve.py -H HOST -p PORT [--replay LOG]; GET /_pipeline/health answers once it listens.
 """
 
 import argparse
@@ -61,6 +61,22 @@ def replay(app: DomainDispatcherApplication, log: str) -> tuple[int, int]:
     return replayed, refused
 
 
+HEALTH_PATH = "/_pipeline/health"
+
+
+def with_health(app):
+    """Answers HEALTH_PATH itself: moto's own pages (data.json) dump the whole state, whose cost
+    grows with it (a million voter claims make a health check time out)."""
+
+    def wsgi(environ, start_response):
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        return app(environ, start_response)
+
+    return wsgi
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -78,7 +94,7 @@ def main() -> None:
         recorder._user_enabled = recording
         print(f"restored the state: {replayed} requests replayed from {args.replay} ({refused} refused, as before)", flush=True)
 
-    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    run_simple(args.host, args.port, with_health(app), threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":
