@@ -62,6 +62,12 @@ export function formatReport(r: BenchResult): string[] {
         : `${r.realtime.samples} samples`,
     ],
     ["CPU during the real-time stage", cpuList(r.realtime.cpuSeconds), "", ""],
+    [
+      `serving state (${n(r.servingState.voterClaims)} voters claimed)`,
+      `aggregate caught up in ${r.servingState.catchUpSeconds} s (${n(r.servingState.accountedVotes)}/${n(r.servingState.expectedVotes)} votes)`,
+      `largest partition item ${n(r.servingState.largestPartitionItemBytes)} B of ${n(r.servingState.itemLimitBytes)}`,
+      `${r.servingState.partitionItems} partition items`,
+    ],
   ];
   const lines = table(rows);
   if (r.scaling.length > 1) {

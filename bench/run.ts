@@ -4,6 +4,7 @@
  * (while the runtime runs), then with the runtime stopped the reference limits and the
  * baseline on the same data; the services are stopped and removed at the end.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import { measureLimits, type ReferenceLimits } from "./limits.ts";
 import { dashboardSource, type RealtimeFigures, runRealtime, storeSource } from "./realtime.ts";
 import { type RunningRuntime, startRuntime } from "./runtime-process.ts";
 import { type ScalePoint, scalePoints } from "./scaling.ts";
+import { measureServingState, type ServingStateFigures } from "./serving-state.ts";
 import { runTransform, type TransformFigures } from "./transform.ts";
 
 export interface BenchOptions {
@@ -68,6 +70,7 @@ export interface BenchResult {
   readonly scaling: readonly ScalePoint[];
   readonly transform: TransformFigures;
   readonly realtime: RealtimeFigures;
+  readonly servingState: ServingStateFigures;
   readonly limits: ReferenceLimits;
   readonly fractions: Fractions;
   readonly baseline: { records: number; seconds: number; perSecond: number };
@@ -143,6 +146,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const ingest = runs.at(-1) as IngestFigures;
     const ingested = scales.reduce((a, b) => a + b, 0);
     if (!runtime) throw new Error("no ingest ran");
+    log(`serving state: waiting for the aggregate to account for all ${ingested + live.count} votes…`);
+    const servingState = await measureServingState(ingested + live.count, 1_800_000);
 
     log(
       `transform: dbt build over ${ingested + live.count} votes, then again after ${incremental.count} new ones…`,
@@ -171,6 +176,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       scaling: scalePoints(runs),
       transform,
       realtime,
+      servingState,
       limits,
       fractions: {
         produce: ratio(ingest.produce.perSecond, limits.kafkaProducePerSecond),

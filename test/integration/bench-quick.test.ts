@@ -43,6 +43,14 @@ const FIGURES = [
     "maxMs",
     "unseenSamples",
   ].map((f) => `realtime.${f}`),
+  ...[
+    "accountedVotes",
+    "expectedVotes",
+    "catchUpSeconds",
+    "voterClaims",
+    "partitionItems",
+    "largestPartitionItemBytes",
+  ].map((f) => `servingState.${f}`),
   "limits.kafkaProducePerSecond",
   "limits.kafkaConsumePerSecond",
   "limits.postgresCopyPerSecond",
@@ -90,6 +98,10 @@ describe("pipeline bench --quick", () => {
     expect(at(result, "ingest.records")).toBe(20_000);
     expect(at(result, "realtime.via")).toMatch(/dashboard API|readLiveResults/);
     expect(at(result, "mode")).toBe("quick");
+    // Every vote accounted for live, one claim per voter, the partition items far below DynamoDB's limit.
+    expect(at(result, "servingState.accountedVotes")).toBe(at(result, "servingState.expectedVotes"));
+    expect(at(result, "servingState.voterClaims")).toBe(at(result, "servingState.expectedVotes"));
+    expect(at(result, "servingState.largestPartitionItemBytes") as number).toBeLessThan(400 * 1024);
     expect(stdout).toContain("end to end (20,000 votes)");
     expect(stdout).toContain("ProducerPerformance");
   });
