@@ -5,10 +5,8 @@
  */
 import type { MSKEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../core/config/index.ts";
-import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/client.ts";
 import { SYNC_PAYLOAD_LIMIT_BYTES } from "../../localstack/runtime/functions/payload-limits.ts";
-import { eventLines, useMiniRuntime } from "../fixtures/mini-stack.ts";
+import { eventLines, produceToTopic, useMiniRuntime } from "../fixtures/mini-stack.ts";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -24,16 +22,8 @@ describe("local runtime payload limits", () => {
       batchSize: 100,
       bucketName: `it-limits-${unique()}`,
     });
-    const kafka = createKafka(loadConfig().kafka);
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [{ topic, partitions: 1 }]);
-    await admin.disconnect();
-    // One record per request: a batch of them would pass the broker's message.max.bytes.
-    const producer = await connectProducer(kafka);
-    for (let i = 0; i < 12; i++)
-      await producer.send({ topic, messages: [{ key: `k${i}`, value: `${i}:`.padEnd(700_000, "x") }] });
-    await producer.disconnect();
+    const values = Array.from({ length: 12 }, (_, i) => `${i}:`.padEnd(700_000, "x"));
+    await produceToTopic(topic, values, 1);
 
     // Act
     await runtime.deploy();
