@@ -74,10 +74,10 @@ function pipInstall(pip: string, requirementsFile: string, logFile: string, labe
   return new Promise((resolve, reject) => {
     const child = spawn(
       pip,
-      ["install", "--disable-pip-version-check", "--no-input", "--no-compile", "-r", requirementsFile],
+      ["install", "--disable-pip-version-check", "--no-input", "-r", requirementsFile],
       {
-        // --no-compile: Python compiles what it imports on first use; compiling every module of
-        // every package up front (tests, unused backends) is a good part of a venv build.
+        // Byte-compiled at install (no --no-compile): where PYTHONDONTWRITEBYTECODE is set, as
+        // here and on CI, Python would otherwise compile dbt and moto again at every start.
         // Unbuffered: pip's lines arrive as it prints them, not in blocks at the end.
         env: { ...process.env, PYTHONUNBUFFERED: "1" },
         stdio: ["ignore", "pipe", "pipe"],
