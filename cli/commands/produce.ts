@@ -4,10 +4,11 @@
  */
 import { SingleBar } from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
+import { loadConfig } from "../../core/config/index.ts";
 import { datasets, getDataset } from "../../core/datasets/index.ts";
 import type { InvalidRecord, ProduceProgress, ProduceResult } from "../../core/producer/produce.ts";
 import { chooseSource, produceDataset } from "../../core/producer/produce-dataset.ts";
+import { useLocalServicesEnv } from "../../localstack/runtime/open.ts";
 
 export function register(program: Command): void {
   program
@@ -55,7 +56,8 @@ Examples:
   pipeline produce stocks --source generator --count 5000 --seed 7`,
     )
     .action(async (name: string, opts: ProduceCliOptions) => {
-      useLocalAwsEnv();
+      // The services this checkout runs (KAFKA_PORT, PGPORT, AWS_EMULATOR_PORT), as `run` uses.
+      useLocalServicesEnv();
       const config = loadConfig();
       const dataset = getDataset(name);
       const sourceOptions = {

@@ -5,11 +5,12 @@
  * The JSON form is documented in core/reconcile/README.md.
  */
 import type { Command } from "commander";
-import { loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
+import { loadConfig } from "../../core/config/index.ts";
 import { datasets, getDataset } from "../../core/datasets/index.ts";
 import { formatReport } from "../../core/reconcile/format.ts";
 import { exitStatus, reconcile, topicLocations } from "../../core/reconcile/reconcile.ts";
 import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
+import { useLocalServicesEnv } from "../../localstack/runtime/open.ts";
 
 export function register(program: Command): void {
   program
@@ -21,7 +22,8 @@ export function register(program: Command): void {
     .option("--json", "print the report as JSON (format: core/reconcile/README.md)")
     .action(async (options: { dataset?: string; json?: boolean }) => {
       const chosen = options.dataset ? [getDataset(options.dataset)] : datasets;
-      useLocalAwsEnv();
+      // The services this checkout runs (KAFKA_PORT, PGPORT, AWS_EMULATOR_PORT), as `run` uses.
+      useLocalServicesEnv();
       const config = loadConfig();
       try {
         const report = await reconcile(config, topicLocations(config, chosen));

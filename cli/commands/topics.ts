@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../../core/config/index.ts";
 import { aggregatedTopics, datasets } from "../../core/datasets/index.ts";
 import { createKafka, ensureTopics, type TopicDefinition } from "../../core/kafka/client.ts";
+import { useLocalServicesEnv } from "../../localstack/runtime/open.ts";
 
 /** Partitions of each aggregated topic (keyed by candidate / state; small). */
 const AGGREGATED_PARTITIONS = 1;
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .command("create")
     .description("Create every dataset topic and the compacted aggregated topics that don't exist yet")
     .action(async () => {
+      useLocalServicesEnv();
       const admin = createKafka(loadConfig().kafka, "-topics").admin();
       await admin.connect();
       try {
@@ -44,6 +46,7 @@ export function register(program: Command): void {
     .command("list")
     .description("List the platform's topics and whether they exist")
     .action(async () => {
+      useLocalServicesEnv();
       const admin = createKafka(loadConfig().kafka, "-topics").admin();
       await admin.connect();
       try {

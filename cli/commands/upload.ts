@@ -4,9 +4,10 @@
  */
 import type { Command } from "commander";
 import { s3 } from "../../core/aws/clients.ts";
-import { loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
+import { loadConfig } from "../../core/config/index.ts";
 import { datasets, getDataset } from "../../core/datasets/index.ts";
 import { incomingKey, uploadFile } from "../../core/sources/upload.ts";
+import { useLocalServicesEnv } from "../../localstack/runtime/open.ts";
 
 export function register(program: Command): void {
   program
@@ -25,7 +26,8 @@ Examples:
   pipeline upload votes.ndjson --dataset elections --entity votes`,
     )
     .action(async (file: string, opts: { dataset: string; entity?: string }) => {
-      useLocalAwsEnv();
+      // The services this checkout runs (KAFKA_PORT, PGPORT, AWS_EMULATOR_PORT), as `run` uses.
+      useLocalServicesEnv();
       const config = loadConfig();
       const key = incomingKey(getDataset(opts.dataset), file, opts.entity);
       const result = await uploadFile(s3(), {
