@@ -33,7 +33,11 @@ export interface Verdict {
    * Tests that warned, with how many rows they found: they pass the gate and are reported
    * (e.g. the rejected votes, `rejected_votes_within_threshold`, below its threshold).
    */
-  readonly warnings: readonly { readonly node: string; readonly rows: number | null; readonly message: string }[];
+  readonly warnings: readonly {
+    readonly node: string;
+    readonly rows: number | null;
+    readonly message: string;
+  }[];
 }
 
 export function parseRunResults(json: string): RunResults {
