@@ -99,7 +99,10 @@ export const electionsPage: Page = {
           series: [
             {
               type: "pie",
-              radius: "60%",
+              radius: "50%",
+              // Room for two-line labels beside the slices, never cut at the panel's edge.
+              label: { lineHeight: 16, overflow: "none" },
+              labelLine: { length: 10, length2: 10 },
               data: data.turnoutByGender.map((t) => ({
                 name: t.group ?? "unknown",
                 value: t.votersWhoVoted,
