@@ -5,7 +5,7 @@
  * candidate, and two malformed lines — to the synthesized local stack on a fresh, separate set
  * of services (port base 23000). The live totals (serving store) equal the gold layer's results,
  * duplicates and rejected votes are counted on both sides and in no total, and the run passes
- * its quality gate. Then the runtime restarts and kcat sends every line again: nothing changes
+ * its quality gate, and the AWS target's template allows every AWS call the run made. Then the runtime restarts and kcat sends every line again: nothing changes
  * but the duplicate count.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -21,8 +21,11 @@ import { generatedElections } from "../../core/datasets/elections/source.ts";
 import { ELECTIONS_TOPICS } from "../../core/datasets/elections/topics.ts";
 import { type LiveResults, readLiveResults } from "../../core/realtime/index.ts";
 import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
+import type { Template } from "../../localstack/runtime/assembly.ts";
+import { replayOnAwsTemplate } from "../../localstack/runtime/iam/aws-replay.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
+import { synthesize } from "../fixtures/stacks.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const hasKcat = spawnSync("kcat", ["-V"]).status === 0;
@@ -174,6 +177,14 @@ describe.skipIf(!hasKcat)("one vote per voter, produced by kcat", () => {
       perCandidate: election.expected.perCandidate,
       rejected: election.expected.rejected,
     });
+    // Every AWS call this whole run made — landing, loading, the aggregate's claims and registry,
+    // dbt's task, the gate, the summary — is allowed by the AWS target's template too, on the
+    // same warehouse (PostgreSQL: S3 notifies load-raw directly, where Snowflake has a queue).
+    const local = (runtime as LocalRuntime).stack.context.template;
+    const aws = synthesize({ warehouse: "postgres" }).template.toJSON() as Template;
+    const journal = (runtime as LocalRuntime).accessJournal;
+    expect(journal.some((r) => r.action === "dynamodb:BatchWriteItem")).toBe(true);
+    expect(await replayOnAwsTemplate(journal, { local, aws })).toEqual([]);
   }, 600_000);
 
   it("after a restart, every line sent again changes no total, only the duplicate count", async () => {
