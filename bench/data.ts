@@ -1,7 +1,8 @@
 /**
- * The benchmark's data: seeded election votes (the generator's, without the voter records)
- * written once to an NDJSON file — one canonical vote per line — so that every stage, the
- * reference tools and the baseline read exactly the same rows.
+ * The benchmark's data: seeded election votes written once to an NDJSON file — one canonical
+ * vote per line — so that every stage, the reference tools and the baseline read exactly the
+ * same rows. The voters' records go to a file beside it: the transform stage registers them in
+ * the warehouse (voters.ts), so the gold layer counts the votes; they never travel with the votes.
  */
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -14,22 +15,32 @@ export interface VotesFile {
   readonly path: string;
   readonly count: number;
   readonly bytes: number;
+  /** The voters of those votes, one record per line. */
+  readonly votersPath: string;
 }
 
-/** Writes `count` votes (seeded) to `path`, one JSON object per line. */
+/** Writes `count` votes (seeded) to `path`, one JSON object per line, and their voters beside it. */
 export async function writeVotesFile(path: string, count: number, seed: number): Promise<VotesFile> {
+  const votersPath = `${path}.voters`;
   const out = createWriteStream(path);
+  const voters = createWriteStream(votersPath);
   let bytes = 0;
   // Turnout 1: every voter votes, so `count` is the number of votes measured.
   for await (const record of generatedElections({ count, seed, turnout: 1 }).records) {
+    if (record.entity === "voters") {
+      if (!voters.write(`${JSON.stringify(record.value)}\n`)) await once(voters, "drain");
+      continue;
+    }
     if (record.entity !== "votes") continue;
     const line = `${JSON.stringify(record.value)}\n`;
     bytes += Buffer.byteLength(line);
     if (!out.write(line)) await once(out, "drain");
   }
-  out.end();
-  await once(out, "finish");
-  return { path, count, bytes };
+  for (const stream of [out, voters]) {
+    stream.end();
+    await once(stream, "finish");
+  }
+  return { path, count, bytes, votersPath };
 }
 
 /** The candidates, then the file's votes, as producer source records. */

@@ -152,7 +152,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(
       `transform: dbt build over ${ingested + live.count} votes, then again after ${incremental.count} new ones…`,
     );
-    const transform = await runTransform(ingested + live.count, incremental, runtime);
+    const transform = await runTransform(ingested + live.count, incremental, runtime, [
+      ...files,
+      live,
+      incremental,
+    ]);
     await runtime.stop();
     runtime = undefined;
 

@@ -1,5 +1,6 @@
 /**
- * Stage 3, transform: `dbt build` of the elections models over the ingested votes, then — after
+ * Stage 3, transform: `dbt build` of the elections models over the ingested votes (their voters
+ * registered first, voters.ts), then — after
  * new votes went through the pipeline — the same build again, which runs fct_votes
  * incrementally (only the rows ingested since the last run).
  */
@@ -9,6 +10,7 @@ import { StageError } from "./errors.ts";
 import { runIngest } from "./ingest.ts";
 import { timed } from "./measure.ts";
 import type { RunningRuntime } from "./runtime-process.ts";
+import { registerVoters } from "./voters.ts";
 
 export interface TransformFigures {
   /** Seconds of the first (full) build over every ingested vote. */
@@ -26,7 +28,10 @@ export async function runTransform(
   ingestedRows: number,
   newVotes: VotesFile,
   runtime: RunningRuntime,
+  /** Every votes file of the run, whose voters are registered first (not timed). */
+  votesFiles: readonly VotesFile[],
 ): Promise<TransformFigures> {
+  await registerVoters(votesFiles);
   const full = await timed(() => build());
   await runIngest(newVotes, runtime);
   const incremental = await timed(() => build());

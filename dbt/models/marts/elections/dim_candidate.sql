@@ -16,7 +16,9 @@ final as (
         biography,
         photo_url,
 
-        kafka_ts as updated_at
+        kafka_ts as updated_at,
+        -- When this version of the record reached the warehouse (fct_votes' incremental filter).
+        ingested_at
 
     from candidates
 

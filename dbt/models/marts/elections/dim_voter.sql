@@ -25,7 +25,10 @@ final as (
         age,
 
         born_at,
-        registered_at
+        registered_at,
+
+        -- When this version of the record reached the warehouse (fct_votes' incremental filter).
+        ingested_at
 
     from voters
 

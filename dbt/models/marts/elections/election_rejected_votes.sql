@@ -13,13 +13,13 @@ votes as (
 
 voters as (
 
-    select voter_id from {{ ref('stg_elections__voters') }}
+    select voter_id from {{ ref('dim_voter') }}
 
 ),
 
 candidates as (
 
-    select candidate_id from {{ ref('stg_elections__candidates') }}
+    select candidate_id from {{ ref('dim_candidate') }}
 
 ),
 

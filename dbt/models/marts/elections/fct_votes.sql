@@ -21,15 +21,17 @@ votes as (
 
 ),
 
+-- The dimensions (tables), not the staging views: joined to a view the planner may rescan its
+-- window function per vote.
 voters as (
 
-    select voter_id, ingested_at from {{ ref('stg_elections__voters') }}
+    select voter_id, ingested_at from {{ ref('dim_voter') }}
 
 ),
 
 candidates as (
 
-    select candidate_id, ingested_at from {{ ref('stg_elections__candidates') }}
+    select candidate_id, ingested_at from {{ ref('dim_candidate') }}
 
 ),
 
