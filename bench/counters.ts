@@ -6,6 +6,7 @@
  */
 import type { Config } from "../core/config/index.ts";
 import { type Admin, createKafka } from "../core/kafka/client.ts";
+import { kafkaConsumerGroupId } from "../core/kafka/consumer-group.ts";
 import { listKeys } from "../core/lake/list-keys.ts";
 import { VOTES_TOPIC } from "../core/realtime/index.ts";
 import { readCommittedOffsets, readLoadManifest } from "../core/reconcile/readers.ts";
@@ -13,8 +14,8 @@ import { DEFAULT_RAW_SCHEMA } from "../core/warehouse/raw-tables.ts";
 
 export const VOTES_PREFIX = "raw/elections/votes/";
 
-/** land-records' consumer group for the votes (`<env>-land-records`, split per topic locally). */
-const LANDING_GROUP = /-land-records(\.elections\.votes)?$/;
+/** land-records' consumer group for the votes, in any environment (`<env>-land-records-elections.votes`). */
+const LANDING_GROUP_SUFFIX = kafkaConsumerGroupId("", "land-records", VOTES_TOPIC);
 
 /** Votes land-records has committed (landed), over one admin connection kept open. */
 export class LandingCounter {
@@ -35,7 +36,7 @@ export class LandingCounter {
     // The group appears when the runtime's consumer first joins.
     this.#groupId ??= (await this.#admin.listGroups()).groups
       .map((g) => g.groupId)
-      .find((id) => LANDING_GROUP.test(id));
+      .find((id) => id.endsWith(LANDING_GROUP_SUFFIX));
     if (!this.#groupId) return 0;
     const committed = await readCommittedOffsets(this.#admin, this.#groupId, [VOTES_TOPIC]);
     return [...(committed.get(VOTES_TOPIC)?.values() ?? [])].reduce(

@@ -18,6 +18,7 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as targets from "aws-cdk-lib/aws-scheduler-targets";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { kafkaConsumerGroupId } from "../../core/kafka/consumer-group.ts";
 import type { FunctionSpec, KafkaTrigger, S3Trigger, ScheduleTrigger } from "../functions.ts";
 import { Lake } from "./lake.ts";
 import { PipelineFunction } from "./pipeline-function.ts";
@@ -198,11 +199,6 @@ export class Ingestion extends Construct {
       target: new targets.LambdaInvoke(fn, { retryAttempts: 2, deadLetterQueue: this.failures }),
     });
   }
-}
-
-/** The consumer group of one function's mapping on one topic: `<env>-<function>-<topic>`. */
-export function kafkaConsumerGroupId(envName: string, functionName: string, topic: string): string {
-  return `${envName}-${functionName}-${topic}`;
 }
 
 /** "land-records" → "LandRecords" (construct ids). */
