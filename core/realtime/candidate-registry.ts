@@ -4,8 +4,8 @@
  * with the partition states (live-results.ts decides which votes are in a total). Writing a
  * candidate again is a no-op, so redelivered batches are harmless.
  */
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { documents, SERVING_TABLE_KEYS, type ServingTable, send } from "./serving-table.ts";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { documents, queryItems, SERVING_TABLE_KEYS, type ServingTable, send } from "./serving-table.ts";
 
 const REGISTRY_KEY = "candidates";
 
@@ -33,23 +33,6 @@ export async function registerCandidates(
 }
 
 export async function readRegisteredCandidates(table: ServingTable): Promise<Set<string>> {
-  const ids = new Set<string>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await send(table, "read the registered candidates", () =>
-      documents(table.client).send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: "#pk = :registry",
-          ExpressionAttributeNames: { "#pk": SERVING_TABLE_KEYS.partitionKey },
-          ExpressionAttributeValues: { ":registry": REGISTRY_KEY },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) ids.add(String(item[SERVING_TABLE_KEYS.sortKey]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return ids;
+  const items = await queryItems(table, REGISTRY_KEY, "read the registered candidates");
+  return new Set(items.map((item) => String(item[SERVING_TABLE_KEYS.sortKey])));
 }

@@ -11,11 +11,11 @@ import {
   DeleteTableCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { type ApplyResult, applyBatch, type BatchToApply, emptyPartitionState } from "./aggregate.ts";
 import { ConcurrentUpdateError, CorruptStateError, ServingStoreError } from "./errors.ts";
-import { documents, SERVING_TABLE_KEYS, type ServingTable, send } from "./serving-table.ts";
+import { documents, queryItems, SERVING_TABLE_KEYS, type ServingTable, send } from "./serving-table.ts";
 import type { PartitionState, WindowSettings } from "./types.ts";
 import { claimVoters } from "./voter-claims.ts";
 
@@ -43,25 +43,7 @@ const sortKey = (partition: number) => `partition#${partition}`;
 
 /** Every partition state of a topic (strongly consistent). */
 export async function readPartitionStates(table: ServingTable, topic: string): Promise<PartitionState[]> {
-  const states: PartitionState[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await send(table, `read the states of ${topic}`, () =>
-      documents(table.client).send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: "#pk = :topic",
-          ExpressionAttributeNames: { "#pk": SERVING_TABLE_KEYS.partitionKey },
-          ExpressionAttributeValues: { ":topic": topic },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
-    for (const item of page.Items ?? []) states.push(parseState(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return states;
+  return (await queryItems(table, topic, `read the states of ${topic}`)).map(parseState);
 }
 
 /** One partition's state, or an empty one (version 0) when nothing was applied yet. */

@@ -22,12 +22,12 @@ import { loadConfig } from "../../core/config/index.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
 import { connectProducer, createKafka, type Producer } from "../../core/kafka/client.ts";
 import { produceRecords } from "../../core/producer/produce.ts";
-import { type LiveResults, readLiveResults } from "../../core/realtime/index.ts";
+import type { LiveResults } from "../../core/realtime/index.ts";
 import { RUNTIME_STATE_DIR, useLocalServicesEnv } from "../../localstack/runtime/open.ts";
 import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { synthLocal } from "../../localstack/runtime/synth.ts";
 import { servicesSettings } from "../../localstack/services/index.ts";
-import { asCounts, candidateRecords, makeVote, trueCounts } from "./aggregate-helpers.ts";
+import { asCounts, candidateRecords, makeVote, trueCounts, waitForLive } from "./aggregate-helpers.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const T0 = Date.parse("2026-11-03T12:00:00Z");
@@ -166,15 +166,5 @@ function readLines(file: string): string[] {
     return readFileSync(file, "utf8").split("\n").filter(Boolean);
   } catch {
     return [];
-  }
-}
-
-async function waitForLive(done: (live: LiveResults) => boolean): Promise<LiveResults> {
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    const live = await readLiveResults().catch(() => undefined);
-    if (live && done(live)) return live;
-    if (Date.now() > deadline) throw new Error(`live results never got there: ${JSON.stringify(live)}`);
-    await new Promise((r) => setTimeout(r, 500));
   }
 }

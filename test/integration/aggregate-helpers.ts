@@ -4,7 +4,7 @@ import { type Config, loadConfig } from "../../core/config/index.ts";
 import type { Candidate, Vote } from "../../core/datasets/elections/schema.ts";
 import { createKafka, type KafkaMessage, topicOffsets } from "../../core/kafka/client.ts";
 import { type MskEvent, toMskEvent } from "../../core/msk-event/index.ts";
-import { VOTES_TOPIC } from "../../core/realtime/index.ts";
+import { type LiveResults, readLiveResults, VOTES_TOPIC } from "../../core/realtime/index.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
 
 export const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -149,4 +149,18 @@ export function newestPerKey(byKey: Map<string, PublishedRecord[]>): Record<stri
     newest[key] = best.value.votes;
   }
   return newest;
+}
+
+/** Reads the live results until `done` says they got there; fails with the last read after `timeoutMs`. */
+export async function waitForLive(
+  done: (live: LiveResults) => boolean,
+  timeoutMs = 300_000,
+): Promise<LiveResults> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const live = await readLiveResults().catch(() => undefined);
+    if (live && done(live)) return live;
+    if (Date.now() > deadline) throw new Error(`live results never got there: ${JSON.stringify(live)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

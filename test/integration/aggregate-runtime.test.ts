@@ -14,7 +14,7 @@ import type { Vote } from "../../core/datasets/elections/schema.ts";
 import { aggregatedTopics } from "../../core/datasets/index.ts";
 import { connectProducer, createKafka, type Producer } from "../../core/kafka/client.ts";
 import { produceRecords } from "../../core/producer/produce.ts";
-import { type LiveResults, readLiveResults, VOTES_TOPIC } from "../../core/realtime/index.ts";
+import { type LiveResults, VOTES_TOPIC } from "../../core/realtime/index.ts";
 import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
@@ -25,6 +25,7 @@ import {
   newestPerKey,
   readPublished,
   trueCounts,
+  waitForLive,
 } from "./aggregate-helpers.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
@@ -121,14 +122,4 @@ async function produceVotes(producer: Producer, votes: readonly Vote[]): Promise
     { source: "generator" },
   );
   expect(result.produced).toBe(votes.length);
-}
-
-async function waitForLive(done: (live: LiveResults) => boolean): Promise<LiveResults> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const live = await readLiveResults().catch(() => undefined);
-    if (live && done(live)) return live;
-    if (Date.now() > deadline) throw new Error(`live results never got there: ${JSON.stringify(live)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }

@@ -24,6 +24,7 @@ import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
+import { waitForLive } from "./aggregate-helpers.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -228,14 +229,4 @@ async function producedVotes(options: SourceOptions) {
   const perVoter: Record<string, number> = {};
   for (const candidate of byVoter.values()) perVoter[candidate] = (perVoter[candidate] ?? 0) + 1;
   return { all, perVoter };
-}
-
-async function waitForLive(done: (live: LiveResults) => boolean): Promise<LiveResults> {
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    const live = await readLiveResults().catch(() => undefined);
-    if (live && done(live)) return live;
-    if (Date.now() > deadline) throw new Error(`live results never got there: ${JSON.stringify(live)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }

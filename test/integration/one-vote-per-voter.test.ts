@@ -19,13 +19,14 @@ import { DEFAULT_CANDIDATES } from "../../core/datasets/elections/generator.ts";
 import type { Vote, Voter } from "../../core/datasets/elections/schema.ts";
 import { generatedElections } from "../../core/datasets/elections/source.ts";
 import { ELECTIONS_TOPICS } from "../../core/datasets/elections/topics.ts";
-import { type LiveResults, readLiveResults } from "../../core/realtime/index.ts";
+import type { LiveResults } from "../../core/realtime/index.ts";
 import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
 import type { Template } from "../../localstack/runtime/assembly.ts";
 import { replayOnAwsTemplate } from "../../localstack/runtime/iam/aws-replay.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { synthesize } from "../fixtures/stacks.ts";
+import { waitForLive } from "./aggregate-helpers.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const hasKcat = spawnSync("kcat", ["-V"]).status === 0;
@@ -212,14 +213,4 @@ describe.skipIf(!hasKcat)("one vote per voter, produced by kcat", () => {
 
 function perCandidate(live: LiveResults): Record<string, number> {
   return Object.fromEntries(live.candidates.map((c) => [c.candidateId, c.votes]));
-}
-
-async function waitForLive(done: (live: LiveResults) => boolean): Promise<LiveResults> {
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    const live = await readLiveResults().catch(() => undefined);
-    if (live && done(live)) return live;
-    if (Date.now() > deadline) throw new Error(`live results never got there: ${JSON.stringify(live)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
