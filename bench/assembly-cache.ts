@@ -3,13 +3,10 @@
  * on this 2-core machine, and the template only changes when the code it is built from (or the
  * endpoints baked into it) change — both are in the cache key, so a stale assembly is never used.
  */
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { inputsFingerprint } from "../localstack/runtime/synth.ts";
 import { servicesSettings } from "../localstack/services/settings.ts";
-
-/** Everything `cdk synth -c target=local` reads from the repository. */
-const SOURCES = ["infra", "core", "lambdas", "cdk.json", "package-lock.json"];
 
 function cacheRoot(): string {
   return join(servicesSettings().cacheDir, "bench");
@@ -33,25 +30,9 @@ export function cacheAssembly(assemblyDir: string): string {
 }
 
 function cacheKey(): string {
-  const { repoRoot } = servicesSettings();
-  const hash = createHash("sha256");
-  for (const name of ["KAFKA_BROKERS", "AWS_ENDPOINT_URL", "DATABASE_URL"])
-    hash.update(`${name}=${process.env[name] ?? ""}\n`);
-  for (const file of SOURCES.flatMap((s) => filesUnder(join(repoRoot, s)))) {
-    hash.update(relative(repoRoot, file));
-    hash.update(readFileSync(file));
-  }
-  return hash.digest("hex").slice(0, 16);
-}
-
-function filesUnder(path: string): string[] {
-  if (!existsSync(path)) return [];
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((entry) => {
-      if (entry.name === "node_modules" || entry.name.endsWith(".test.ts")) return [];
-      const full = join(path, entry.name);
-      return entry.isDirectory() ? filesUnder(full) : [full];
-    });
+  // The same fingerprint the synth stamps its assemblies with: its inputs, plus the endpoints.
+  const endpoints = Object.fromEntries(
+    ["KAFKA_BROKERS", "AWS_ENDPOINT_URL", "DATABASE_URL"].map((name) => [name, process.env[name] ?? ""]),
+  );
+  return inputsFingerprint(servicesSettings().repoRoot, endpoints).slice(0, 16);
 }
