@@ -7,7 +7,7 @@
  */
 
 import { PipelineError } from "../../../core/errors.ts";
-import type { PolicyDocument } from "./policies.ts";
+import type { PolicyDocument } from "./types.ts";
 
 const MANAGED_POLICIES: Record<string, PolicyDocument> = {
   // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html

@@ -11,17 +11,8 @@ import { PipelineError } from "../../../core/errors.ts";
 import { resourcesOfType, type Template } from "../assembly.ts";
 import { arnOf, physicalName, type ResolveContext, resolve } from "../intrinsics.ts";
 import { managedPolicyDocument } from "./managed-policies.ts";
+import type { PolicyDocument, PolicyStatement } from "./types.ts";
 
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly [element: string]: unknown;
-}
-
-export interface PolicyDocument {
-  readonly Version?: string;
-  readonly Statement: readonly PolicyStatement[];
-}
 
 export interface NamedPolicy {
   /** The policy's name (inline or `AWS::IAM::Policy`) or its ARN (managed). */

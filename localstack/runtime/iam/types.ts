@@ -43,3 +43,15 @@ export const LOCAL_SECRET_ACCESS_KEY = "local-runtime";
 
 /** The session name of a role's calls offline, as in `arn:aws:sts::…:assumed-role/<role>/<session>`. */
 export const LOCAL_SESSION_NAME = "local-runtime";
+
+/** An IAM policy statement as a template writes it (Action, Resource, Principal, Condition…). */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly [element: string]: unknown;
+}
+
+export interface PolicyDocument {
+  readonly Version?: string;
+  readonly Statement: readonly PolicyStatement[];
+}
