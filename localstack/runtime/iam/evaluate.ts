@@ -11,13 +11,8 @@ import {
 } from "@cloud-copilot/iam-simulate";
 import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
 import type { Template } from "../assembly.ts";
-import {
-  type PolicyDocument,
-  type ReadPoliciesOptions,
-  readPolicies,
-  type TemplatePolicies,
-} from "./policies.ts";
-import type { AccessDecision, AccessRequest, Authorizer } from "./types.ts";
+import { type ReadPoliciesOptions, readPolicies, type TemplatePolicies } from "./policies.ts";
+import type { AccessDecision, AccessRequest, Authorizer, PolicyDocument } from "./types.ts";
 
 export interface TemplateAuthorizer extends Authorizer {
   readonly policies: TemplatePolicies;

@@ -12,7 +12,6 @@ export {
 export { managedPolicyDocument, UnknownManagedPolicyError } from "./managed-policies.ts";
 export {
   type NamedPolicy,
-  type PolicyDocument,
   PolicyReadError,
   type ReadPoliciesOptions,
   type RolePolicies,

@@ -13,7 +13,6 @@ import { arnOf, physicalName, type ResolveContext, resolve } from "../intrinsics
 import { managedPolicyDocument } from "./managed-policies.ts";
 import type { PolicyDocument, PolicyStatement } from "./types.ts";
 
-
 export interface NamedPolicy {
   /** The policy's name (inline or `AWS::IAM::Policy`) or its ARN (managed). */
   readonly name: string;
