@@ -44,7 +44,8 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
 
     // Act: produce while the runtime lands and loads; SIGKILL it once some raw rows exist.
     const elections = getDataset("elections");
-    const options = { count: VOTERS, seed: 11 };
+    // Turnout 1: every voter votes, so the votes are exactly VOTERS.
+    const options = { count: VOTERS, seed: 11, turnout: 1 };
     const source = chooseSource(elections, "generator", options).open(options);
     const producing = produceDataset(loadConfig(), elections, {
       ...source,
