@@ -32,22 +32,16 @@ export interface RawRecord {
   readonly kafkaTs: Date;
 }
 
-/**
- * Loads records through the real loader (core/warehouse `loadObjectPostgres`): one landed
- * gzip NDJSON object per partition, keyed as land-records keys them, into `schema`'s raw table.
- */
-export async function loadRaw(
-  pool: pg.Pool,
-  schema: string,
+/** Records as land-records lands them: one gzip NDJSON object per partition, keyed as it keys them. */
+export async function landedBatches(
   table: RawTableName,
   records: readonly RawRecord[],
-): Promise<void> {
+): Promise<{ key: string; body: Buffer }[]> {
   const [dataset = "", entity = ""] = table.split("_");
-  const partitions = [...new Set(records.map((r) => r.partition))];
-  for (const partition of partitions) {
+  const batches: { key: string; body: Buffer }[] = [];
+  for (const partition of new Set(records.map((r) => r.partition))) {
     const batch = records.filter((r) => r.partition === partition).sort((a, b) => a.offset - b.offset);
-    const first = batch[0];
-    const last = batch.at(-1);
+    const [first, last] = [batch[0], batch.at(-1)];
     if (!first || !last) continue;
     const body = await encodeNdjsonGz(
       batch.map((r) => ({
@@ -68,6 +62,19 @@ export async function loadRaw(
       lastOffset: last.offset,
       firstTimestampMs: first.kafkaTs.getTime(),
     });
+    batches.push({ key, body });
+  }
+  return batches;
+}
+
+/** Loads records through the real loader (core/warehouse `loadObjectPostgres`) into `schema`'s raw table. */
+export async function loadRaw(
+  pool: pg.Pool,
+  schema: string,
+  table: RawTableName,
+  records: readonly RawRecord[],
+): Promise<void> {
+  for (const { key, body } of await landedBatches(table, records)) {
     await loadObjectPostgres(
       pool,
       { key, etag: randomUUID(), open: async () => Readable.from([body]) },

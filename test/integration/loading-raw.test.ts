@@ -4,7 +4,6 @@
  * "load pending files" step loads exactly the objects the manifest doesn't hold.
  */
 import { randomUUID } from "node:crypto";
-import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { elections } from "../../core/datasets/elections/index.ts";
 import { connectProducer, createKafka } from "../../core/kafka/client.ts";
@@ -12,7 +11,7 @@ import { type ObjectRef, objectCreatedEvent, parseBatchKey } from "../../core/la
 import { toMskEvents } from "../../core/msk-event/index.ts";
 import { ensureDatasetTopics } from "../../core/producer/produce-dataset.ts";
 import { pgQualified } from "../../core/warehouse/index.ts";
-import { validVote } from "../fixtures/records.ts";
+import { sqsEventOf, validVote } from "../fixtures/records.ts";
 import {
   consumeRange,
   createIngestEnv,
@@ -24,27 +23,6 @@ import {
 } from "./ingest-helpers.ts";
 
 const VOTES = 300;
-
-function sqsEvent(bodies: readonly string[]): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: `r-${i}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: "1",
-        SentTimestamp: String(Date.now()),
-        SenderId: "s3",
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: "-",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:raw-objects",
-      awsRegion: "us-east-1",
-    })),
-  };
-}
 
 describe("loading landed objects", () => {
   let env: IngestEnv;
@@ -101,7 +79,7 @@ describe("loading landed objects", () => {
     const [, object] = objects;
     if (!object) throw new Error("fewer than two objects landed");
     const missing = { ...object, key: object.key.replace(/\/p=\d+\//, "/p=99/") };
-    const event = sqsEvent([
+    const event = sqsEventOf([
       JSON.stringify(objectCreatedEvent([object])),
       JSON.stringify(objectCreatedEvent([missing])),
     ]);

@@ -20,6 +20,7 @@ import { localAwsEnv } from "../../core/config/index.ts";
 import { objectCreatedEvent } from "../../core/lake/index.ts";
 import { REPO_ROOT } from "../../infra/constructs/pipeline-function.ts";
 import { LocalFunction } from "../../localstack/runtime/functions/host.ts";
+import { sqsEventOf } from "../fixtures/records.ts";
 
 const dirs: string[] = [];
 const secrets: string[] = [];
@@ -36,26 +37,7 @@ const RAW_KEY =
   "raw/elections/votes/dt=2026-11-03/hr=14/p=0/00000000000000000000-00000000000000000009.ndjson.gz";
 
 function sqsEvent(body: unknown): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId: "m-0",
-        receiptHandle: "r-0",
-        body: JSON.stringify(body),
-        attributes: {
-          ApproximateReceiveCount: "1",
-          SentTimestamp: String(Date.now()),
-          SenderId: "s3",
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: "-",
-        eventSource: "aws:sqs",
-        eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:raw-objects",
-        awsRegion: "us-east-1",
-      },
-    ],
-  };
+  return sqsEventOf([JSON.stringify(body)]);
 }
 
 /** load-raw in a runtime sandbox with `environment`; returns what it logged and how it ended. */

@@ -21,7 +21,7 @@ import { s3, secretsManager } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { runDbt } from "../../core/dbt/run.ts";
 import type { ObjectRef } from "../../core/lake/index.ts";
-import { batchObjectKey, encodeNdjsonGz, objectCreatedEvent } from "../../core/lake/index.ts";
+import { objectCreatedEvent } from "../../core/lake/index.ts";
 import { postgresPool } from "../../core/warehouse/index.ts";
 import { snowflakeExecutor } from "../../core/warehouse/snowflake/connection.ts";
 import { snowflakeRawDdl } from "../../core/warehouse/snowflake/sql.ts";
@@ -29,8 +29,10 @@ import { handleRequest } from "../../dashboard/api/router.ts";
 import { handler as loadRaw } from "../../lambdas/load-raw/index.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
 import { SNOWFLAKE_EMULATOR_ACCOUNT } from "../../localstack/services/snowflake/snowflake.ts";
+import { sqsEventOf } from "../fixtures/records.ts";
 import {
   CANDIDATES,
+  landedBatches,
   PartitionedLog,
   price,
   type RawRecord,
@@ -98,31 +100,8 @@ const firstDay = Date.UTC(2026, 0, 5);
 
 /** Lands records as land-records does: one gzip NDJSON object per partition, in the raw bucket. */
 async function land(table: RawTableName, records: readonly RawRecord[]): Promise<ObjectRef[]> {
-  const [dataset = "", entity = ""] = table.split("_");
   const objects: ObjectRef[] = [];
-  for (const partition of new Set(records.map((r) => r.partition))) {
-    const batch = records.filter((r) => r.partition === partition);
-    const [first, last] = [batch[0], batch.at(-1)];
-    if (!first || !last) continue;
-    const key = batchObjectKey({
-      area: "raw",
-      dataset,
-      entity,
-      partition,
-      firstOffset: first.offset,
-      lastOffset: last.offset,
-      firstTimestampMs: first.kafkaTs.getTime(),
-    });
-    const body = await encodeNdjsonGz(
-      batch.map((r) => ({
-        topic: `${dataset}.${entity}`,
-        partition,
-        offset: r.offset,
-        timestamp: r.kafkaTs.getTime(),
-        key: r.key,
-        value: r.payload,
-      })),
-    );
+  for (const { key, body } of await landedBatches(table, records)) {
     const put = await s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     objects.push({ bucket, key, etag: put.ETag ?? "" });
   }
@@ -192,24 +171,7 @@ async function withEnv<T>(env: Record<string, string>, act: () => Promise<T>): P
 
 /** S3 notifications of `objects` as the AWS target delivers them to load-raw on Snowflake: through SQS. */
 function sqsEvent(objects: readonly ObjectRef[]): SQSEvent {
-  return {
-    Records: objects.map((object, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: `r-${i}`,
-      body: JSON.stringify(objectCreatedEvent([object])),
-      attributes: {
-        ApproximateReceiveCount: "1",
-        SentTimestamp: String(Date.now()),
-        SenderId: "s3",
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: "-",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:raw-objects",
-      awsRegion: "us-east-1",
-    })),
-  };
+  return sqsEventOf(objects.map((object) => JSON.stringify(objectCreatedEvent([object]))));
 }
 
 /** load-raw's handler on both targets: PostgreSQL per S3 event, Snowflake per SQS batch. */
