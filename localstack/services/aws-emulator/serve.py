@@ -13,9 +13,10 @@ import argparse
 import base64
 import json
 import os
+import re
 import signal
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from werkzeug.serving import run_simple
 from werkzeug.test import Client
@@ -35,6 +36,11 @@ def replay(app: DomainDispatcherApplication, log: str) -> tuple[int, int]:
     """Sends each logged request to the app; returns (replayed, refused)."""
     client = Client(app)
     replayed = refused = 0
+    # A multipart upload gets a new random id when replayed: the log's later requests name the
+    # old one. The log holds requests only, so an old id is mapped to the id the replay got for
+    # the same object path when its first part arrives.
+    new_upload_ids: dict[str, str] = {}  # object path → the id the replayed CreateMultipartUpload got
+    upload_ids: dict[str, str] = {}  # logged id → replayed id
     with open(log, encoding="utf-8") as lines:
         for line in lines:
             if not line.strip():
@@ -44,16 +50,31 @@ def replay(app: DomainDispatcherApplication, log: str) -> tuple[int, int]:
             if entry.get("body_encoded"):
                 body = base64.b64decode(body)
             url = urlsplit(entry["url"])
+            query_string = url.query
+            query = dict(parse_qsl(url.query, keep_blank_values=True))
+            logged_id = query.get("uploadId")
+            if logged_id is not None:
+                replayed_id = upload_ids.setdefault(logged_id, new_upload_ids.get(url.path, logged_id))
+                query_string = urlencode({**query, "uploadId": replayed_id})
             headers = [(k, v) for k, v in entry["headers"].items() if k.lower() not in DROPPED_HEADERS]
-            response = client.open(
-                url.path,
-                base_url=f"{url.scheme}://{url.netloc}",
-                query_string=url.query,
-                method=entry["method"],
-                headers=headers,
-                data=body,
-            )
+            try:
+                response = client.open(
+                    url.path,
+                    base_url=f"{url.scheme}://{url.netloc}",
+                    query_string=query_string,
+                    method=entry["method"],
+                    headers=headers,
+                    data=body,
+                )
+            except Exception as error:  # moto raised instead of answering: the request is lost, not the state
+                print(f"replay: {entry['method']} {url.path} failed: {error!r}", flush=True)
+                refused += 1
+                continue
             replayed += 1
+            if entry["method"] == "POST" and "uploads" in query:
+                match = re.search(rb"<UploadId>([^<]+)</UploadId>", response.get_data())
+                if match:
+                    new_upload_ids[url.path] = match.group(1).decode()
             # A request that failed the first time (a conditional put that lost) fails again.
             if response.status_code >= 400:
                 refused += 1
