@@ -6,7 +6,7 @@
  */
 import { dynamodb } from "../core/aws/clients.ts";
 import { loadConfig } from "../core/config/index.ts";
-import { readLiveResults, readPartitionStates, VOTES_TOPIC } from "../core/realtime/index.ts";
+import { readServingState } from "../core/realtime/index.ts";
 
 /** DynamoDB's item size limit. */
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
@@ -30,9 +30,10 @@ export async function measureServingState(
   timeoutMs: number,
 ): Promise<ServingStateFigures> {
   const started = performance.now();
+  const table = { client: dynamodb(), tableName: loadConfig().servingTable };
   const accounted = async () => {
-    const live = await readLiveResults();
-    return { live, total: live.totalVotes + live.duplicateVotes + live.rejectedVotes };
+    const { states, results: live } = await readServingState(table);
+    return { states, live, total: live.totalVotes + live.duplicateVotes + live.rejectedVotes };
   };
   let current = await accounted();
   while (current.total < expectedVotes && performance.now() - started < timeoutMs) {
@@ -40,10 +41,7 @@ export async function measureServingState(
     current = await accounted();
   }
   const catchUpSeconds = Math.round((performance.now() - started) / 100) / 10;
-  const states = await readPartitionStates(
-    { client: dynamodb(), tableName: loadConfig().servingTable },
-    VOTES_TOPIC,
-  );
+  const { states } = current;
   return {
     accountedVotes: current.total,
     expectedVotes,

@@ -7,8 +7,9 @@ import { dynamodb } from "../aws/clients.ts";
 import { loadConfig } from "../config/index.ts";
 import { readRegisteredCandidates } from "./candidate-registry.ts";
 import { mergePartitions } from "./live-results.ts";
+import type { ServingTable } from "./serving-table.ts";
 import { readPartitionStates } from "./store.ts";
-import { type LiveResults, VOTES_TOPIC } from "./types.ts";
+import { type LiveResults, type PartitionState, VOTES_TOPIC } from "./types.ts";
 
 export * from "./aggregate.ts";
 export * from "./candidate-registry.ts";
@@ -19,12 +20,19 @@ export * from "./store.ts";
 export * from "./types.ts";
 export * from "./voter-claims.ts";
 
-/** Reads the serving store (DynamoDB table named by `SERVING_TABLE`, default `pipeline-serving`). */
-export async function readLiveResults(options: { tableName?: string } = {}): Promise<LiveResults> {
-  const table = { client: dynamodb(), tableName: options.tableName ?? loadConfig().servingTable };
+/** The votes topic's partition states and the live results merged from them with the registry. */
+export async function readServingState(
+  table: ServingTable,
+): Promise<{ readonly states: PartitionState[]; readonly results: LiveResults }> {
   const [states, registered] = await Promise.all([
     readPartitionStates(table, VOTES_TOPIC),
     readRegisteredCandidates(table),
   ]);
-  return mergePartitions(states, registered);
+  return { states, results: mergePartitions(states, registered) };
+}
+
+/** Reads the serving store (DynamoDB table named by `SERVING_TABLE`, default `pipeline-serving`). */
+export async function readLiveResults(options: { tableName?: string } = {}): Promise<LiveResults> {
+  const table = { client: dynamodb(), tableName: options.tableName ?? loadConfig().servingTable };
+  return (await readServingState(table)).results;
 }

@@ -11,13 +11,7 @@ import { dynamodb } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka, type Producer, sendKeyed } from "../../core/kafka/client.ts";
 import { parseMskEvent } from "../../core/msk-event/index.ts";
-import {
-  mergePartitions,
-  readPartitionStates,
-  readRegisteredCandidates,
-  type ServingTable,
-  VOTES_TOPIC,
-} from "../../core/realtime/index.ts";
+import { readServingState, type ServingTable } from "../../core/realtime/index.ts";
 import { aggregateEvent, type PartitionOutcome, registerEventCandidates } from "./aggregate-event.ts";
 import { InvalidEventError, PublishError } from "./errors.ts";
 import { totalsMessages } from "./publish.ts";
@@ -64,13 +58,10 @@ export async function handler(event: unknown): Promise<AggregateResult> {
 
 /** Reads the totals after this invocation's writes and publishes every key (see publish.ts). */
 async function publishTotals(table: ServingTable): Promise<void> {
-  const [states, registered] = await Promise.all([
-    readPartitionStates(table, VOTES_TOPIC),
-    readRegisteredCandidates(table),
-  ]);
+  const { states, results } = await readServingState(table);
   try {
     producer ??= connectProducer(createKafka(loadConfig().kafka, "-aggregate"));
-    await sendKeyed(await producer, totalsMessages(mergePartitions(states, registered), states));
+    await sendKeyed(await producer, totalsMessages(results, states));
   } catch (cause) {
     // A broken connection is not reused by the retry.
     producer = undefined;
