@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { testPortShift } from "./separate-services.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
@@ -84,9 +85,13 @@ describe("pipeline bench --quick", () => {
     const jsonFile = join(dir, "bench.json");
 
     // Act
-    const { stdout } = await run(process.execPath, [CLI, "bench", "--quick", "--json", jsonFile], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, "bench", "--quick", "--port-base", String(21000 + testPortShift()), "--json", jsonFile],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
 
     // Assess
     const result = JSON.parse(readFileSync(jsonFile, "utf8")) as Record<string, unknown>;

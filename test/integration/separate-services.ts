@@ -26,14 +26,25 @@ export interface SeparateServices {
 
 /**
  * @param name a prefix for the temporary directories
- * @param portBase e.g. 29000 → Kafka 29092 (controller 29093), PostgreSQL 29432, emulator 29566
+ * @param portBase e.g. 29000 → Kafka 29092 (controller 29093), PostgreSQL 29432, emulator 29566;
+ *   moved by TEST_PORT_SHIFT (0–400) when two checkouts run the integration files at once
  * @param start false when the code under test starts the services itself (the demo does)
  */
+/** Added to every separate set's port base: the sets are 1000 apart and use +92…+567. */
+export function testPortShift(): number {
+  const shift = Number(process.env.TEST_PORT_SHIFT ?? 0);
+  if (!Number.isInteger(shift) || shift < 0 || shift > 400) {
+    throw new Error(`TEST_PORT_SHIFT must be an integer from 0 to 400, not ${process.env.TEST_PORT_SHIFT}`);
+  }
+  return shift;
+}
+
 export async function useSeparateServices(
   name: string,
   portBase: number,
   start = true,
 ): Promise<SeparateServices> {
+  portBase += testPortShift();
   const stateDir = mkdtempSync(join(tmpdir(), `${name}-services-`));
   chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
   const runtimeDir = mkdtempSync(join(tmpdir(), `${name}-runtime-`));
