@@ -1,14 +1,17 @@
 /**
  * Waiting until the local runtime has landed and loaded everything produced: every landing
- * consumer group caught up and every raw object in the warehouse. The demo and the
+ * consumer group caught up and every landed batch in the warehouse. The demo and the
  * integration tests wait this way.
  */
 import { loadConfig } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
 import { createKafka } from "../core/kafka/client.ts";
+import { parseBatchKey, RAW_PREFIX } from "../core/lake/keys.ts";
 import { listKeys } from "../core/lake/list-keys.ts";
-import { readConsumerLag, readLoadManifest } from "../core/reconcile/readers.ts";
-import { DEFAULT_RAW_SCHEMA } from "../core/warehouse/raw-tables.ts";
+import { readConsumerLag } from "../core/reconcile/readers.ts";
+import { postgresPool } from "../core/warehouse/postgres/pool.ts";
+import { DEFAULT_RAW_SCHEMA, rawTables } from "../core/warehouse/raw-tables.ts";
+import { unloadedKeys } from "../core/warehouse/target.ts";
 import type { LocalRuntime } from "../localstack/runtime/runtime.ts";
 
 /** A consumer group and the topics it consumes. */
@@ -25,11 +28,35 @@ export function landingGroups(runtime: LocalRuntime): ConsumerGroup[] {
     .filter((spec) => spec.topics.some((t) => datasetTopics.has(t)));
 }
 
-/** Until every landing consumer group has committed everything and every raw object is loaded. */
+export interface WaitOptions {
+  /**
+   * Landed batches not to wait for: those already in the lake before this run produced (an
+   * earlier run's, or a test's), which the pipeline run's "load pending" step takes care of.
+   */
+  readonly exceptKeys?: ReadonlySet<string>;
+}
+
+/**
+ * The keys of the landed batches in the raw bucket that load-raw loads: `raw/<dataset>/<entity>/…`
+ * of a declared raw table. Anything else under raw/ is not ours to load (load-pending skips it too).
+ */
+export async function landedBatchKeys(): Promise<string[]> {
+  const tables = rawTables();
+  const keys = await listKeys(loadConfig().buckets.raw, RAW_PREFIX);
+  return keys.filter((key) => {
+    const parsed = parseBatchKey(key);
+    return (
+      parsed?.area === "raw" && tables.some((t) => t.dataset === parsed.dataset && t.entity === parsed.entity)
+    );
+  });
+}
+
+/** Until every landing consumer group has committed everything and every landed batch is loaded. */
 export async function waitForLoaded(
   landing: readonly ConsumerGroup[],
   timeoutMs: number,
   log: (line: string) => void,
+  options: WaitOptions = {},
 ): Promise<void> {
   const config = loadConfig();
   const deadline = Date.now() + timeoutMs;
@@ -43,23 +70,29 @@ export async function waitForLoaded(
       // A fresh broker answers "coordinator not available" for a while: not ready yet.
       lag += await readConsumerLag(config, spec.groupId, spec.topics).catch(() => 1);
     }
-    const rawObjects = (await listKeys(config.buckets.raw, "raw/")).length;
+    const batches = (await landedBatchKeys()).filter((key) => !options.exceptKeys?.has(key));
     // PostgreSQL may be restarting: count nothing loaded yet and ask again.
-    const loaded = await readLoadManifest(config.postgres.url, DEFAULT_RAW_SCHEMA, "raw/").then(
-      (manifest) => manifest.objects,
-      () => 0,
+    const target = {
+      kind: "postgres",
+      pool: postgresPool(config.postgres.url),
+      schema: DEFAULT_RAW_SCHEMA,
+    } as const;
+    const unloaded = await unloadedKeys(target, batches).then(
+      (keys) => keys.size,
+      () => batches.length,
     );
-    if (lag === 0 && loaded >= rawObjects) {
-      log(`    every record landed, ${loaded}/${rawObjects} objects loaded`);
+    const loaded = batches.length - unloaded;
+    if (lag === 0 && unloaded === 0) {
+      log(`    every record landed, ${loaded}/${batches.length} objects loaded`);
       return;
     }
     if (Date.now() - lastReport > 10_000) {
-      log(`    ${lag} records not landed yet, ${loaded}/${rawObjects} objects loaded`);
+      log(`    ${lag} records not landed yet, ${loaded}/${batches.length} objects loaded`);
       lastReport = Date.now();
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `landing/loading did not finish in ${timeoutMs / 1000} s (lag ${lag}, ${loaded}/${rawObjects} objects loaded)`,
+        `landing/loading did not finish in ${timeoutMs / 1000} s (lag ${lag}, ${loaded}/${batches.length} objects loaded)`,
       );
     }
     await new Promise((r) => setTimeout(r, 1000));
