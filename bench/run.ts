@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { onInterrupt } from "../core/process/interrupt.ts";
 import { closePostgresPools } from "../core/warehouse/postgres/pool.ts";
 import { useLocalServicesEnv } from "../localstack/runtime/open.ts";
 import { startSeparateServices } from "../localstack/services/separate.ts";
@@ -88,9 +89,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const services = await startSeparateServices("bench", options.portBase, closePostgresPools, {
     // Its services are removed at the end: the emulator's request log would only cost time.
     persistEmulatorState: false,
+    releaseOnInterrupt: true,
   });
   const workDir = mkdtempSync(join(tmpdir(), "bench-data-"));
   let runtime: RunningRuntime | undefined;
+  // Ctrl-C or SIGTERM: the runtime stops first, then the services (registered before: after).
+  const unregister = onInterrupt(async () => {
+    await runtime?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
   try {
     useLocalServicesEnv();
     const scales = [...options.scales].sort((a, b) => a - b);
@@ -195,6 +202,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       speedupOverBaseline: ratio(ingest.endToEnd.perSecond, baseline.perSecond),
     };
   } finally {
+    unregister();
     await runtime?.stop().catch(() => undefined);
     log("stopping the benchmark's services…");
     await services.release();

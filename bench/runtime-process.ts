@@ -38,8 +38,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   const args = [...nodeFlags, join(REPO_ROOT, "bin", "pipeline.mjs"), "local", "up"];
   if (options.assemblyDir) args.push("--assembly", options.assemblyDir);
   // `local up` serves the dashboard too: on a free port, so a dashboard already running elsewhere doesn't clash.
-  const env = { ...process.env, DASHBOARD_PORT: "0" };
-  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  // Its standard input stays open while this process lives: when the benchmark ends in any way
+  // (SIGKILL too), `local up` sees it close and stops (PIPELINE_STOP_WITH_STDIN).
+  const env = { ...process.env, DASHBOARD_PORT: "0", PIPELINE_STOP_WITH_STDIN: "1" };
+  const child = spawn(process.execPath, args, { env, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   let dashboardUrl: string | undefined;
   const collect = (chunk: Buffer) => {

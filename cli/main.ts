@@ -3,6 +3,7 @@
  * `cli/commands/` and registers itself on the program; this file only wires them together.
  */
 import { Command } from "commander";
+import { interruptedBy } from "../core/process/interrupt.ts";
 import { registerCommands } from "./commands/index.ts";
 
 const program = new Command()
@@ -16,6 +17,8 @@ registerCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  // Interrupted: the signal's handler stops what the command started and sets the exit status.
+  if (interruptedBy()) await new Promise(() => undefined);
   // Expected failures (a missing prerequisite, bad input) print one sentence, not a stack trace.
   const message = error instanceof Error ? error.message : String(error);
   console.error(`pipeline: ${message}`);

@@ -10,6 +10,7 @@ import { formatProfiles, summarizeProfiles } from "../../bench/profile.ts";
 import { formatReport, writeJson } from "../../bench/report.ts";
 import { type BenchOptions, runBench } from "../../bench/run.ts";
 import { parseScales } from "../../bench/scaling.ts";
+import { ownServicesStarted } from "../../localstack/services/index.ts";
 
 interface CliOptions {
   records?: string;
@@ -56,6 +57,8 @@ export function register(program: Command): void {
       "write V8 CPU profiles of the runtime during the main ingest to this directory",
     )
     .action(async (cli: CliOptions) => {
+      // Its services are its own: an interrupt stops them, a next run stops them if it was killed.
+      ownServicesStarted();
       const options = benchOptions(cli);
       const result = await runBench(options);
       console.log("");

@@ -3,8 +3,10 @@
  * of records per stage, a few gold-layer results, and where to look next.
  */
 import type { Command } from "commander";
+import { onInterrupt } from "../../core/process/interrupt.ts";
 import { formatReport } from "../../core/reconcile/format.ts";
 import { runDemo } from "../../demo/run-demo.ts";
+import { disown, downOwned, ownServicesStarted, servicesSettings } from "../../localstack/services/index.ts";
 
 export function register(program: Command): void {
   program
@@ -14,11 +16,16 @@ export function register(program: Command): void {
     .option("--seed <n>", "generator seed", "42")
     .action(async (options: { voters: string; seed: string }) => {
       const started = Date.now();
+      // Until it ends, the services it starts are its own: Ctrl-C or SIGTERM stops them (not
+      // those that ran before); once it ends they run on for the next commands, as after
+      // `services up`. A next run reuses those a killed demo left.
+      ownServicesStarted();
+      onInterrupt(async () => void (await downOwned(servicesSettings())));
       const result = await runDemo({
         voters: Number(options.voters),
         seed: Number(options.seed),
         log: console.log,
-      });
+      }).finally(() => disown(servicesSettings()));
       const { report, execution, gold } = result;
 
       // The same counts and verdict as `pipeline reconcile` (core/reconcile/README.md).

@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { interruptedBy, onInterrupt, stopWhenStdinCloses } from "../../core/process/interrupt.ts";
 import { isRunning } from "../../core/process/is-running.ts";
 import {
   type DashboardServer,
@@ -24,7 +25,8 @@ import {
 } from "../../dashboard/local-server/server.ts";
 import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
-import { servicesSettings, up } from "../../localstack/services/index.ts";
+import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
+import { downOwned, ownServicesStarted, servicesSettings, up } from "../../localstack/services/index.ts";
 
 const stateDir = () => RUNTIME_STATE_DIR(servicesSettings().repoRoot);
 const pidFile = () => join(stateDir(), "runtime.pid");
@@ -58,7 +60,33 @@ export function register(program: Command): void {
       mkdirSync(stateDir(), { recursive: true });
       // "starting" from the first moment: services up can take minutes on a first run.
       if (!child) writeFileSync(startingFile(), String(process.pid));
+      let runtime: LocalRuntime | undefined;
+      let dashboard: DashboardServer | undefined;
+      // In the foreground, what it starts is its own: Ctrl-C or SIGTERM stops the runtime, then
+      // the services it started (not those that ran before), and a next run reuses services a
+      // killed one left. In the background (--detach), the services outlive it, as documented.
+      const foreground = !options.detach && !child;
+      if (foreground) ownServicesStarted();
+      if (process.env.PIPELINE_STOP_WITH_STDIN === "1") {
+        delete process.env.PIPELINE_STOP_WITH_STDIN; // not for the processes it starts
+        stopWhenStdinCloses();
+      }
+      const stopAll = async () => {
+        await dashboard?.close();
+        await runtime?.stop();
+        rmSync(pidFile(), { force: true });
+        rmSync(startingFile(), { force: true });
+        const stopped = await downOwned(servicesSettings());
+        if (stopped.length > 0) console.log(`stopped ${stopped.map((s) => s.name).join(", ")}`);
+      };
+      if (!options.detach) {
+        onInterrupt(() => {
+          console.log("stopping: finishing in-flight batches and executions…");
+          return stopAll();
+        });
+      }
       await up(servicesSettings(), [], (line) => console.log(`[services] ${line}`));
+      if (interruptedBy()) return; // the handler stops what `up` started; nothing more starts
       if (options.detach) {
         const logFrom = existsSync(runtimeLogFile()) ? statSync(runtimeLogFile()).size : 0;
         const log = openSync(runtimeLogFile(), "a");
@@ -77,37 +105,25 @@ export function register(program: Command): void {
         await followUntilServing(background.pid ?? 0, logFrom);
         return;
       }
-      const runtime = await openRuntime({ assemblyDir: options.assembly });
       try {
+        runtime = await openRuntime({ assemblyDir: options.assembly });
         await runtime.deploy();
         await runtime.start();
       } catch (error) {
         // Function workers and consumers keep the process alive: a failed deploy would hang.
-        await runtime.stop();
-        rmSync(startingFile(), { force: true });
+        await stopAll();
         throw error;
       }
       writeFileSync(pidFile(), String(process.pid));
       // The dashboard is a convenience: a busy port doesn't stop the runtime.
-      const dashboard: DashboardServer | undefined = await serveDashboard(
-        dashboardApiInvoker(runtime),
-        stateDir(),
-      ).catch((error: Error) => {
+      dashboard = await serveDashboard(dashboardApiInvoker(runtime), stateDir()).catch((error: Error) => {
         console.warn(`dashboard not started: ${error.message}`);
         return undefined;
       });
       rmSync(startingFile(), { force: true });
       console.log("local runtime running — Ctrl-C to stop");
       if (dashboard) console.log(`dashboard: ${dashboard.url}`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      console.log("stopping: finishing in-flight batches and executions…");
-      await dashboard?.close();
-      await runtime.stop();
-      rmSync(pidFile(), { force: true });
+      // Runs until SIGINT or SIGTERM: the handler above stops everything and exits (130, 143).
     });
 
   local

@@ -1,7 +1,17 @@
 /** The native offline services (Kafka, PostgreSQL, the AWS emulator, dbt): see README.md in localstack/. */
 export * from "./errors.ts";
 export { kafkaClasspath } from "./kafka/kafka.ts";
-export { type DownResult, down, type ServiceStatus, status, type UpResult, up } from "./lifecycle.ts";
+export {
+  type DownResult,
+  disown,
+  down,
+  downOwned,
+  type ServiceStatus,
+  status,
+  type UpResult,
+  up,
+} from "./lifecycle.ts";
+export { ownServicesStarted } from "./ownership.ts";
 export { clusterDir as postgresClusterDir, postgresUrl } from "./postgres/postgres.ts";
 export { SEPARATE_SET_NAMES } from "./registry.ts";
 export { serviceContext } from "./service.ts";

@@ -9,6 +9,17 @@ import { isRunning } from "../../core/process/is-running.ts";
 import { ServicesError, StartError } from "./errors.ts";
 import { tcpOpen } from "./health.ts";
 import { withLock } from "./lock.ts";
+import {
+  isThisProcess,
+  type Owner,
+  ownerAlive,
+  ownerFile,
+  ownsServicesStarted,
+  readOwner,
+  removeOwner,
+  thisProcess,
+  writeOwner,
+} from "./ownership.ts";
 import { portOwner } from "./port-owner.ts";
 import { assertPrerequisites } from "./prerequisites.ts";
 import {
@@ -83,9 +94,22 @@ export async function up(
 /** Stops the selected services (all by default); resolves once none of their processes is left. */
 export async function down(settings: ServicesSettings, names: readonly string[] = []): Promise<DownResult[]> {
   const { services } = select(names);
+  return stopUnderLock(settings, () => services);
+}
+
+/**
+ * Stops the services of this state dir this process owns (started, or adopted from a dead
+ * owner); leaves every other one running. Read under the lock: an `up` still starting
+ * services finishes first, and what it started is stopped too.
+ */
+export async function downOwned(settings: ServicesSettings): Promise<DownResult[]> {
+  return stopUnderLock(settings, () => SERVICES.filter((service) => ownedByThisProcess(settings, service)));
+}
+
+function stopUnderLock(settings: ServicesSettings, services: () => readonly ServiceDefinition[]) {
   mkdirSync(settings.stateDir, { recursive: true });
   return withLock(join(settings.stateDir, ".lock"), "another `services up/down`", () =>
-    allOrFirstError(services.map((service) => stopService(service, settings))),
+    allOrFirstError(services().map((service) => stopService(service, settings))),
   );
 }
 
@@ -130,9 +154,11 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
         `${service.name} runs (pid ${running}) but is not healthy; see ${ctx.logFile}, or run \`pipeline services down\` and up again`,
       );
     }
+    adoptIfStale(service, ctx);
     return { name: service.name, action: "already running", pid: running, seconds: seconds() };
   }
   removePid(ctx.pidFile);
+  removeOwner(ownerFile(ctx.dir));
   const port = service.port(settings);
   if (await tcpOpen(port)) {
     const owner = portOwner(port);
@@ -152,6 +178,7 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
   );
   const pid = launchDetached(spec, ctx.logFile);
   writePid(ctx.pidFile, pid);
+  if (ownsServicesStarted()) writeOwner(ownerFile(ctx.dir), thisProcess());
   reportProgress(`${service.name}: starting (log: ${ctx.logFile})…`);
 
   let exited = false;
@@ -166,6 +193,7 @@ async function startService(service: ServiceDefinition, settings: ServicesSettin
   if (exited || !healthy) {
     if (!exited) await stopTree(pid, "SIGKILL", 0);
     removePid(ctx.pidFile);
+    removeOwner(ownerFile(ctx.dir));
     const why = exited ? "exited while starting" : `was not healthy after ${service.startTimeoutMs / 1000} s`;
     throw new StartError(`${service.name} ${why}; see ${ctx.logFile}`);
   }
@@ -179,13 +207,52 @@ async function stopService(service: ServiceDefinition, settings: ServicesSetting
   const pid = ourPid(service, ctx);
   if (pid === undefined) {
     removePid(ctx.pidFile);
+    removeOwner(ownerFile(ctx.dir));
     return { name: service.name, action: "not running", pids: [] };
   }
   const pids = processTree(pid);
   await stopTree(pid, service.stopSignal, STOP_GRACE_MS);
   removePid(ctx.pidFile);
+  removeOwner(ownerFile(ctx.dir));
   appendFileSync(ctx.logFile, `--- ${new Date().toISOString()} pipeline services down: stopped ---\n`);
   return { name: service.name, action: "stopped", pids };
+}
+
+/**
+ * A running service whose owner is gone (killed with SIGKILL, say) is stale: an owning command
+ * adopts it (its interrupt now stops it), any other `up` hands it to the developer (no owner).
+ */
+function adoptIfStale(service: ServiceDefinition, ctx: ServiceContext): void {
+  const file = ownerFile(ctx.dir);
+  const owner = readOwner(file);
+  if (!owner || ownerAlive(owner)) return;
+  if (ownsServicesStarted()) writeOwner(file, thisProcess());
+  else removeOwner(file);
+  reportProgress(
+    `${service.name}: running since \`${owner.command}\` (pid ${owner.pid}, gone) started it; ${ownsServicesStarted() ? "adopted" : "kept running"}`,
+  );
+}
+
+function ownedByThisProcess(settings: ServicesSettings, service: ServiceDefinition): boolean {
+  const owner = readOwner(ownerFile(serviceContext(settings, service.name).dir));
+  return owner !== undefined && isThisProcess(owner);
+}
+
+/** Hands the services this process owns to the developer: they run on, as after `services up`. */
+export function disown(settings: ServicesSettings): void {
+  for (const service of SERVICES.filter((s) => ownedByThisProcess(settings, s)))
+    removeOwner(ownerFile(serviceContext(settings, service.name).dir));
+}
+
+/**
+ * The live owners of this state dir's services other than this process (a running benchmark,
+ * demo or `local up`); empty when every owner is gone or there is none.
+ */
+export function liveOwners(settings: ServicesSettings): Owner[] {
+  return SERVICES.flatMap((service) => {
+    const owner = readOwner(ownerFile(serviceContext(settings, service.name).dir));
+    return owner && ownerAlive(owner) && !isThisProcess(owner) ? [owner] : [];
+  });
 }
 
 async function installTool(tool: ToolDefinition, settings: ServicesSettings): Promise<UpResult> {

@@ -4,9 +4,10 @@
  * as ours while its command line still contains the service's marker (pids get reused).
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isRunning } from "../../core/process/is-running.ts";
+import { descendants, liveProcesses } from "../../core/process/tree.ts";
 import { StopError } from "./errors.ts";
 
 export interface LaunchSpec {
@@ -63,45 +64,13 @@ export function isOurs(pid: number, markers: readonly string[]): boolean {
   }
 }
 
-interface ProcInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly pgrp: number;
-}
-
-/** Every live (non-zombie) process, from /proc. */
-function liveProcesses(): ProcInfo[] {
-  const live: ProcInfo[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (state !== "Z") live.push({ pid: Number(entry), ppid: Number(ppid), pgrp: Number(pgrp) });
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return live;
-}
-
 /**
  * A service's live processes: the leader `pid`, its process group, and its descendants
  * (PostgreSQL's backends start their own sessions, so the group alone misses them).
  */
 export function processTree(pid: number): number[] {
   const live = liveProcesses();
-  const tree = new Set(live.filter((p) => p.pid === pid || p.pgrp === pid).map((p) => p.pid));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of live) {
-      if (!tree.has(p.pid) && tree.has(p.ppid)) {
-        tree.add(p.pid);
-        grew = true;
-      }
-    }
-  }
-  return [...tree].sort((a, b) => a - b);
+  return descendants(new Set(live.filter((p) => p.pid === pid || p.pgrp === pid).map((p) => p.pid)), live);
 }
 
 /**

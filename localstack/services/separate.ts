@@ -4,12 +4,14 @@
  * benchmark runs on one (a pristine state, and nothing it does touches the shared services);
  * tests that restart or kill services use the same mechanism.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { down, type UpResult, up } from "./lifecycle.ts";
+import { onInterrupt } from "../../core/process/interrupt.ts";
+import { ServicesError } from "./errors.ts";
+import { down, liveOwners, type UpResult, up } from "./lifecycle.ts";
 import { SEPARATE_SET_NAMES } from "./registry.ts";
-import { clientEnv, servicesSettings } from "./settings.ts";
+import { clientEnv, type ServicesSettings, servicesSettings } from "./settings.ts";
 
 export interface SeparateServices {
   /** Where the local runtime keeps its history, logs and assembly (PIPELINE_RUNTIME_DIR). */
@@ -47,10 +49,15 @@ export function separateServicesEnv(
 export interface SeparateServicesOptions {
   /** false: the emulator logs no requests (a set removed at the end gains nothing from them). */
   readonly persistEmulatorState?: boolean;
+  /** Ctrl-C and SIGTERM release the set (stop its services, remove its directories) before exiting. */
+  readonly releaseOnInterrupt?: boolean;
 }
 
 /**
- * @param name a prefix for the temporary directories
+ * Starts a set in `<tmp>/pipeline-<name>-<portBase>/`: one directory per port base, so the next
+ * run on those ports finds a set whose owner was killed (SIGKILL leaves it running) and stops
+ * it, instead of failing on ports in use. A set whose owner still runs is left alone.
+ * @param name a prefix for the directories
  * @param beforeDown runs before the services stop (e.g. to close connection pools)
  */
 export async function startSeparateServices(
@@ -59,19 +66,30 @@ export async function startSeparateServices(
   beforeDown: () => Promise<void> = async () => {},
   options: SeparateServicesOptions = {},
 ): Promise<SeparateServices> {
-  const stateDir = mkdtempSync(join(tmpdir(), `${name}-services-`));
-  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const runtimeDir = mkdtempSync(join(tmpdir(), `${name}-runtime-`));
-  const saved = { ...process.env };
+  const root = separateSetRoot(name, portBase);
+  const stateDir = join(root, "services");
+  const runtimeDir = join(root, "runtime");
   const env = separateServicesEnv(portBase, { stateDir, runtimeDir }, options);
+  const settings = servicesSettings({ ...process.env, ...env });
+  await removeStaleSet(root, settings, portBase);
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(runtimeDir, { recursive: true });
+  // PostgreSQL runs as its own user when we are root: it must reach its cluster's directory.
+  for (const dir of [root, stateDir]) chmodSync(dir, 0o755);
+  const saved = { ...process.env };
   Object.assign(process.env, env);
-  const release = async () => {
-    await beforeDown();
-    await down(servicesSettings());
-    process.env = saved;
-    rmSync(runtimeDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+  let releasing: Promise<void> | undefined;
+  const release = () => {
+    releasing ??= (async () => {
+      unregister();
+      await beforeDown();
+      await down(settings);
+      process.env = saved;
+      rmSync(root, { recursive: true, force: true });
+    })();
+    return releasing;
   };
+  const unregister = options.releaseOnInterrupt ? onInterrupt(release) : () => undefined;
   let started: UpResult[];
   try {
     started = await up(servicesSettings(), SEPARATE_SET_NAMES);
@@ -81,4 +99,21 @@ export async function startSeparateServices(
   }
   const pids = Object.fromEntries(started.flatMap((s) => (s.pid ? [[s.name, s.pid]] : [])));
   return { runtimeDir, databaseUrl: env.DATABASE_URL ?? "", pids, release };
+}
+
+export function separateSetRoot(name: string, portBase: number): string {
+  return join(tmpdir(), `pipeline-${name}-${portBase}`);
+}
+
+/** Stops and removes a set left by an owner that is gone; refuses one whose owner still runs. */
+async function removeStaleSet(root: string, settings: ServicesSettings, portBase: number): Promise<void> {
+  if (!existsSync(root)) return;
+  const [owner] = liveOwners(settings);
+  if (owner) {
+    throw new ServicesError(
+      `ports ${portBase}+92/432/566 belong to \`${owner.command}\` (pid ${owner.pid}), which still runs; wait for it, or choose another port base`,
+    );
+  }
+  await down(settings);
+  rmSync(root, { recursive: true, force: true });
 }
