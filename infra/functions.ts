@@ -5,7 +5,7 @@
  * `lambdas/<name>/index.ts` exporting `handler`).
  */
 import { aggregatedTopics, datasets } from "../core/datasets/index.ts";
-import { CANDIDATES_TOPIC, VOTES_TOPIC } from "../core/realtime/types.ts";
+import { CANDIDATES_TOPIC, VOTERS_TOPIC, VOTES_TOPIC } from "../core/realtime/types.ts";
 
 /** Kafka event source mapping: Lambda polls the topics and invokes with MSK-shaped batches. */
 export interface KafkaTrigger {
@@ -135,8 +135,9 @@ export const functions: readonly FunctionSpec[] = [
     triggers: [
       {
         kind: "kafka",
-        // The candidates register the ids the live totals count (core/realtime/candidate-registry.ts).
-        topics: [VOTES_TOPIC, CANDIDATES_TOPIC],
+        // The candidates and voters register whom the live totals count (core/realtime/
+        // candidate-registry.ts, voter-registry.ts).
+        topics: [VOTES_TOPIC, CANDIDATES_TOPIC, VOTERS_TOPIC],
         // A short window bounds the freshness when the function keeps up; the large batch cap
         // (MSK's maximum) lets it catch up when it falls behind: a batch costs a few round trips
         // for the partition's state plus one claim read and one claim transaction per 100 voters.

@@ -15,7 +15,9 @@
  *   don't depend on windows, so they stay exact).
  * Records at or below the state's last offset were applied before and are skipped: that is
  * what makes a redelivered or overlapping batch change nothing twice. The votes given here are
- * the ones that count (one per voter, voter-claims.ts); the batch's duplicates come as a count.
+ * the ones that count (one per voter, voter-claims.ts); the batch's duplicates and the votes of
+ * unregistered voters come as counts, and votes released by a late registration as candidate
+ * and state only (they go into the totals, not into a window: their event time is long past).
  */
 import {
   MAX_CANDIDATE_IDS,
@@ -38,6 +40,8 @@ export function emptyPartitionState(topic: string, partition: number, windowSeco
     candidates: {},
     candidateLocations: {},
     unlistedCandidateVotes: 0,
+    unregisteredVoterVotes: 0,
+    releasedVotes: 0,
     windowSeconds,
     windows: {},
     watermark: null,
@@ -55,6 +59,16 @@ export interface BatchToApply {
   readonly lastOffset: number;
   /** Votes of the batch left out as duplicates (voter-claims.ts), counted in the state. @default 0 */
   readonly duplicates?: number;
+  /** Votes of the batch claimed for voters not registered yet (voter-claims.ts): in no total. @default 0 */
+  readonly unregisteredVoters?: number;
+  /** Earlier votes this batch released by registering their voters (voter-claims.ts). @default [] */
+  readonly released?: readonly ReleasedVote[];
+}
+
+/** A vote counted late, when its voter's registration arrived: what the totals need of it. */
+export interface ReleasedVote {
+  readonly candidateId: string;
+  readonly state: string;
 }
 
 export interface ApplyResult {
@@ -65,6 +79,9 @@ export interface ApplyResult {
   readonly late: number;
   readonly future: number;
   readonly duplicates: number;
+  /** Votes claimed for voters not registered yet, and earlier ones released by a registration. */
+  readonly unregisteredVoters: number;
+  readonly released: number;
   /** False when the whole batch had been applied before: nothing to write. */
   readonly changed: boolean;
 }
@@ -76,13 +93,37 @@ export function applyBatch(
   now: Date,
 ): ApplyResult {
   if (batch.lastOffset <= state.lastOffset) {
-    return { state, applied: 0, late: 0, future: 0, duplicates: 0, changed: false };
+    return {
+      state,
+      applied: 0,
+      late: 0,
+      future: 0,
+      duplicates: 0,
+      unregisteredVoters: 0,
+      released: 0,
+      changed: false,
+    };
   }
   const duplicates = batch.duplicates ?? 0;
+  const unregisteredVoters = batch.unregisteredVoters ?? 0;
+  const released = batch.released ?? [];
   const fresh = batch.votes.filter((v) => v.offset > state.lastOffset).sort((a, b) => a.offset - b.offset);
   const candidates = { ...state.candidates };
   const candidateLocations = { ...state.candidateLocations };
   let unlisted = 0;
+  /** Adds a vote to the totals; false when it names one candidate id too many (unlisted). */
+  const count = (vote: ReleasedVote): boolean => {
+    if (!(vote.candidateId in candidates) && Object.keys(candidates).length >= MAX_CANDIDATE_IDS) {
+      unlisted += 1;
+      return false;
+    }
+    increment(candidates, vote.candidateId);
+    const locations = { ...candidateLocations[vote.candidateId] };
+    increment(locations, vote.state);
+    candidateLocations[vote.candidateId] = locations;
+    return true;
+  };
+  const releasedCounted = released.filter(count).length;
   const windows: Record<string, WindowCounts> = { ...state.windows };
   const windowMs = state.windowSeconds * 1000;
   const latenessMs = settings.allowedLatenessSeconds * 1000;
@@ -90,15 +131,10 @@ export function applyBatch(
   let watermark = state.watermark;
   let late = 0;
   let future = 0;
+  let freshCounted = 0;
   for (const vote of fresh) {
-    if (!(vote.candidateId in candidates) && Object.keys(candidates).length >= MAX_CANDIDATE_IDS) {
-      unlisted += 1;
-      continue;
-    }
-    increment(candidates, vote.candidateId);
-    const locations = { ...candidateLocations[vote.candidateId] };
-    increment(locations, vote.state);
-    candidateLocations[vote.candidateId] = locations;
+    if (!count(vote)) continue;
+    freshCounted += 1;
     if (vote.eventTime > futureLimit) {
       future += 1;
       continue;
@@ -118,18 +154,32 @@ export function applyBatch(
     ...state,
     lastOffset: batch.lastOffset,
     version: state.version + 1,
-    totalVotes: state.totalVotes + fresh.length - unlisted,
+    totalVotes: state.totalVotes + freshCounted + releasedCounted,
     lateEvents: state.lateEvents + late,
     futureEvents: state.futureEvents + future,
     duplicateVotes: state.duplicateVotes + duplicates,
     unlistedCandidateVotes: state.unlistedCandidateVotes + unlisted,
+    unregisteredVoterVotes: state.unregisteredVoterVotes + unregisteredVoters,
+    releasedVotes: state.releasedVotes + released.length,
     candidates,
     candidateLocations,
     windows: retainWindows(windows, watermark, windowMs, settings.retentionSeconds * 1000),
     watermark,
-    updatedAt: fresh.length + duplicates > 0 ? now.toISOString() : state.updatedAt,
+    updatedAt:
+      fresh.length + duplicates + unregisteredVoters + released.length > 0
+        ? now.toISOString()
+        : state.updatedAt,
   };
-  return { state: next, applied: fresh.length - unlisted, late, future, duplicates, changed: true };
+  return {
+    state: next,
+    applied: freshCounted + releasedCounted,
+    late,
+    future,
+    duplicates,
+    unregisteredVoters,
+    released: released.length,
+    changed: true,
+  };
 }
 
 export function isLate(eventTime: number, watermark: number | null, latenessMs: number): boolean {

@@ -9,7 +9,7 @@ import { readRegisteredCandidates } from "./candidate-registry.ts";
 import { mergePartitions } from "./live-results.ts";
 import type { ServingTable } from "./serving-table.ts";
 import { readPartitionStates } from "./store.ts";
-import { type LiveResults, type PartitionState, VOTES_TOPIC } from "./types.ts";
+import { type LiveResults, type PartitionState, VOTERS_TOPIC, VOTES_TOPIC } from "./types.ts";
 
 export * from "./aggregate.ts";
 export * from "./candidate-registry.ts";
@@ -19,15 +19,21 @@ export * from "./serving-table.ts";
 export * from "./store.ts";
 export * from "./types.ts";
 export * from "./voter-claims.ts";
+export * from "./voter-registry.ts";
 
-/** The votes topic's partition states and the live results merged from them with the registry. */
+/**
+ * The partition states of the votes and voters topics (a voters partition counts the votes its
+ * registrations released) and the live results merged from them with the candidate registry.
+ */
 export async function readServingState(
   table: ServingTable,
 ): Promise<{ readonly states: PartitionState[]; readonly results: LiveResults }> {
-  const [states, registered] = await Promise.all([
+  const [votes, voters, registered] = await Promise.all([
     readPartitionStates(table, VOTES_TOPIC),
+    readPartitionStates(table, VOTERS_TOPIC),
     readRegisteredCandidates(table),
   ]);
+  const states = [...votes, ...voters];
   return { states, results: mergePartitions(states, registered) };
 }
 

@@ -74,6 +74,7 @@ describe("mergePartitions", () => {
       futureEvents: 0,
       duplicateVotes: 0,
       rejectedVotes: 0,
+      unregisteredVoterVotes: 0,
       unknownCandidates: [],
       watermark: null,
       updatedAt: null,
@@ -103,5 +104,54 @@ describe("mergePartitions", () => {
     ]);
     expect([live.totalVotes, live.rejectedVotes]).toEqual([1, 2]);
     expect(live.unknownCandidates).toEqual([{ candidateId: "x", votes: 2 }]);
+  });
+
+  it("holds unregistered voters' votes apart until a registration on another partition releases them", () => {
+    // Prepare: votes partition 0 claimed 3 votes of unregistered voters; voters partition 1
+    // registered two of those voters later and released their votes.
+    const votes = applyBatch(
+      emptyPartitionState("elections.votes", 0, 60),
+      { votes: [], lastOffset: 2, unregisteredVoters: 3 },
+      DEFAULT_WINDOW_SETTINGS,
+      NOW,
+    ).state;
+    const voters = applyBatch(
+      emptyPartitionState("elections.voters", 1, 60),
+      {
+        votes: [],
+        lastOffset: 7,
+        released: [
+          { candidateId: "a", state: "Ohio" },
+          { candidateId: "a", state: "Iowa" },
+        ],
+      },
+      DEFAULT_WINDOW_SETTINGS,
+      NOW,
+    ).state;
+
+    // Act
+    const before = mergePartitions([votes], new Set(["a"]));
+    const after = mergePartitions([votes, voters], new Set(["a"]));
+
+    // Assess: released votes are in the totals and locations, never in a window
+    expect([before.totalVotes, before.rejectedVotes, before.unregisteredVoterVotes]).toEqual([0, 3, 3]);
+    expect([after.totalVotes, after.rejectedVotes, after.unregisteredVoterVotes]).toEqual([2, 1, 1]);
+    expect(after.candidates).toEqual([{ candidateId: "a", votes: 2 }]);
+    expect(after.locations).toEqual([
+      { state: "Iowa", votes: 1 },
+      { state: "Ohio", votes: 1 },
+    ]);
+    expect(after.windows).toEqual([]);
+  });
+
+  it("never shows a negative count while a release is written before the claim it releases", () => {
+    const voters = applyBatch(
+      emptyPartitionState("elections.voters", 0, 60),
+      { votes: [], lastOffset: 0, released: [{ candidateId: "a", state: "Ohio" }] },
+      DEFAULT_WINDOW_SETTINGS,
+      NOW,
+    ).state;
+    const live = mergePartitions([voters], new Set(["a"]));
+    expect([live.totalVotes, live.rejectedVotes, live.unregisteredVoterVotes]).toEqual([1, 0, 0]);
   });
 });

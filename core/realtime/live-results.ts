@@ -7,7 +7,8 @@
  * totalVotes); votes naming any other candidate id are `rejectedVotes`, listed by id in
  * `unknownCandidates`. Registration is read with the states, so a vote that arrived before its
  * candidate's record counts as soon as the record is in — the rule of the gold layer
- * (election_rejected_votes).
+ * (election_rejected_votes). Votes of voters not registered yet are rejected votes too
+ * (`unregisteredVoterVotes`: claimed unregistered minus released, voter-claims.ts).
  */
 import type { LiveResults, PartitionState } from "./types.ts";
 
@@ -26,6 +27,7 @@ export function mergePartitions(
   let watermark: number | null = null;
   let updatedAt: string | null = null;
   let rejected = 0;
+  let unregisteredVoters = 0;
   for (const state of states) {
     for (const [candidateId, votes] of Object.entries(state.candidates)) {
       if (!registered.has(candidateId)) {
@@ -37,6 +39,7 @@ export function mergePartitions(
       addAll(locations, state.candidateLocations[candidateId] ?? {});
     }
     rejected += state.unlistedCandidateVotes;
+    unregisteredVoters += state.unregisteredVoterVotes - state.releasedVotes;
     for (const [key, counts] of Object.entries(state.windows)) {
       const start = Number(key);
       const window = windows.get(start) ?? {
@@ -73,7 +76,9 @@ export function mergePartitions(
     lateEvents: states.reduce((total, s) => total + s.lateEvents, 0),
     futureEvents: states.reduce((total, s) => total + s.futureEvents, 0),
     duplicateVotes: states.reduce((total, s) => total + s.duplicateVotes, 0),
-    rejectedVotes: rejected,
+    // A release can be written before the claim it releases (another partition): never below 0.
+    rejectedVotes: rejected + Math.max(0, unregisteredVoters),
+    unregisteredVoterVotes: Math.max(0, unregisteredVoters),
     unknownCandidates: byVotesDesc(unknown).map(([candidateId, votes]) => ({ candidateId, votes })),
     watermark: watermark === null ? null : new Date(watermark).toISOString(),
     updatedAt,

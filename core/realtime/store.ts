@@ -17,7 +17,8 @@ import { type ApplyResult, applyBatch, type BatchToApply, emptyPartitionState } 
 import { ConcurrentUpdateError, CorruptStateError, ServingStoreError } from "./errors.ts";
 import { documents, queryItems, SERVING_TABLE_KEYS, type ServingTable, send } from "./serving-table.ts";
 import type { PartitionState, WindowSettings } from "./types.ts";
-import { claimVoters } from "./voter-claims.ts";
+import { claimVoters, type LogPartition } from "./voter-claims.ts";
+import { registerVoters, type VoterRegistration } from "./voter-registry.ts";
 
 const counts = z.record(z.string(), z.number().int().nonnegative());
 const StoredState = z.object({
@@ -33,6 +34,8 @@ const StoredState = z.object({
   candidates: counts,
   candidateLocations: z.record(z.string(), counts),
   unlistedCandidateVotes: z.number().int().nonnegative().default(0),
+  unregisteredVoterVotes: z.number().int().nonnegative().default(0),
+  releasedVotes: z.number().int().nonnegative().default(0),
   windowSeconds: z.number().int().positive(),
   windows: z.record(z.string(), z.object({ votes: z.number().int().nonnegative(), byCandidate: counts })),
   watermark: z.number().nullable(),
@@ -99,25 +102,61 @@ export async function writePartitionState(
 }
 
 /**
- * Applies one partition's batch exactly once: records at or below the stored offset are
- * skipped; of the rest, each voter's first vote counts and the others are duplicates
- * (voter-claims.ts); all is written with the new offset in one conditional put. Lost races
- * (another writer on the same partition) re-read and re-apply, up to `attempts` times.
+ * Applies one votes partition's batch exactly once: records at or below the stored offset are
+ * skipped; of the rest, each voter's first vote counts if the voter is registered, is held
+ * apart if not, and the others are duplicates (voter-claims.ts); all is written with the new
+ * offset in one conditional put. Lost races (another writer on the same partition) re-read and
+ * re-apply, up to `attempts` times.
  */
 export async function applyToStore(
   table: ServingTable,
-  target: { readonly topic: string; readonly partition: number },
+  target: LogPartition,
   batch: BatchToApply,
   settings: WindowSettings,
   now: () => Date = () => new Date(),
   attempts = 5,
 ): Promise<ApplyResult> {
+  return applyExactlyOnce(table, target, batch.lastOffset, settings, now, attempts, async (current) => {
+    const fresh = batch.votes.filter((vote) => vote.offset > current.lastOffset);
+    const outcome = await claimVoters(table, target, fresh);
+    return { ...batch, ...outcome, votes: outcome.counted };
+  });
+}
+
+/**
+ * Applies one voters partition's batch exactly once: registers its voters (voter-registry.ts)
+ * and counts the earlier votes they release, in that partition's state with the new offset.
+ */
+export async function applyRegistrationsToStore(
+  table: ServingTable,
+  target: LogPartition,
+  batch: { readonly registrations: readonly VoterRegistration[]; readonly lastOffset: number },
+  settings: WindowSettings,
+  now: () => Date = () => new Date(),
+  attempts = 5,
+): Promise<ApplyResult> {
+  return applyExactlyOnce(table, target, batch.lastOffset, settings, now, attempts, async (current) => {
+    const fresh = batch.registrations.filter((r) => r.offset > current.lastOffset);
+    const released = await registerVoters(table, target, fresh);
+    return { votes: [], lastOffset: batch.lastOffset, released };
+  });
+}
+
+/** read → prepare the batch (claims, registrations) → apply → conditional put, retried on a lost race. */
+async function applyExactlyOnce(
+  table: ServingTable,
+  target: LogPartition,
+  lastOffset: number,
+  settings: WindowSettings,
+  now: () => Date,
+  attempts: number,
+  prepare: (current: PartitionState) => Promise<BatchToApply>,
+): Promise<ApplyResult> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const current = await readPartitionState(table, target.topic, target.partition, settings.windowSeconds);
-    if (batch.lastOffset <= current.lastOffset) return applyBatch(current, batch, settings, now());
-    const fresh = batch.votes.filter((vote) => vote.offset > current.lastOffset);
-    const { counted, duplicates } = await claimVoters(table, target, fresh);
-    const result = applyBatch(current, { ...batch, votes: counted, duplicates }, settings, now());
+    if (lastOffset <= current.lastOffset)
+      return applyBatch(current, { votes: [], lastOffset }, settings, now());
+    const result = applyBatch(current, await prepare(current), settings, now());
     if (!result.changed) return result;
     if (await writePartitionState(table, result.state, current.version)) return result;
   }

@@ -6,6 +6,8 @@ import { ELECTIONS_TOPICS } from "../datasets/elections/topics.ts";
 export const VOTES_TOPIC = ELECTIONS_TOPICS.votes;
 /** The topic whose candidate records register the candidates the live totals count. */
 export const CANDIDATES_TOPIC = ELECTIONS_TOPICS.candidates;
+/** The topic whose voter records register the voters whose votes the live totals count. */
+export const VOTERS_TOPIC = ELECTIONS_TOPICS.voters;
 
 /** How votes are grouped in event time. */
 export interface WindowSettings {
@@ -62,6 +64,17 @@ export interface PartitionState {
    * producer can't grow the item past DynamoDB's 400 KB; they are rejected votes, in no total.
    */
   readonly unlistedCandidateVotes: number;
+  /**
+   * Votes this partition claimed for a voter not registered at the time (voter-claims.ts): in no
+   * total until the voter's record arrives and releases them (`releasedVotes`, on any partition).
+   */
+  readonly unregisteredVoterVotes: number;
+  /**
+   * Votes of voters registered after their vote was claimed, counted by this partition when it
+   * saw the registration (voters partitions) or re-read it (votes partitions): in the totals
+   * (candidates, locations, totalVotes), in no window.
+   */
+  readonly releasedVotes: number;
   /** Length of the windows below, so a reader needs no settings to show them. */
   readonly windowSeconds: number;
   /** Window start (epoch ms, as a string key) → counts; only windows within the retention. */
@@ -107,8 +120,13 @@ export interface LiveResults {
   readonly futureEvents: number;
   /** Votes delivered again or cast again by a voter already counted: in no total. */
   readonly duplicateVotes: number;
-  /** Counted votes for a candidate that is not registered (yet): in no total. */
+  /**
+   * Votes set apart, in no total: for a candidate that is not registered (yet), or from a voter
+   * who is not registered (yet) — `unregisteredVoterVotes` of them.
+   */
   readonly rejectedVotes: number;
+  /** Of the rejected votes, those whose voter is not registered (yet). */
+  readonly unregisteredVoterVotes: number;
   /** The unregistered candidate ids those votes name, with their votes, most first. */
   readonly unknownCandidates: readonly { readonly candidateId: string; readonly votes: number }[];
   readonly watermark: string | null;

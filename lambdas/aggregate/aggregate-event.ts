@@ -1,12 +1,13 @@
 /**
- * One MSK event → each partition's votes applied to the serving store exactly once.
- * Partitions are independent items in the store, so they are applied concurrently.
+ * One MSK event → each votes partition's votes, and each voters partition's registrations,
+ * applied to the serving store exactly once. Partitions are independent items in the store, so
+ * they are applied concurrently.
  *
  * Invalid records (bad JSON, schema violations…) are not counted. They are not lost either:
  * land-records consumes the same topic and quarantines them with the reason, so the
  * quarantine bucket — not this function — is where they are reported.
  */
-import type { Candidate, Vote } from "../../core/datasets/elections/schema.ts";
+import type { Candidate, Vote, Voter } from "../../core/datasets/elections/schema.ts";
 import {
   type DecodeOptions,
   decodeMskRecord,
@@ -15,12 +16,15 @@ import {
 } from "../../core/msk-event/index.ts";
 import {
   type ApplyResult,
+  applyRegistrationsToStore,
   applyToStore,
   CANDIDATES_TOPIC,
   registerCandidates,
   type ServingTable,
+  VOTERS_TOPIC,
   VOTES_TOPIC,
   type VoteEvent,
+  type VoterRegistration,
   type WindowSettings,
 } from "../../core/realtime/index.ts";
 
@@ -29,16 +33,22 @@ export interface PartitionOutcome {
   readonly partition: number;
   readonly firstOffset: number;
   readonly lastOffset: number;
-  /** Valid votes in the batch. */
-  readonly votes: number;
-  /** Records that weren't votes (invalid, or a topic other than the votes topic). */
+  /** Valid records in the batch: votes (votes topic) or voter registrations (voters topic). */
+  readonly records: number;
+  /** Records that were invalid. */
   readonly skipped: number;
-  /** Votes newly applied (0 for a redelivered batch), how many were late, how many future-dated. */
+  /**
+   * Votes newly in the totals (0 for a redelivered batch): counted, and released by a late
+   * registration; of those counted, how many were late, how many future-dated.
+   */
   readonly applied: number;
   readonly late: number;
   readonly future: number;
   /** Votes left out because their voter's vote was already counted (voter-claims.ts). */
   readonly duplicates: number;
+  /** Votes held apart because their voter was not registered; earlier ones released now. */
+  readonly unregisteredVoters: number;
+  readonly released: number;
   /** The partition's state version after this batch. */
   readonly version: number;
 }
@@ -50,31 +60,43 @@ export async function aggregateEvent(
   options: { readonly decode?: DecodeOptions; readonly now?: () => Date } = {},
 ): Promise<PartitionOutcome[]> {
   const batches = Object.values(event.records).filter(
-    (records) => records.length > 0 && records[0]?.topic === VOTES_TOPIC,
+    (records) =>
+      records.length > 0 && (records[0]?.topic === VOTES_TOPIC || records[0]?.topic === VOTERS_TOPIC),
   );
   const results = await Promise.allSettled(
     batches.map(async (records) => {
       const first = records[0] as MskRecord;
-      const votes = votesOf(records, options.decode);
+      const target = { topic: first.topic, partition: first.partition };
       const lastOffset = Math.max(...records.map((r) => r.offset));
-      const result: ApplyResult = await applyToStore(
-        table,
-        { topic: first.topic, partition: first.partition },
-        { votes, lastOffset },
-        settings,
-        options.now,
-      );
+      let valid: number;
+      let result: ApplyResult;
+      if (first.topic === VOTERS_TOPIC) {
+        const registrations = registrationsOf(records, options.decode);
+        valid = registrations.length;
+        result = await applyRegistrationsToStore(
+          table,
+          target,
+          { registrations, lastOffset },
+          settings,
+          options.now,
+        );
+      } else {
+        const votes = votesOf(records, options.decode);
+        valid = votes.length;
+        result = await applyToStore(table, target, { votes, lastOffset }, settings, options.now);
+      }
       return {
-        topic: first.topic,
-        partition: first.partition,
+        ...target,
         firstOffset: Math.min(...records.map((r) => r.offset)),
         lastOffset,
-        votes: votes.length,
-        skipped: records.length - votes.length,
+        records: valid,
+        skipped: records.length - valid,
         applied: result.applied,
         late: result.late,
         future: result.future,
         duplicates: result.duplicates,
+        unregisteredVoters: result.unregisteredVoters,
+        released: result.released,
         version: result.state.version,
       };
     }),
@@ -100,6 +122,20 @@ export async function registerEventCandidates(
     }
   }
   return registerCandidates(table, ids);
+}
+
+/** The valid voter records of one voters-partition batch. */
+export function registrationsOf(
+  records: readonly MskRecord[],
+  options: DecodeOptions = {},
+): VoterRegistration[] {
+  const registrations: VoterRegistration[] = [];
+  for (const record of records) {
+    const decoded = decodeMskRecord(record, options);
+    if (decoded.ok)
+      registrations.push({ offset: record.offset, voterId: (decoded.record.value as Voter).login.uuid });
+  }
+  return registrations;
 }
 
 /** The valid votes of one partition batch. */

@@ -43,6 +43,7 @@ describe("totalsMessages", () => {
       total_votes: 5,
       duplicate_votes: 0,
       rejected_votes: 0,
+      unregistered_voter_votes: 0,
     };
     const [candidates, locations] = totalsMessages(mergePartitions(states, new Set(["a", "b"])), states);
 

@@ -1,7 +1,7 @@
 /**
- * aggregate (MSK triggers on elections.votes and elections.candidates): registers the
- * candidates, applies each partition's votes to the serving store exactly once, one vote per
- * voter (core/realtime), then publishes the current totals to the compacted aggregated topics.
+ * aggregate (MSK triggers on elections.votes, elections.candidates and elections.voters):
+ * registers the candidates and voters, applies each partition's votes to the serving store
+ * exactly once, one vote per registered voter (core/realtime), then publishes the current totals to the compacted aggregated topics.
  * Throws only on infrastructure failures, so the event source mapping redelivers the batch; a
  * redelivered batch changes no total and publishes again.
  */
@@ -47,11 +47,21 @@ export async function handler(event: unknown): Promise<AggregateResult> {
   const late = partitions.reduce((total, p) => total + p.late, 0);
   const future = partitions.reduce((total, p) => total + p.future, 0);
   const duplicates = partitions.reduce((total, p) => total + p.duplicates, 0);
-  logger.info("votes aggregated", { applied, late, future, duplicates, candidates, partitions });
+  const unregisteredVoters = partitions.reduce((total, p) => total + p.unregisteredVoters, 0);
+  logger.info("votes aggregated", {
+    applied,
+    late,
+    future,
+    duplicates,
+    unregisteredVoters,
+    candidates,
+    partitions,
+  });
   metrics.addMetric("VotesAggregated", MetricUnit.Count, applied);
   metrics.addMetric("LateVotes", MetricUnit.Count, late);
   metrics.addMetric("FutureDatedVotes", MetricUnit.Count, future);
   metrics.addMetric("DuplicateVotes", MetricUnit.Count, duplicates);
+  metrics.addMetric("UnregisteredVoterVotes", MetricUnit.Count, unregisteredVoters);
   metrics.publishStoredMetrics();
   return { applied, late, future, duplicates, candidates, partitions };
 }

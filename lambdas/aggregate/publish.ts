@@ -32,6 +32,8 @@ export interface PublishedTotal {
   readonly total_votes: number;
   readonly duplicate_votes: number;
   readonly rejected_votes: number;
+  /** Of the rejected votes, those whose voter is not registered (yet). */
+  readonly unregistered_voter_votes: number;
 }
 
 export function totalsMessages(results: LiveResults, states: readonly PartitionState[]): KeyedMessages[] {
@@ -44,6 +46,7 @@ export function totalsMessages(results: LiveResults, states: readonly PartitionS
     total_votes: results.totalVotes,
     duplicate_votes: results.duplicateVotes,
     rejected_votes: results.rejectedVotes,
+    unregistered_voter_votes: results.unregisteredVoterVotes,
   };
   return [
     {

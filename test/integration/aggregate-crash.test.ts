@@ -27,7 +27,14 @@ import { RUNTIME_STATE_DIR, useLocalServicesEnv } from "../../localstack/runtime
 import { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { synthLocal } from "../../localstack/runtime/synth.ts";
 import { servicesSettings } from "../../localstack/services/index.ts";
-import { asCounts, candidateRecords, makeVote, trueCounts, waitForLive } from "./aggregate-helpers.ts";
+import {
+  asCounts,
+  candidateRecords,
+  makeVote,
+  trueCounts,
+  voterRecords,
+  waitForLive,
+} from "./aggregate-helpers.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const T0 = Date.parse("2026-11-03T12:00:00Z");
@@ -63,16 +70,20 @@ describe("aggregate: crash after the store write, before the offset commit", () 
       repoRoot: handlerRoot,
       stateDir: RUNTIME_STATE_DIR(repoRoot),
       log: () => undefined,
-      s3PollMs: 1_000,
     });
     await runtime.deploy();
     await runtime.start();
 
     // Act: produce in a few rounds, so the stream is cut into several batches.
     producer = await connectProducer(createKafka(loadConfig().kafka, "-it-producer"));
-    await produceRecords(producer, elections, candidateRecords(["a", "b", "c", "d"]), {
-      source: "generator",
-    });
+    await produceRecords(
+      producer,
+      elections,
+      [...candidateRecords(["a", "b", "c", "d"]), ...voterRecords(votes)],
+      {
+        source: "generator",
+      },
+    );
     for (let round = 0; round < 4; round++) {
       const slice = votes.slice(round * 100, (round + 1) * 100);
       await produceRecords(

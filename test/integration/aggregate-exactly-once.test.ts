@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dynamodb, resetAwsClients } from "../../core/aws/clients.ts";
 import { loadConfig, useLocalAwsEnv } from "../../core/config/index.ts";
+import type { Vote } from "../../core/datasets/elections/schema.ts";
 import { aggregatedTopics } from "../../core/datasets/index.ts";
 import { createKafka, ensureTopics } from "../../core/kafka/client.ts";
 import {
@@ -30,6 +31,8 @@ import {
   readPublished,
   trueCounts,
   unique,
+  votersEvent,
+  votersOf,
   votesEvent,
 } from "./aggregate-helpers.ts";
 
@@ -77,13 +80,28 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     table = { client: dynamodb(), tableName: `it-serving-${unique()}` };
     await createServingTable(table);
     await registerCandidates(table, candidates);
+    registeredOffset = 0;
     return table;
+  }
+
+  /** Next free offset of voters partition 0 in the current table. */
+  let registeredOffset = 0;
+  /** Registers the voters of `cast` as the voters topic would (only registered voters' votes count). */
+  async function register(cast: readonly Vote[], partition = 0) {
+    const [outcome] = await aggregateEvent(
+      votersEvent(partition, registeredOffset, cast),
+      table,
+      DEFAULT_WINDOW_SETTINGS,
+    );
+    registeredOffset += votersOf(cast).length;
+    return outcome;
   }
 
   it("counts a batch delivered twice once", async () => {
     // Prepare
     const table = await freshTable();
     const cast = votes(50, ["a", "b", "c"]);
+    await register(cast);
     const event = votesEvent(0, 0, cast);
 
     // Act
@@ -108,6 +126,7 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     const secondVotes = cast.slice(10, 15).map((v) => ({ ...v, candidate_id: "z" }));
     const firstBatch = [...cast, ...cast.slice(0, 3)];
     const laterBatch = [...cast.slice(3, 10), ...secondVotes];
+    await register(cast);
 
     // Act
     const [first] = await aggregateEvent(votesEvent(1, 0, firstBatch), table, DEFAULT_WINDOW_SETTINGS);
@@ -133,6 +152,7 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     const perPartition = [0, 1, 2].map((p) => votes(30, ["a", "b"], p * 100));
     const slice = (p: number, from: number, to: number) =>
       votesEvent(p, from, (perPartition[p] ?? []).slice(from, to + 1));
+    await register(perPartition.flat());
 
     // Act
     for (const [from, to] of [
@@ -157,6 +177,7 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     // the partition's first unapplied offset: the mapping never delivers past one it hasn't committed.
     const table = await freshTable();
     const cast = votes(40, ["a", "b", "c", "d"]);
+    await register(cast);
 
     // Act
     await Promise.all([
@@ -175,6 +196,7 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     // Prepare
     const table = await freshTable();
     const cast = votes(4, ["a"]);
+    await register(cast);
 
     // Act: offsets 0-5, of which 2 and 5 are not votes (land-records quarantines them).
     const [outcome] = await aggregateEvent(
@@ -184,7 +206,7 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     );
 
     // Assess
-    expect(outcome).toMatchObject({ votes: 4, skipped: 2, applied: 4, lastOffset: 5 });
+    expect(outcome).toMatchObject({ records: 4, skipped: 2, applied: 4, lastOffset: 5 });
     expect((await readLiveResults({ tableName: table.tableName })).totalVotes).toBe(4);
   });
 
@@ -195,6 +217,7 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     process.env.SERVING_TABLE = table.tableName;
     const first = votes(20, candidates);
     const second = votes(10, candidates, 20);
+    await register([...first, ...second]);
     const from = await endOffsets(aggregatedTopics);
 
     // Act: the first invocation writes the totals and dies before publishing and before the
@@ -213,5 +236,53 @@ describe("aggregate: exactly-once effect on the serving table", () => {
     expect(newestPerKey(published)).toEqual(expected.candidates);
     // Each invocation published every key once; the redelivery published the totals it restored.
     expect(published.get(candidates[0] as string)?.map((r) => r.value.votes)).toEqual([10, 15]);
+  });
+
+  it("holds a vote apart until its voter registers, then counts it once; a never-registered voter's vote stays rejected", async () => {
+    // Prepare: 12 votes; voters 0-3 register before their votes, 4-9 after, 10-11 never.
+    const table = await freshTable();
+    const cast = votes(12, ["a", "b", "c"]);
+    await register(cast.slice(0, 4));
+
+    // Act
+    const [claimed] = await aggregateEvent(votesEvent(0, 0, cast), table, DEFAULT_WINDOW_SETTINGS);
+    const early = await readLiveResults({ tableName: table.tableName });
+    const late = await register(cast.slice(4, 10));
+    // Both batches delivered again, as the mappings would after a crash before their commits.
+    const [claimedAgain] = await aggregateEvent(votesEvent(0, 0, cast), table, DEFAULT_WINDOW_SETTINGS);
+    registeredOffset -= 6;
+    const lateAgain = await register(cast.slice(4, 10));
+    const live = await readLiveResults({ tableName: table.tableName });
+
+    // Assess
+    expect([claimed?.applied, claimed?.unregisteredVoters, claimed?.duplicates]).toEqual([4, 8, 0]);
+    expect([early.totalVotes, early.rejectedVotes, early.unregisteredVoterVotes]).toEqual([4, 8, 8]);
+    expect([late?.released, late?.applied, claimedAgain?.applied, lateAgain?.applied]).toEqual([6, 6, 0, 0]);
+    expect([live.totalVotes, live.rejectedVotes, live.unregisteredVoterVotes, live.duplicateVotes]).toEqual([
+      10, 2, 2, 0,
+    ]);
+    expect(asCounts(live.candidates, (c) => c.candidateId)).toEqual(trueCounts(cast.slice(0, 10)).candidates);
+    expect(asCounts(live.locations, (l) => l.state)).toEqual(trueCounts(cast.slice(0, 10)).locations);
+  });
+
+  it("counts every vote once when its voter's registration is applied at the same time, on another partition", async () => {
+    // Prepare: 5 rounds of 40 votes whose voters register concurrently (neither side waits).
+    const table = await freshTable();
+    const all: Vote[] = [];
+
+    // Act
+    for (let round = 0; round < 5; round++) {
+      const cast = votes(40, ["a", "b", "c", "d"], round * 100);
+      all.push(...cast);
+      await Promise.all([
+        aggregateEvent(votesEvent(1, round * 40, cast), table, DEFAULT_WINDOW_SETTINGS),
+        register(cast, 2),
+      ]);
+    }
+    const live = await readLiveResults({ tableName: table.tableName });
+
+    // Assess: whichever side saw the other, each vote is in the totals once and nothing is held apart.
+    expect([live.totalVotes, live.rejectedVotes, live.unregisteredVoterVotes]).toEqual([200, 0, 0]);
+    expect(asCounts(live.candidates, (c) => c.candidateId)).toEqual(trueCounts(all).candidates);
   });
 });

@@ -1,10 +1,12 @@
 /** Helpers of the aggregate tests: votes as MSK events, true counts, the aggregated topics read back. */
 import { randomUUID } from "node:crypto";
 import { type Config, loadConfig } from "../../core/config/index.ts";
-import type { Candidate, Vote } from "../../core/datasets/elections/schema.ts";
+import { generateVoter } from "../../core/datasets/elections/generator.ts";
+import type { Candidate, Vote, Voter } from "../../core/datasets/elections/schema.ts";
 import { createKafka, type KafkaMessage, topicOffsets } from "../../core/kafka/client.ts";
 import { type MskEvent, toMskEvent } from "../../core/msk-event/index.ts";
-import { type LiveResults, readLiveResults, VOTES_TOPIC } from "../../core/realtime/index.ts";
+import { type LiveResults, readLiveResults, VOTERS_TOPIC, VOTES_TOPIC } from "../../core/realtime/index.ts";
+import { Prng } from "../../core/sources/prng.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
 
 export const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -15,6 +17,38 @@ export function candidateRecords(ids: readonly string[]): SourceRecord[] {
     entity: "candidates",
     value: { candidate_id: id, candidate_name: `Candidate ${id}`, party: "Test" } satisfies Candidate,
   }));
+}
+
+/** A valid voter record of each voter of `votes` (only registered voters' votes are in the live totals). */
+export function votersOf(votes: readonly Vote[]): Voter[] {
+  const rng = new Prng(7);
+  const voters = new Map<string, Voter>();
+  for (const vote of votes) {
+    if (voters.has(vote.voter_id)) continue;
+    const voter = generateVoter(rng, Date.now());
+    voters.set(vote.voter_id, { ...voter, login: { ...voter.login, uuid: vote.voter_id } });
+  }
+  return [...voters.values()];
+}
+
+/** The voter records registering the voters of `votes`, to produce. */
+export function voterRecords(votes: readonly Vote[]): SourceRecord[] {
+  return votersOf(votes).map((value) => ({ entity: "voters", value }));
+}
+
+/** The MSK event Lambda would deliver for these offsets of one voters partition. */
+export function votersEvent(partition: number, firstOffset: number, votes: readonly Vote[]): MskEvent {
+  const messages = votersOf(votes).map(
+    (voter, i) =>
+      ({
+        offset: String(firstOffset + i),
+        timestamp: String(Date.now()),
+        key: Buffer.from(voter.login.uuid),
+        value: Buffer.from(JSON.stringify(voter)),
+        headers: {},
+      }) as unknown as KafkaMessage,
+  );
+  return toMskEvent([{ topic: VOTERS_TOPIC, partition, messages }]);
 }
 
 export function makeVote(candidateId: string, state: string, votingTime: number): Vote {

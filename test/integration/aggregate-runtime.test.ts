@@ -25,6 +25,7 @@ import {
   newestPerKey,
   readPublished,
   trueCounts,
+  voterRecords,
   waitForLive,
 } from "./aggregate-helpers.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
@@ -54,7 +55,7 @@ describe("aggregate through the local runtime", () => {
     // Prepare: fresh services, the local target deployed and running.
     services = await useSeparateServices("aggregate", 23000);
     resetAwsClients();
-    runtime = await openRuntime({ log: () => undefined, s3PollMs: 500 });
+    runtime = await openRuntime({ log: () => undefined });
     await runtime.deploy();
     await runtime.start();
     producer = await connectProducer(createKafka(loadConfig().kafka, "-it-producer"));
@@ -114,7 +115,9 @@ describe("aggregate through the local runtime", () => {
   });
 });
 
+/** The votes and their voters' registrations (only registered voters' votes are in the live totals). */
 async function produceVotes(producer: Producer, votes: readonly Vote[]): Promise<void> {
+  await produceRecords(producer, elections, voterRecords(votes), { source: "generator" });
   const result = await produceRecords(
     producer,
     elections,

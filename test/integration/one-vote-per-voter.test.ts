@@ -2,13 +2,15 @@
  * One vote per voter, live and gold alike, with a producer we did not write: kcat sends the
  * candidates, the voters and their votes — every 7th vote twice (a producer retry), ten voters
  * voting a second time for someone else, five voters whose first vote names an unregistered
- * candidate, and two malformed lines — to the synthesized local stack on a fresh, separate set
+ * candidate, three votes of voters nobody registered, and two malformed lines, the votes before
+ * the voters (so live, most votes wait for their voter's registration) — to the synthesized local stack on a fresh, separate set
  * of services (port base 23000). The live totals (serving store) equal the gold layer's results,
  * duplicates and rejected votes are counted on both sides and in no total, and the run passes
  * its quality gate, and the AWS target's template allows every AWS call the run made. Then the runtime restarts and kcat sends every line again: nothing changes
  * but the duplicate count.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +41,8 @@ interface Election {
     readonly perCandidate: Record<string, number>;
     readonly duplicates: number;
     readonly rejected: number;
+    /** Of the rejected votes, those of voters nobody registered. */
+    readonly unregisteredVoters: number;
   };
 }
 
@@ -61,15 +65,22 @@ async function buildElection(): Promise<Election> {
     const other = DEFAULT_CANDIDATES.find((c) => c.candidate_id !== vote.candidate_id);
     sent.push({ ...vote, candidate_id: other?.candidate_id ?? vote.candidate_id });
   }
+  // Three votes of voters nobody registered.
+  for (const vote of votes.slice(40, 43)) sent.push({ ...vote, voter_id: randomUUID() });
 
   // The first vote of each voter, in the order sent (a voter's votes share a key, hence a partition).
   const first = new Map<string, Vote>();
   for (const vote of sent) if (!first.has(vote.voter_id)) first.set(vote.voter_id, vote);
   const registered = new Set(DEFAULT_CANDIDATES.map((c) => c.candidate_id));
   const perCandidate: Record<string, number> = Object.fromEntries([...registered].map((id) => [id, 0]));
+  const voterIds = new Set(voters.map((v) => v.login.uuid));
   let rejected = 0;
+  let unregisteredVoters = 0;
   for (const vote of first.values()) {
-    if (registered.has(vote.candidate_id))
+    if (!voterIds.has(vote.voter_id)) {
+      rejected += 1;
+      unregisteredVoters += 1;
+    } else if (registered.has(vote.candidate_id))
       perCandidate[vote.candidate_id] = (perCandidate[vote.candidate_id] ?? 0) + 1;
     else rejected += 1;
   }
@@ -84,7 +95,7 @@ async function buildElection(): Promise<Election> {
         `${votes[0]?.voter_id}\t[1, 2]`,
       ],
     },
-    expected: { perCandidate, duplicates: sent.length - first.size, rejected },
+    expected: { perCandidate, duplicates: sent.length - first.size, rejected, unregisteredVoters },
   };
 }
 
@@ -116,8 +127,8 @@ describe.skipIf(!hasKcat)("one vote per voter, produced by kcat", () => {
 
   function sendElection(): void {
     kcatSend(ELECTIONS_TOPICS.candidates, election.lines.candidates);
-    kcatSend(ELECTIONS_TOPICS.voters, election.lines.voters);
     kcatSend(ELECTIONS_TOPICS.votes, election.lines.votes);
+    kcatSend(ELECTIONS_TOPICS.voters, election.lines.voters);
   }
 
   async function gold(): Promise<{ perCandidate: Record<string, number>; rejected: number }> {
@@ -138,7 +149,7 @@ describe.skipIf(!hasKcat)("one vote per voter, produced by kcat", () => {
   }
 
   async function startRuntime(): Promise<LocalRuntime> {
-    const started = await openRuntime({ log: () => undefined, s3PollMs: 500 });
+    const started = await openRuntime({ log: () => undefined });
     await started.deploy();
     await started.start();
     return started;
@@ -163,7 +174,9 @@ describe.skipIf(!hasKcat)("one vote per voter, produced by kcat", () => {
     sendElection();
     const live = await waitForLive(
       (l) =>
-        l.duplicateVotes === election.expected.duplicates && l.rejectedVotes === election.expected.rejected,
+        l.duplicateVotes === election.expected.duplicates &&
+        l.rejectedVotes === election.expected.rejected &&
+        l.totalVotes === Object.values(election.expected.perCandidate).reduce((a, b) => a + b, 0),
     );
     await waitForLoaded(landingGroups(runtime as LocalRuntime), 300_000, () => undefined);
     const run = await (runtime as LocalRuntime).startExecution(undefined, {}).done;
@@ -172,8 +185,9 @@ describe.skipIf(!hasKcat)("one vote per voter, produced by kcat", () => {
     expect(run.status, run.cause).toBe("SUCCEEDED");
     expect(perCandidate(live)).toEqual(election.expected.perCandidate);
     expect(live.unknownCandidates).toEqual([
-      { candidateId: UNREGISTERED, votes: election.expected.rejected },
+      { candidateId: UNREGISTERED, votes: election.expected.rejected - election.expected.unregisteredVoters },
     ]);
+    expect(live.unregisteredVoterVotes).toBe(election.expected.unregisteredVoters);
     expect(await gold()).toEqual({
       perCandidate: election.expected.perCandidate,
       rejected: election.expected.rejected,

@@ -14,6 +14,7 @@ interface Live {
   futureEvents: number;
   duplicateVotes: number;
   rejectedVotes: number;
+  unregisteredVoterVotes: number;
   unknownCandidates: { candidateId: string; votes: number }[];
   watermark: string | null;
   updatedAt: string | null;
@@ -22,12 +23,20 @@ interface Live {
 
 const label = (c: Live["candidates"][number]) => c.name ?? c.candidateId;
 
-/** Which unregistered candidate ids the rejected votes named (the first few). */
+/** Why votes were rejected: unregistered voters, and which unregistered candidate ids (the first few). */
 function rejectedNote(live: Live): string | undefined {
-  if (live.unknownCandidates.length === 0) return undefined;
-  const named = live.unknownCandidates.slice(0, 3).map((c) => `${c.candidateId} (${format(c.votes, true)})`);
-  const more = live.unknownCandidates.length > 3 ? ` and ${live.unknownCandidates.length - 3} more` : "";
-  return `for unregistered candidates: ${named.join(", ")}${more}`;
+  const reasons: string[] = [];
+  if (live.unregisteredVoterVotes > 0) {
+    reasons.push(`${format(live.unregisteredVoterVotes, true)} from unregistered voters`);
+  }
+  if (live.unknownCandidates.length > 0) {
+    const named = live.unknownCandidates
+      .slice(0, 3)
+      .map((c) => `${c.candidateId} (${format(c.votes, true)})`);
+    const more = live.unknownCandidates.length > 3 ? ` and ${live.unknownCandidates.length - 3} more` : "";
+    reasons.push(`for unregistered candidates: ${named.join(", ")}${more}`);
+  }
+  return reasons.length > 0 ? reasons.join("; ") : undefined;
 }
 
 export const livePage: Page = {
