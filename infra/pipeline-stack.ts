@@ -67,6 +67,9 @@ export class PipelineStack extends Stack {
     this.warehouse = new Warehouse(this, "Warehouse", {
       target: config.warehouse,
       localDatabaseUrl: local ? config.localDatabaseUrl : undefined,
+      // Offline, the Snowflake secret has the name the demo fills and names the offline service.
+      secretName: local && config.warehouse === "snowflake" ? `${prefix}-warehouse` : undefined,
+      endpointInSecret: local,
       snowflakeStage: config.snowflakeStage,
       snowflakeIntegration:
         config.snowflakeIamUserArn && config.snowflakeExternalId

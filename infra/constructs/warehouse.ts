@@ -5,6 +5,9 @@
  *   user (JSON: account, username, privateKey, privateKeyPassphrase?, warehouse, database,
  *   role) — the shape core/warehouse/snowflake reads. The stack creates it with placeholder
  *   values; docs/DEPLOY.md shows the setup SQL and the `put-secret-value` that fills it.
+ *   The local target makes the same secret (named `secretName`) and wiring: the demo fills it
+ *   with a generated key pair and the offline service's host, port and protocol, which the dbt
+ *   container then takes from the secret too (`endpointInSecret`).
  * - `postgres`: a secret in the RDS shape (host, port, username, password, dbname) for an
  *   existing PostgreSQL (the functions read it at connect time: `DATABASE_SECRET_ARN`), or —
  *   local target — a plain connection URL for the offline one.
@@ -20,9 +23,19 @@ export interface WarehouseProps {
   readonly target: "postgres" | "snowflake";
   /**
    * Local target only: the offline PostgreSQL URL, passed as plain environment (no secret).
+   * Ignored for Snowflake, whose credentials are always in Secrets Manager.
    * @default undefined (credentials in Secrets Manager)
    */
   readonly localDatabaseUrl?: string;
+  /** The secret's name (the local target's fixed one, which the demo fills). @default generated */
+  readonly secretName?: string;
+  /**
+   * Snowflake: the secret also holds the endpoint (host, port, protocol — the offline service)
+   * and the dbt container gets them from it as SNOWFLAKE_HOST/PORT/PROTOCOL. Local target only:
+   * in AWS those keys are absent (ECS fails a task whose secret lacks a referenced JSON key).
+   * @default false
+   */
+  readonly endpointInSecret?: boolean;
   /** Snowflake external stage over the raw bucket (see docs/DEPLOY.md). @default "RAW.LAKE_STAGE" */
   readonly snowflakeStage?: string;
   /**
@@ -51,6 +64,13 @@ const SNOWFLAKE_FIELDS = {
   role: "SNOWFLAKE_ROLE",
 } as const;
 
+/** The endpoint keys of an offline secret (`endpointInSecret`), as dbt/profiles.yml reads them. */
+const SNOWFLAKE_ENDPOINT_FIELDS = {
+  host: "SNOWFLAKE_HOST",
+  port: "SNOWFLAKE_PORT",
+  protocol: "SNOWFLAKE_PROTOCOL",
+} as const;
+
 const POSTGRES_FIELDS = {
   host: "PGHOST",
   port: "PGPORT",
@@ -70,13 +90,15 @@ export class Warehouse extends Construct {
   /** The role Snowflake's storage integration assumes, when configured. */
   public readonly snowflakeRole?: iam.Role;
   private readonly localDatabaseUrl?: string;
+  private readonly endpointInSecret: boolean;
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
     this.target = props.target;
     this.dbtTarget = props.target === "snowflake" ? "prod" : "local";
-    this.localDatabaseUrl = props.localDatabaseUrl;
-    if (props.localDatabaseUrl) {
+    this.endpointInSecret = props.target === "snowflake" && props.endpointInSecret === true;
+    if (props.target === "postgres" && props.localDatabaseUrl) {
+      this.localDatabaseUrl = props.localDatabaseUrl;
       this.environment = { WAREHOUSE_TARGET: props.target, DATABASE_URL: props.localDatabaseUrl };
       return;
     }
@@ -88,6 +110,7 @@ export class Warehouse extends Construct {
         .map((f) => [f, "SET-ME"]),
     );
     this.secret = new secretsmanager.Secret(this, "Credentials", {
+      secretName: props.secretName,
       description: `${props.target} credentials of the pipeline (fill after deploy, see docs/DEPLOY.md)`,
       generateSecretString: {
         secretStringTemplate: JSON.stringify(template),
@@ -148,7 +171,10 @@ export class Warehouse extends Construct {
   containerSecrets(): Record<string, ecs.Secret> {
     const secret = this.secret;
     if (!secret) return {};
-    const fields: Record<string, string> = this.target === "snowflake" ? SNOWFLAKE_FIELDS : POSTGRES_FIELDS;
+    const fields: Record<string, string> =
+      this.target === "postgres"
+        ? POSTGRES_FIELDS
+        : { ...SNOWFLAKE_FIELDS, ...(this.endpointInSecret ? SNOWFLAKE_ENDPOINT_FIELDS : {}) };
     return Object.fromEntries(
       Object.entries(fields)
         .filter(([field]) => field !== "privateKeyPassphrase")

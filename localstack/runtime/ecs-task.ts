@@ -2,12 +2,17 @@
  * `ecs:runTask.sync`, run on this machine: the task definition's essential container is
  * executed as the dbt image would execute it — the image's entrypoint with the command the
  * state passes as a container override, and the container's environment from the template
- * plus the state's overrides — against the native dbt environment. As on Fargate, the output
- * is the stopped task's description, and a non-zero exit fails the state (States.TaskFailed).
+ * plus the state's overrides and its `Secrets` — against the native dbt environment. Before
+ * the container starts, what ECS does as the execution role (registry auth, secrets, image
+ * pull, log stream) is judged by IAM (ecs-task-start.ts); refused, the task stops without
+ * running (`TaskFailedToStart`). As on Fargate, the output is the stopped task's description,
+ * and a stopped task whose essential container did not exit 0 fails the state
+ * (States.TaskFailed).
  */
 import { LOCAL_ACCOUNT, loadConfig } from "../../core/config/index.ts";
 import { runDbtTask } from "../../core/dbt/task.ts";
 import { AccessDeniedError, type RuntimeAccess } from "./access.ts";
+import { type ContainerStartDefinition, startAsExecutionRole, TaskStartError } from "./ecs-task-start.ts";
 import { arnOf, physicalName, resolve } from "./intrinsics.ts";
 import { TaskError } from "./state-machines.ts";
 import type { EcsRunTaskParameters } from "./tasks.ts";
@@ -22,7 +27,7 @@ export interface EcsTaskRunnerDeps {
   readonly roleArn: string;
 }
 
-interface ContainerDefinition {
+interface ContainerDefinition extends ContainerStartDefinition {
   Name: string;
   Essential?: boolean;
   Environment?: Array<{ Name: string; Value: string }>;
@@ -36,12 +41,37 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
       parameters.TaskDefinition,
     );
     await authorizeRunTask(deps, arn, [taskRoleArn, executionRoleArn]);
+    const taskArn = `arn:aws:ecs:local:${LOCAL_ACCOUNT}:task/local/${execution.name}`;
+    let secrets: Record<string, string>;
+    try {
+      secrets = await startAsExecutionRole({
+        access: deps.access,
+        context: deps.stack.context,
+        executionRoleArn,
+        container,
+        taskId: execution.name,
+      });
+    } catch (error) {
+      if (!(error instanceof TaskStartError)) throw error;
+      deps.log(`ecs:runTask ${container.Name} did not start: ${error.message}`);
+      // What runTask.sync reports for a task that stopped before its container ran.
+      const stopped = {
+        TaskArn: taskArn,
+        TaskDefinitionArn: parameters.TaskDefinition,
+        LastStatus: "STOPPED",
+        StopCode: "TaskFailedToStart",
+        StoppedReason: error.message,
+        Containers: [{ Name: container.Name, LastStatus: "STOPPED" }],
+        Overrides: parameters.Overrides ?? {},
+      };
+      throw new TaskError("States.TaskFailed", JSON.stringify(stopped));
+    }
     const override = parameters.Overrides?.ContainerOverrides?.find((o) => o.Name === container.Name);
     const command = override?.Command ?? container.Command ?? [];
     const environment: Record<string, string> = {};
-    for (const { Name, Value } of [...(container.Environment ?? []), ...(override?.Environment ?? [])]) {
-      environment[Name] = Value;
-    }
+    for (const { Name, Value } of container.Environment ?? []) environment[Name] = Value;
+    Object.assign(environment, secrets);
+    for (const { Name, Value } of override?.Environment ?? []) environment[Name] = Value;
     deps.log(`ecs:runTask ${container.Name}: ${command.join(" ")}`);
     const { exitCode, output } = await runDbtTask({
       args: command,
@@ -53,7 +83,7 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
     const tail = output.split("\n").slice(-40).join("\n");
     deps.log(`ecs:runTask ${container.Name} exited with ${exitCode}${exitCode === 0 ? "" : `:\n${tail}`}`);
     const task = {
-      TaskArn: `arn:aws:ecs:local:${LOCAL_ACCOUNT}:task/local/${execution.name}`,
+      TaskArn: taskArn,
       TaskDefinitionArn: parameters.TaskDefinition,
       LastStatus: "STOPPED",
       StopCode: "EssentialContainerExited",

@@ -82,8 +82,9 @@ function arnTranslator(
     try {
       const from = arnOf(local, id);
       const to = arnOf(aws, id);
-      if (from !== to) pairs.push([from, to]);
-      else pairs.push([from, from]);
+      pairs.push([from, to]);
+      // A log group's ARN ends in `:*`; its streams are `…:log-group:<name>:log-stream:<stream>`.
+      if (from.endsWith(":*") && to.endsWith(":*")) pairs.push([from.slice(0, -2), to.slice(0, -2)]);
     } catch {
       // A resource without an ARN form (outputs of custom resources…): nothing to translate.
     }
@@ -94,6 +95,8 @@ function arnTranslator(
   const localCluster = clusters && clusterPart(clusters.local);
   const awsCluster = clusters && clusterPart(clusters.aws);
   return (arn) => {
+    // The bootstrap's asset repository (the dbt image) is in neither template: the same in both.
+    if (/^arn:aws:ecr:[^:]*:\d{12}:repository\/cdk-[a-z0-9]+-container-assets-/.test(arn)) return arn;
     if (arn.startsWith("arn:aws:kafka:")) {
       if (!localCluster || !awsCluster) return undefined;
       return arn.includes(localCluster) ? arn.replace(localCluster, awsCluster) : undefined;
