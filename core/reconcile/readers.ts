@@ -15,10 +15,8 @@ import type { Config } from "../config/index.ts";
 import { type Admin, createKafka, topicOffsets } from "../kafka/client.ts";
 import { listKeys } from "../lake/list-keys.ts";
 import { decodeNdjsonGz } from "../lake/ndjson.ts";
-import { pgQualified } from "../warehouse/identifiers.ts";
-import { postgresPool } from "../warehouse/postgres/pool.ts";
-import { isUndefinedTable } from "../warehouse/postgres/sql-state.ts";
 import { MANIFEST_TABLE } from "../warehouse/raw-tables.ts";
+import { postgresReader, type WarehouseReader } from "../warehouse/reader.ts";
 import { OffsetSet } from "./offset-set.ts";
 import type { PartitionOffsets } from "./verdict.ts";
 
@@ -175,86 +173,76 @@ export interface WarehouseRead {
   readonly stagingRows: number | undefined;
 }
 
+/** Where the warehouse is: a reader of core/warehouse (`warehouseReader(config)`), or a PostgreSQL URL. */
+export type WarehouseSource = WarehouseReader | string;
+
+function readerOf(source: WarehouseSource): WarehouseReader {
+  return typeof source === "string" ? postgresReader(source) : source;
+}
+
 /**
  * The raw table's offsets of `topic` as ranges (gaps and islands in SQL), its distinct keys and
- * the staging view's rows, read in ONE snapshot (a repeatable-read transaction): a load
- * committing in between would otherwise make the keys outnumber the rows read before it (a
- * negative `duplicated`) or the staging view disagree with the table it reads.
+ * the staging view's rows. Offsets and keys are one statement (one snapshot on any warehouse);
+ * on PostgreSQL the staging count shares it (a repeatable-read transaction): a load committing
+ * in between would otherwise make the keys outnumber the rows read before it (a negative
+ * `duplicated`) or the staging view disagree with the table it reads. Snowflake has no
+ * multi-statement snapshot: a staging count read while dbt or a load runs may differ, which
+ * reads as in flight.
  */
 export async function readWarehouse(
-  databaseUrl: string,
+  warehouse: WarehouseSource,
   location: WarehouseLocation,
 ): Promise<WarehouseRead> {
+  const reader = readerOf(warehouse);
   // Validated before connecting: a bad identifier never reaches SQL.
-  const table = pgQualified(location.rawSchema, location.rawTable);
+  const table = reader.relation(location.rawSchema, location.rawTable);
   const view =
     location.stagingView === undefined
       ? undefined
-      : pgQualified(location.stagingSchema, location.stagingView);
-  const client = await postgresPool(databaseUrl).connect();
-  try {
-    await client.query("begin isolation level repeatable read read only");
-    // to_regclass: a table not created yet (or a schema dbt has not made) is null, not an error
-    // that would end the transaction.
-    const exists = await client.query<{ table: string | null; view: string | null }>(
-      "select to_regclass($1)::text as table, to_regclass($2)::text as view",
-      [table, view ?? null],
+      : reader.relation(location.stagingSchema, location.stagingView);
+  const c = (name: string) => reader.column(name);
+  return reader.snapshot(async (query) => {
+    const islands = await query(
+      `select p, min(o) as first_offset, max(o) as last_offset, max(distinct_keys) as distinct_keys
+         from (select ${c("partition")} as p, ${c("offset")} as o,
+                      ${c("offset")} - row_number() over (partition by ${c("partition")} order by ${c("offset")}) as island,
+                      (select count(distinct ${c("record_key")}) from ${table} where ${c("topic")} = $1) as distinct_keys
+                 from ${table} where ${c("topic")} = $1) t
+        group by p, island
+        order by p, first_offset`,
+      [location.topic],
     );
     const offsets = new Map<number, OffsetSet>();
     let distinctKeys = 0;
-    if (exists.rows[0]?.table) {
-      const islands = await client.query<{ partition: number; first: string; last: string }>(
-        `select partition, min("offset")::text as first, max("offset")::text as last
-           from (select partition, "offset",
-                        "offset" - row_number() over (partition by partition order by "offset") as island
-                   from ${table} where topic = $1) t
-          group by partition, island
-          order by partition, first`,
-        [location.topic],
-      );
-      for (const row of islands.rows) {
-        const set = offsets.get(row.partition) ?? new OffsetSet();
-        set.addRange(Number(row.first), Number(row.last));
-        offsets.set(row.partition, set);
-      }
-      const keys = await client.query<{ n: string }>(
-        `select count(distinct record_key)::bigint as n from ${table} where topic = $1`,
-        [location.topic],
-      );
-      distinctKeys = Number(keys.rows[0]?.n ?? 0);
+    for (const row of islands ?? []) {
+      const partition = Number(row.p);
+      const set = offsets.get(partition) ?? new OffsetSet();
+      set.addRange(Number(row.first_offset), Number(row.last_offset));
+      offsets.set(partition, set);
+      distinctKeys = Number(row.distinct_keys);
     }
     let stagingRows: number | undefined;
-    if (view && exists.rows[0]?.view) {
-      const rows = await client.query<{ n: string }>(`select count(*)::bigint as n from ${view}`);
-      stagingRows = Number(rows.rows[0]?.n ?? 0);
+    if (view) {
+      const rows = await query(`select count(*) as n from ${view}`);
+      stagingRows = rows === undefined ? undefined : Number(rows[0]?.n ?? 0);
     }
-    await client.query("commit");
     return { offsets, distinctKeys, stagingRows };
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** The load manifest's objects under a key prefix and the rows their loads inserted (0, 0 before the first load). */
 export async function readLoadManifest(
-  databaseUrl: string,
+  warehouse: WarehouseSource,
   rawSchema: string,
   prefix: string,
 ): Promise<{ objects: number; rowsInserted: number }> {
-  try {
-    const result = await postgresPool(databaseUrl).query<{ objects: string; rows: string }>(
-      `select count(*)::bigint as objects, coalesce(sum(rows_inserted), 0)::bigint as rows
-         from ${pgQualified(rawSchema, MANIFEST_TABLE)} where object_key like $1`,
-      [`${prefix}%`],
-    );
-    return { objects: Number(result.rows[0]?.objects ?? 0), rowsInserted: Number(result.rows[0]?.rows ?? 0) };
-  } catch (error) {
-    if (isUndefinedTable(error)) return { objects: 0, rowsInserted: 0 };
-    throw error;
-  }
+  const reader = readerOf(warehouse);
+  const rows = await reader.query(
+    `select count(*) as objects, coalesce(sum(${reader.column("rows_inserted")}), 0) as inserted
+       from ${reader.relation(rawSchema, MANIFEST_TABLE)} where ${reader.column("object_key")} like $1`,
+    [`${prefix}%`],
+  );
+  return { objects: Number(rows?.[0]?.objects ?? 0), rowsInserted: Number(rows?.[0]?.inserted ?? 0) };
 }
 
 const STAGING_MODELS = new URL("../../dbt/models/staging/", import.meta.url);

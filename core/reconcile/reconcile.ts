@@ -14,6 +14,7 @@ import type { Dataset } from "../datasets/index.ts";
 import { dbtSchema } from "../dbt/schema.ts";
 import { listKeys } from "../lake/list-keys.ts";
 import { DEFAULT_RAW_SCHEMA } from "../warehouse/raw-tables.ts";
+import { type WarehouseReader, warehouseReader } from "../warehouse/reader.ts";
 import {
   readKafkaOffsets,
   readLake,
@@ -48,6 +49,8 @@ export interface ReconcileOptions {
    * stages for movement before calling what is missing lost. @default 2000
    */
   readonly settleMs?: number;
+  /** The warehouse to read. @default the configured one (`warehouseReader(config)`) */
+  readonly warehouse?: WarehouseReader;
 }
 
 /** `pipeline reconcile`'s exit status: 0 reconciled, 1 records unaccounted for (settled), 2 still in flight. */
@@ -83,9 +86,10 @@ export async function reconcile(
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
   const started = Date.now();
-  const before = await readProgress(config, locations);
+  const warehouse = options.warehouse ?? warehouseReader(config);
+  const before = await readProgress(config, warehouse, locations);
   const readings: Omit<StageData, "kafka">[] = [];
-  for (const location of locations) readings.push(await readStages(config, location));
+  for (const location of locations) readings.push(await readStages(warehouse, location));
   const kafka = await readKafkaOffsets(
     config,
     locations.map((l) => l.topic),
@@ -96,15 +100,18 @@ export async function reconcile(
   let settled = true;
   if (!topics.every((t) => t.reconciled)) {
     await sleep(Math.max(0, (options.settleMs ?? 2000) - (Date.now() - started)));
-    settled = before === (await readProgress(config, locations));
+    settled = before === (await readProgress(config, warehouse, locations));
     if (!settled) topics = judge(false);
   }
   return { reconciled: topics.every((t) => t.reconciled), settled, topics };
 }
 
 /** One topic's warehouse (one snapshot) and then its lake, as plain stage data. */
-async function readStages(config: Config, location: TopicLocation): Promise<Omit<StageData, "kafka">> {
-  const warehouse = await readWarehouse(config.postgres.url, location);
+async function readStages(
+  reader: WarehouseReader,
+  location: TopicLocation,
+): Promise<Omit<StageData, "kafka">> {
+  const warehouse = await readWarehouse(reader, location);
   const folder = `${location.dataset}/${location.entity}/`;
   const landed = await readLake(location.rawBucket, `raw/${folder}`, location.topic);
   // Rejected rows of uploaded files (…/files/…) never reached Kafka: not counted here.
@@ -143,7 +150,11 @@ async function readStages(config: Config, location: TopicLocation): Promise<Omit
  * What moves when records move, cheap to read (no object is downloaded): Kafka's end offsets,
  * the lake's object keys, the load manifest. Two equal readings: nothing moved in between.
  */
-async function readProgress(config: Config, locations: readonly TopicLocation[]): Promise<string> {
+async function readProgress(
+  config: Config,
+  warehouse: WarehouseReader,
+  locations: readonly TopicLocation[],
+): Promise<string> {
   const kafka = await readKafkaOffsets(
     config,
     locations.map((l) => l.topic),
@@ -155,7 +166,7 @@ async function readProgress(config: Config, locations: readonly TopicLocation[])
       kafka.get(location.topic)?.map((p) => p.high) ?? null,
       await listKeys(location.rawBucket, `raw/${folder}`).catch(() => []),
       await listKeys(location.quarantineBucket, `quarantine/${folder}`).catch(() => []),
-      await readLoadManifest(config.postgres.url, location.rawSchema, `raw/${folder}`),
+      await readLoadManifest(warehouse, location.rawSchema, `raw/${folder}`),
     );
   }
   return JSON.stringify(marks);

@@ -13,8 +13,10 @@ import { assertIdentifier, pgQualified } from "./identifiers.ts";
 import { ensureRawSchema, loadObjectPostgres } from "./postgres/load.ts";
 import { postgresPool } from "./postgres/pool.ts";
 import { DEFAULT_RAW_SCHEMA, MANIFEST_TABLE } from "./raw-tables.ts";
+import { isSnowflakeObjectMissing } from "./reader.ts";
 import { snowflakeExecutor } from "./snowflake/connection.ts";
 import { loadObjectsSnowflake } from "./snowflake/load.ts";
+import { MAX_FILES_PER_COPY, manifestLookupSql } from "./snowflake/sql.ts";
 
 export type WarehouseTarget =
   | { readonly kind: "postgres"; readonly pool: pg.Pool; readonly schema: string }
@@ -78,9 +80,10 @@ async function openObject(object: ObjectRef): Promise<Readable> {
   return response.Body as Readable;
 }
 
-/** The keys among `keys` the manifest doesn't hold yet (Snowflake's loader checks on its own). */
+/** The keys among `keys` the manifest doesn't hold yet (all of them before the first load). */
 export async function unloadedKeys(target: WarehouseTarget, keys: readonly string[]): Promise<Set<string>> {
-  if (target.kind === "snowflake" || keys.length === 0) return new Set(keys);
+  if (keys.length === 0) return new Set(keys);
+  if (target.kind === "snowflake") return unloadedKeysSnowflake(target, keys);
   await ensureRawSchema(target.pool, target.schema);
   const { rows } = await target.pool.query<{ object_key: string }>(
     `select object_key from ${pgQualified(target.schema, MANIFEST_TABLE)} where object_key = any($1)`,
@@ -88,4 +91,23 @@ export async function unloadedKeys(target: WarehouseTarget, keys: readonly strin
   );
   const loaded = new Set(rows.map((r) => r.object_key));
   return new Set(keys.filter((k) => !loaded.has(k)));
+}
+
+async function unloadedKeysSnowflake(
+  target: Extract<WarehouseTarget, { kind: "snowflake" }>,
+  keys: readonly string[],
+): Promise<Set<string>> {
+  const execute = await snowflakeExecutor(target.secretId, target.schema);
+  const unloaded = new Set(keys);
+  for (let i = 0; i < keys.length; i += MAX_FILES_PER_COPY) {
+    const lookup = manifestLookupSql(target.schema, keys.slice(i, i + MAX_FILES_PER_COPY));
+    try {
+      for (const row of await execute(lookup.sql, lookup.binds)) unloaded.delete(String(row.OBJECT_KEY));
+    } catch (error) {
+      // No manifest before the first load: nothing is loaded.
+      if (isSnowflakeObjectMissing(error)) return unloaded;
+      throw error;
+    }
+  }
+  return unloaded;
 }

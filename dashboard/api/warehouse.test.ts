@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { day, num, toSnowflake } from "./warehouse.ts";
+import { toSnowflake } from "../../core/warehouse/reader.ts";
+import { day, num } from "./warehouse.ts";
 
 describe("gold-layer query helpers", () => {
   it("turns PostgreSQL binds into Snowflake's positional ones", () => {

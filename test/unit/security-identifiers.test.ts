@@ -137,13 +137,33 @@ const ALLOWED: readonly { file: string; expression: string; reason: string }[] =
     file: "core/reconcile/readers.ts",
     expression: "table",
     reason:
-      "readWarehouse: const table = pgQualified(location.rawSchema, location.rawTable), before connecting",
+      "readWarehouse: const table = reader.relation(location.rawSchema, location.rawTable) (pgQualified/sfQualified), before connecting",
   },
   {
     file: "core/reconcile/readers.ts",
     expression: "view",
     reason:
-      "readWarehouse: const view = pgQualified(location.stagingSchema, location.stagingView), before connecting",
+      "readWarehouse: const view = reader.relation(location.stagingSchema, location.stagingView) (pgQualified/sfQualified), before connecting",
+  },
+  ...["partition", "offset", "record_key", "topic"].map((column) => ({
+    file: "core/reconcile/readers.ts",
+    expression: `c("${column}")`,
+    reason: "reader.column of a literal raw-table column name",
+  })),
+  {
+    file: "core/reconcile/readers.ts",
+    expression: 'reader.column("rows_inserted")',
+    reason: "reader.column of a literal manifest column name",
+  },
+  {
+    file: "core/reconcile/readers.ts",
+    expression: 'reader.column("object_key")',
+    reason: "reader.column of a literal manifest column name",
+  },
+  {
+    file: "core/reconcile/readers.ts",
+    expression: "reader.relation(rawSchema, MANIFEST_TABLE)",
+    reason: "reader.relation is pgQualified/sfQualified (core/warehouse/reader.ts)",
   },
   {
     file: "core/warehouse/postgres/load.ts",
