@@ -54,7 +54,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let started = Date.now();
   // The synth needs no service: it runs while they start (a first run spends minutes in pip).
   // The runtime's own log stays quiet; the synth says what it does.
-  const opening = openRuntime({ log: () => undefined, progress: (m) => step(`synth: ${m}`), s3PollMs: 500 });
+  const opening = openRuntime({ log: () => undefined, progress: (m) => step(`synth: ${m}`) });
   opening.catch(() => undefined); // awaited below; a failure of `up` must not leave it unhandled
   await up(servicesSettings(), DEMO_SERVICES, step);
   step(`services up in ${since(started)}`);

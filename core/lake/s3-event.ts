@@ -1,6 +1,6 @@
 /**
  * S3 ObjectCreated notifications: building them (tests, and the local runtime when it turns
- * listed objects into events) and reading the object references back out. S3 URL-encodes
+ * the emulator's notifications into S3's full shape) and reading the object references back out. S3 URL-encodes
  * keys in notifications (space as "+"), so keys are decoded here.
  */
 import type { S3Event, S3EventRecord } from "aws-lambda";
@@ -21,21 +21,34 @@ export function decodeEventKey(key: string): string {
   return decodeURIComponent(key.replaceAll("+", " "));
 }
 
-export function objectCreatedEvent(objects: readonly ObjectRef[], eventTime = new Date()): S3Event {
+/** What one notification says besides its objects (S3 fills these in per configuration and request). */
+export interface EventDetails {
+  /** e.g. "ObjectCreated:Put", "ObjectCreated:CompleteMultipartUpload". */
+  readonly eventName?: string;
+  /** The Id of the bucket's notification configuration that matched. */
+  readonly configurationId?: string;
+  readonly awsRegion?: string;
+}
+
+export function objectCreatedEvent(
+  objects: readonly ObjectRef[],
+  eventTime = new Date(),
+  details: EventDetails = {},
+): S3Event {
   return {
     Records: objects.map(
       (o): S3EventRecord => ({
         eventVersion: "2.1",
         eventSource: "aws:s3",
-        awsRegion: process.env.AWS_REGION ?? "us-east-1",
+        awsRegion: details.awsRegion ?? process.env.AWS_REGION ?? "us-east-1",
         eventTime: eventTime.toISOString(),
-        eventName: "ObjectCreated:Put",
+        eventName: details.eventName ?? "ObjectCreated:Put",
         userIdentity: { principalId: "local" },
         requestParameters: { sourceIPAddress: "127.0.0.1" },
         responseElements: { "x-amz-request-id": "local", "x-amz-id-2": "local" },
         s3: {
           s3SchemaVersion: "1.0",
-          configurationId: "raw-objects",
+          configurationId: details.configurationId ?? "raw-objects",
           bucket: {
             name: o.bucket,
             ownerIdentity: { principalId: "local" },

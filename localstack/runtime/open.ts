@@ -16,10 +16,9 @@ export interface OpenOptions {
   readonly log?: (message: string) => void;
   /** The synth's progress lines ("reusing…", "synthesizing…"); default `log`, else the console. */
   readonly progress?: (message: string) => void;
-  readonly s3PollMs?: number;
 }
 
-/** Run history, S3 delivery journal and function logs; `PIPELINE_RUNTIME_DIR` overrides it. */
+/** Run history, function logs and S3 notification delays; `PIPELINE_RUNTIME_DIR` overrides it. */
 export const RUNTIME_STATE_DIR = (repoRoot: string) =>
   process.env.PIPELINE_RUNTIME_DIR ?? join(repoRoot, ".cache", "runtime");
 
@@ -54,6 +53,5 @@ export async function openRuntime(options: OpenOptions = {}): Promise<LocalRunti
     repoRoot,
     stateDir: RUNTIME_STATE_DIR(repoRoot),
     log: options.log,
-    s3PollMs: options.s3PollMs,
   });
 }

@@ -5,8 +5,7 @@
  */
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { sqs } from "../../core/aws/clients.ts";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_ACCOUNT, loadConfig, localEndpoints } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
@@ -39,7 +38,13 @@ import {
 } from "./template-reader.ts";
 import { type DestinationClients, destinationFromArn } from "./triggers/destinations.ts";
 import { KafkaMapping } from "./triggers/kafka.ts";
-import { S3Poller, type WatchedPrefix } from "./triggers/s3.ts";
+import {
+  configureBucketNotifications,
+  lambdaNotificationQueue,
+  type NotifiedFunction,
+  notifies,
+  S3Notifications,
+} from "./triggers/s3.ts";
 import { Scheduler } from "./triggers/schedule.ts";
 import { QueuePoller } from "./triggers/sqs.ts";
 
@@ -47,11 +52,9 @@ export interface RuntimeOptions {
   /** The cloud assembly of the local target (`cdk synth -c target=local -o <dir>`). */
   readonly assemblyDir: string;
   readonly repoRoot: string;
-  /** Where execution history and the S3 delivery journal live. */
+  /** Where execution history, function logs and the S3 notification delays live. */
   readonly stateDir: string;
   readonly log?: (message: string) => void;
-  /** S3 listing interval (ms). */
-  readonly s3PollMs?: number;
 }
 
 export class LocalRuntime {
@@ -60,7 +63,7 @@ export class LocalRuntime {
   private readonly functions = new Map<string, LocalFunction>();
   readonly kafkaMappings: KafkaMapping[] = [];
   private readonly queuePollers: QueuePoller[] = [];
-  private s3Poller: S3Poller | undefined;
+  private s3Notifications: S3Notifications | undefined;
   private readonly scheduler: Scheduler;
   private readonly options: RuntimeOptions;
   private readonly log: (message: string) => void;
@@ -102,6 +105,7 @@ export class LocalRuntime {
     await this.ready();
     await provision(this.stack.resources);
     await this.syncKafkaAcls();
+    await this.configureS3Notifications(this.stack.notifications);
     const stackId = `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`;
     for (const resource of customResources(this.stack)) {
       await createCustomResource(resource, stackId, (fn, event) => this.invoke(fn, event));
@@ -173,44 +177,62 @@ export class LocalRuntime {
     this.queuePollers.push(poller);
   }
 
-  /** S3 notifications on object creation: one poller watching every notified prefix. */
-  private startS3Notifications(notifications: readonly BucketNotification[]): void {
-    const watched: WatchedPrefix[] = notifications
-      .filter((n) => n.events.some((e) => e.startsWith("s3:ObjectCreated")))
-      .map((n) => ({
-        bucket: n.bucket,
-        prefix: n.prefix,
-        suffix: n.suffix,
-        deliver: n.functionArn
-          ? async (event) => {
-              // S3 invokes the function as its service principal: the function's resource
-              // policy (AWS::Lambda::Permission) must allow it for this bucket.
-              await this.requireAccess().require(
-                this.fromBucket(n.bucket, "lambda:InvokeFunction", n.functionArn as string),
-              );
-              await this.invoke(lastArnPart(n.functionArn as string), event);
-            }
-          : async (event) => {
-              await this.requireAccess().require(
-                this.fromBucket(n.bucket, "sqs:SendMessage", n.queueArn as string),
-              );
-              await sqs().send(
-                new SendMessageCommand({
-                  QueueUrl: this.queueUrl(lastArnPart(n.queueArn as string)),
-                  MessageBody: JSON.stringify(event),
-                }),
-              );
-            },
-      }));
-    if (watched.length > 0) {
-      this.s3Poller = new S3Poller(watched, {
-        journalPath: join(this.options.stateDir, "s3-delivered.log"),
-        intervalMs: this.options.s3PollMs ?? 1000,
-        log: this.log,
-      });
-      this.s3Poller.start();
-      for (const w of watched) this.log(`s3://${w.bucket}/${w.prefix}* → notifications`);
+  /**
+   * The template's bucket notifications, put on the emulator's buckets (CDK's
+   * Custom::S3BucketNotifications does the same on AWS). As S3 does, the configuration is
+   * refused when S3 may not deliver to a destination: the function's resource policy
+   * (AWS::Lambda::Permission) or the queue's policy must allow `s3.amazonaws.com` for the bucket.
+   */
+  private async configureS3Notifications(notifications: readonly BucketNotification[]): Promise<void> {
+    for (const n of notifications) {
+      const [action, destination] = n.functionArn
+        ? ["lambda:InvokeFunction", n.functionArn]
+        : ["sqs:SendMessage", n.queueArn as string];
+      await this.requireAccess()
+        .require(this.fromBucket(n.bucket, action, destination))
+        .catch((error: unknown) => {
+          throw new RuntimeError(
+            `PutBucketNotificationConfiguration on ${n.bucket}: Unable to validate the following destination configurations: ${destination} (${(error as Error).message})`,
+            { cause: error },
+          );
+        });
     }
+    await configureBucketNotifications(notifications);
+    for (const n of notifications)
+      this.log(
+        `s3://${n.bucket}/${n.prefix}*${n.suffix} → ${lastArnPart(n.functionArn ?? n.queueArn ?? "")}`,
+      );
+  }
+
+  /**
+   * S3 notifications to functions: the emulator queues each event on the function's internal
+   * queue, and this long-polls it and invokes the function as S3 (a queue destination needs
+   * nothing here: its event source mapping reads the queue).
+   */
+  private startS3Notifications(notifications: readonly BucketNotification[]): void {
+    const byFunction = new Map<string, BucketNotification[]>();
+    for (const n of notifications.filter((n) => n.functionArn))
+      byFunction.set(n.functionArn as string, [...(byFunction.get(n.functionArn as string) ?? []), n]);
+    const functions = [...byFunction].map(
+      ([functionArn, own]): NotifiedFunction => ({
+        functionArn,
+        queueUrl: this.queueUrl(lambdaNotificationQueue(functionArn)),
+        wants: (bucket, key) => own.some((n) => notifies(n, bucket, key)),
+        deliver: async (event) => {
+          const bucket = event.Records[0]?.s3.bucket.name ?? "";
+          // S3 invokes the function as its service principal: the function's resource
+          // policy (AWS::Lambda::Permission) must allow it for this bucket.
+          await this.requireAccess().require(this.fromBucket(bucket, "lambda:InvokeFunction", functionArn));
+          await this.invoke(lastArnPart(functionArn), event);
+        },
+      }),
+    );
+    if (functions.length === 0) return;
+    this.s3Notifications = new S3Notifications(functions, {
+      delaysFile: s3NotificationDelaysFile(this.options.stateDir),
+      log: this.log,
+    });
+    this.s3Notifications.start();
   }
 
   /** An EventBridge Scheduler schedule: a timer calling the target as the scheduler's role. */
@@ -371,16 +393,16 @@ export class LocalRuntime {
     return started;
   }
 
-  /** Delivers pending S3 notifications now (tests and the demo use it to wait for loading). */
-  async scanS3(): Promise<void> {
-    await this.s3Poller?.scanOnce();
+  /** Delivers the S3 notifications the emulator has queued now (tests wait for them with it). */
+  async settleS3(): Promise<void> {
+    await this.s3Notifications?.settle();
   }
 
   async stop(): Promise<void> {
     this.scheduler.stop();
     await Promise.all(this.kafkaMappings.map((m) => m.stop()));
     await Promise.all(this.queuePollers.map((p) => p.stop()));
-    await this.s3Poller?.stop();
+    await this.s3Notifications?.stop();
     await Promise.allSettled([...this.running]);
     await Promise.all([...this.functions.values()].map((f) => f.stop()));
     await this.access?.close();
@@ -428,6 +450,11 @@ export class LocalRuntime {
   private queueUrl(name: string): string {
     return `${localEndpoints().awsEndpoint}/${LOCAL_ACCOUNT}/${name}`;
   }
+}
+
+/** Each S3 notification's delay (ms from the object's write to the invocation), one a line; the bench reads it. */
+export function s3NotificationDelaysFile(stateDir: string): string {
+  return join(stateDir, "s3-notification-delays.log");
 }
 
 /** Custom resources backed by one of our functions (directly or through CDK's provider framework). */

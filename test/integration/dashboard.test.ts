@@ -53,7 +53,7 @@ describe("dashboard in headless Chromium against the local stack", () => {
     // Prepare: own services, the local target deployed and running, sample data everywhere.
     services = await useSeparateServices("dashboard", 22000);
     resetAwsClients();
-    runtime = await openRuntime({ log: () => undefined, s3PollMs: 500 });
+    runtime = await openRuntime({ log: () => undefined });
     await runtime.deploy();
     await runtime.start();
     const config = loadConfig();

@@ -44,7 +44,7 @@ export async function startFaultStack(name: string, portBase: number): Promise<F
     await services.release();
   };
   try {
-    runtime = await openRuntime({ log: (line) => log.push(line), s3PollMs: 300 });
+    runtime = await openRuntime({ log: (line) => log.push(line) });
     await runtime.deploy();
     await runtime.start();
   } catch (error) {

@@ -8,6 +8,7 @@ import { loadConfig } from "../../core/config/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { readLoadManifest } from "../../core/reconcile/readers.ts";
+import { RETRIED_NOTE } from "../../localstack/runtime/triggers/s3.ts";
 import { down, servicesSettings, up } from "../../localstack/services/index.ts";
 import { until } from "../fixtures/until.ts";
 import {
@@ -48,7 +49,7 @@ describe("PostgreSQL restarted mid-load", () => {
     await up(servicesSettings(), ["postgres"]);
     produced = await producing.done;
     await waitUntilLoaded(stack);
-    failedDeliveries = stack.log.filter((line) => line.includes("(retried on the next scan)")).length;
+    failedDeliveries = stack.log.filter((line) => line.includes(RETRIED_NOTE)).length;
     reconciled = await reconcileJson();
     console.info(
       `PostgreSQL stopped with ${loadedAtStop} objects loaded; ${failedDeliveries} deliveries failed and were retried`,

@@ -48,7 +48,7 @@ describe("pipeline run failures", () => {
     // Prepare: separate services (ports below the ephemeral range), the local stack on them,
     // and a small election loaded through the real path.
     services = await useSeparateServices("run-failures", 28000);
-    runtime = await openRuntime({ log: () => undefined, s3PollMs: 300 });
+    runtime = await openRuntime({ log: () => undefined });
     await runtime.deploy();
     await runtime.start();
     const options = { count: 40, seed: 3 };

@@ -87,7 +87,7 @@ async function runWith(
   const options = { count, seed: 5 };
   const source = chooseSource(getDataset(dataset), undefined, options).open(options);
   const result = await produceDataset(loadConfig(), getDataset(dataset), source);
-  const runtime = await openRuntime({ context, log: () => undefined, s3PollMs: 500 });
+  const runtime = await openRuntime({ context, log: () => undefined });
   try {
     await runtime.deploy();
     await runtime.start();

@@ -1,12 +1,20 @@
 /**
  * The local runtime follows the template: a small CDK stack declares a Kafka trigger (batch
  * size, topic, retries, on-failure destination) and an S3 notification; the runtime reads
- * the synthesized assembly and runs them against the real broker and emulator.
+ * the synthesized assembly and runs them against the real broker and emulator. S3 events come
+ * from the emulator's own notifications (the bucket's configuration is the template's), never
+ * from listing the bucket — the emulator's journal of requests shows it.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import type { MSKEvent, S3Event } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
+import { emulatorRequestsFromNow, listsObjects } from "../fixtures/emulator-requests.ts";
 import { type MiniStackOptions, produceToTopic, readEvents, useMiniRuntime } from "../fixtures/mini-stack.ts";
 import { until } from "../fixtures/until.ts";
 
@@ -16,7 +24,7 @@ const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | unde
   until(what, probe, 60_000);
 
 describe("local runtime triggers", () => {
-  const mini = useMiniRuntime({ s3PollMs: 200 });
+  const mini = useMiniRuntime();
   const startRuntime = (options: MiniStackOptions) => mini.start(options);
 
   it.each([3, 7])(
@@ -96,7 +104,7 @@ describe("local runtime triggers", () => {
     ).toBe(1);
   });
 
-  it("sends S3 ObjectCreated events for the notification's prefix only", async () => {
+  it("sends S3 ObjectCreated events, in S3's shape, for the notification's prefix only", async () => {
     // Prepare
     const bucket = `lake-${unique()}`;
     const { runtime, eventsFile } = startRuntime({
@@ -108,21 +116,112 @@ describe("local runtime triggers", () => {
     await runtime.start();
 
     // Act
-    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: "in/a file.csv", Body: "x" }));
     await s3().send(new PutObjectCommand({ Bucket: bucket, Key: "elsewhere/b.csv", Body: "y" }));
-    const events = await waitFor("an S3 event", () => {
-      const s3Events = readEvents(eventsFile).filter(
-        (e) => (e as S3Event).Records?.[0]?.eventSource === "aws:s3",
-      );
-      return s3Events.length > 0 ? (s3Events as S3Event[]) : undefined;
-    });
-    await runtime.scanS3();
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: "in/a file.csv", Body: "x" }));
+    await waitFor("an S3 event", () => (s3Events(eventsFile).length > 0 ? true : undefined));
+    await runtime.settleS3();
 
     // Assess
-    const keys = readEvents(eventsFile)
-      .filter((e) => (e as S3Event).Records?.[0]?.eventSource === "aws:s3")
-      .map((e) => (e as S3Event).Records[0]!.s3.object.key);
-    expect(keys).toEqual(["in/a+file.csv"]);
-    expect(events[0]!.Records[0]!.s3.bucket.name).toBe(bucket);
+    const events = s3Events(eventsFile);
+    expect(events.map((e) => e.Records.map((r) => r.s3.object.key))).toEqual([["in/a+file.csv"]]);
+    const record = events[0]!.Records[0]!;
+    expect(record).toMatchObject({
+      eventVersion: "2.1",
+      eventSource: "aws:s3",
+      eventName: "ObjectCreated:Put",
+      userIdentity: { principalId: expect.any(String) },
+      s3: {
+        s3SchemaVersion: "1.0",
+        bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
+        object: { size: 1, eTag: expect.stringMatching(/^[0-9a-f]{32}$/), sequencer: expect.any(String) },
+      },
+    });
+    expect(Date.parse(record.eventTime)).not.toBeNaN();
+  });
+
+  it("puts the template's notification configuration on the bucket and delivers without listing it", async () => {
+    // Prepare
+    const bucket = `lake-${unique()}`;
+    const { runtime, eventsFile } = startRuntime({
+      topic: `runtime.s3.${unique()}`,
+      batchSize: 10,
+      bucketName: bucket,
+    });
+    const requests = emulatorRequestsFromNow();
+
+    // Act
+    await runtime.deploy();
+    await runtime.start();
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: "in/1.csv", Body: "1" }));
+    await waitFor("the S3 event", () => (s3Events(eventsFile).length > 0 ? true : undefined));
+
+    // Assess: S3's own configuration, the function's filter on it, and no listing of the bucket.
+    const { LambdaFunctionConfigurations } = await s3().send(
+      new GetBucketNotificationConfigurationCommand({ Bucket: bucket }),
+    );
+    expect(LambdaFunctionConfigurations).toEqual([
+      expect.objectContaining({
+        LambdaFunctionArn: expect.stringMatching(/^arn:aws:lambda:[^:]+:\d{12}:function:/),
+        Events: ["s3:ObjectCreated:*"],
+        // S3 answers "Prefix"; moto the case it was given (the template's "prefix").
+        Filter: { Key: { FilterRules: [{ Name: expect.stringMatching(/^prefix$/i), Value: "in/" }] } },
+      }),
+    ]);
+    expect(requests().filter((r) => listsObjects(r, bucket))).toEqual([]);
+  });
+
+  it("refuses to deploy a notification the function's resource policy does not let S3 deliver, as S3 refuses it", async () => {
+    // Prepare
+    const bucket = `lake-${unique()}`;
+    const { runtime } = startRuntime({
+      topic: `runtime.s3.${unique()}`,
+      batchSize: 10,
+      bucketName: bucket,
+      s3MayInvoke: false,
+    });
+
+    // Act
+    const deploying = runtime.deploy();
+
+    // Assess
+    await expect(deploying).rejects.toThrow(
+      `PutBucketNotificationConfiguration on ${bucket}: Unable to validate the following destination configurations`,
+    );
+    const { LambdaFunctionConfigurations } = await s3().send(
+      new GetBucketNotificationConfigurationCommand({ Bucket: bucket }),
+    );
+    expect(LambdaFunctionConfigurations ?? []).toEqual([]);
+  });
+
+  it("delivers an object written while the runtime was down once it is back, as S3 queues it", async () => {
+    // Prepare
+    const bucket = `lake-${unique()}`;
+    const { runtime, eventsFile, restart } = startRuntime({
+      topic: `runtime.s3.${unique()}`,
+      batchSize: 10,
+      bucketName: bucket,
+    });
+    await runtime.deploy();
+    await runtime.start();
+    await runtime.stop();
+
+    // Act
+    await s3().send(new PutObjectCommand({ Bucket: bucket, Key: "in/while-down.csv", Body: "z" }));
+    const again = await restart();
+    await again.deploy();
+    await again.start();
+
+    // Assess
+    await waitFor("the event of the object written while down", () =>
+      s3Events(eventsFile).some((e) => e.Records[0]?.s3.object.key === "in/while-down.csv")
+        ? true
+        : undefined,
+    );
   });
 });
+
+function s3Events(eventsFile: string): S3Event[] {
+  return readEvents(eventsFile).filter(
+    (e) => (e as S3Event).Records?.[0]?.eventSource === "aws:s3",
+  ) as S3Event[];
+}

@@ -22,6 +22,7 @@ from werkzeug.serving import run_simple
 from werkzeug.test import Client
 
 from moto.moto_api import recorder
+from moto.s3 import notifications as s3_notifications
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -80,6 +81,30 @@ def replay(app: DomainDispatcherApplication, log: str) -> tuple[int, int]:
                 refused += 1
             response.close()
     return replayed, refused
+
+
+# S3 event notifications to a Lambda function: moto would invoke its own Lambda backend, which
+# holds none of our functions (they run in the local runtime). The event goes instead to the
+# function's internal queue on this emulator, which the runtime long-polls and invokes the
+# function from — as Lambda queues an asynchronous invocation. The name rule is shared with
+# localstack/runtime/triggers/s3.ts (lambdaNotificationQueue); the runtime creates the queue
+# before it configures the bucket, so the queue and the configuration are in the request log
+# and a replayed PutObject notifies again after a restart.
+LAMBDA_QUEUE_PREFIX = "s3-invoke-"
+
+
+def lambda_notification_queue(function_arn: str) -> str:
+    # arn:aws:lambda:region:account:function:name[:qualifier]
+    return LAMBDA_QUEUE_PREFIX + function_arn.split(":")[6]
+
+
+def queue_lambda_invocation(account_id: str, event_body, function_arn: str, region_name: str) -> None:
+    s3_notifications._send_sqs_message(
+        account_id, event_body, lambda_notification_queue(function_arn), region_name
+    )
+
+
+s3_notifications._invoke_awslambda = queue_lambda_invocation
 
 
 HEALTH_PATH = "/_pipeline/health"
