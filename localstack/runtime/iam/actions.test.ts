@@ -108,6 +108,18 @@ describe("which IAM actions an AWS API request needs", () => {
       action: "sqs:ReceiveMessage",
       resource: "arn:aws:sqs:us-east-1:000000000000:q",
     });
+    // A batch operation is authorized as its single one (IAM has no sqs:DeleteMessageBatch).
+    const batch = request("sqs", "POST", "/", {
+      headers: { "x-amz-target": "AmazonSQS.DeleteMessageBatch" },
+      body: Buffer.from(JSON.stringify({ QueueUrl: "http://127.0.0.1:1/000000000000/q", Entries: [] })),
+    });
+    expect(mapRequest(batch)?.access).toEqual([
+      { action: "sqs:DeleteMessage", resource: "arn:aws:sqs:us-east-1:000000000000:q" },
+    ]);
+    const queryBatch = request("sqs", "POST", "/000000000000/q", {
+      body: Buffer.from("Action=ChangeMessageVisibilityBatch"),
+    });
+    expect(mapRequest(queryBatch)?.access[0]?.action).toBe("sqs:ChangeMessageVisibility");
     const sns = request("sns", "POST", "/", {
       body: Buffer.from("Action=Publish&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A0%3At"),
     });

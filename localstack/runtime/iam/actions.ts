@@ -331,8 +331,21 @@ const stateMachineResources: JsonResources = (operation, body) => {
   return arn === undefined ? undefined : [String(arn)];
 };
 
+/**
+ * SQS's batch operations have no IAM action of their own: IAM authorizes each as its single
+ * operation (a DeleteMessageBatch needs sqs:DeleteMessage — what Lambda's SQS role grants).
+ */
+const SQS_BATCH_ACTIONS: Readonly<Record<string, string>> = {
+  SendMessageBatch: "sqs:SendMessage",
+  DeleteMessageBatch: "sqs:DeleteMessage",
+  ChangeMessageVisibilityBatch: "sqs:ChangeMessageVisibility",
+};
+
 const sqsJsonResources: JsonResources = (operation, body, region) => {
   if (operation === "ListQueues") return ["*"];
+  const batchAction = SQS_BATCH_ACTIONS[operation];
+  if (body.QueueUrl !== undefined && batchAction)
+    return [{ action: batchAction, resource: queueArn(String(body.QueueUrl), region) }];
   if (body.QueueUrl !== undefined) return [queueArn(String(body.QueueUrl), region)];
   if (body.QueueName !== undefined)
     return [`arn:aws:sqs:${region}:${LOCAL_ACCOUNT}:${String(body.QueueName)}`];
@@ -358,7 +371,8 @@ function mapQuery(request: ApiRequest, service: "sns" | "sqs"): MappedRequest | 
       ? snsResource(operation, form, request.region)
       : sqsQueryResource(operation, form, request);
   if (!resource) return undefined;
-  return { operation, protocol: "query", access: [{ action: `${service}:${operation}`, resource }] };
+  const action = (service === "sqs" && SQS_BATCH_ACTIONS[operation]) || `${service}:${operation}`;
+  return { operation, protocol: "query", access: [{ action, resource }] };
 }
 
 function snsResource(operation: string, form: URLSearchParams, region: string): string | undefined {

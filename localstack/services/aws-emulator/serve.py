@@ -16,7 +16,7 @@ import os
 import re
 import signal
 import sys
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit
 
 from werkzeug.serving import run_simple
 from werkzeug.test import Client
@@ -105,6 +105,29 @@ def queue_lambda_invocation(account_id: str, event_body, function_arn: str, regi
 
 
 s3_notifications._invoke_awslambda = queue_lambda_invocation
+
+
+# moto's S3 event lacks fields S3 sends (userIdentity, requestParameters, responseElements, the
+# bucket's ownerIdentity, the object's sequencer) and encodes "/" in the key as %2F: a queue
+# destination's consumer (load-raw on Snowflake, which checks the shape with Powertools' S3
+# schema) would refuse it. Completed here as core/lake/s3-event.ts's objectCreatedEvent writes
+# them (principal ids "local", sequencer "0"), the key encoded as S3 encodes it.
+_moto_s3_event = s3_notifications._get_s3_event
+
+
+def s3_shaped_event(event_name, bucket, key, notification_id):
+    event = _moto_s3_event(event_name, bucket, key, notification_id)
+    for record in event["Records"]:
+        record.setdefault("userIdentity", {"principalId": "local"})
+        record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+        record.setdefault("responseElements", {"x-amz-request-id": "local", "x-amz-id-2": "local"})
+        record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "local"})
+        record["s3"]["object"]["key"] = quote_plus(key.name, safe="/!'()*")
+        record["s3"]["object"].setdefault("sequencer", "0")
+    return event
+
+
+s3_notifications._get_s3_event = s3_shaped_event
 
 
 HEALTH_PATH = "/_pipeline/health"
