@@ -6,10 +6,15 @@
 import { type Admin, type ITopicConfig, Kafka, logLevel, type Producer } from "kafkajs";
 import type { Config } from "../config/index.ts";
 import { bootstrapBrokers } from "./brokers.ts";
-import { type AwsCredentials, mskOauthBearerProvider, signWith } from "./msk-iam.ts";
+import {
+  type AwsCredentialsSource,
+  mskOauthBearerProvider,
+  resolveCredentials,
+  signWith,
+} from "./msk-iam.ts";
 
 export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
-export type { AwsCredentials } from "./msk-iam.ts";
+export type { AwsCredentials, AwsCredentialsSource } from "./msk-iam.ts";
 
 // kafkajs quirks, kept here with the library:
 // - its request queue schedules a negative timeout (kafkajs issue 1751), which Node ≥ 23
@@ -47,7 +52,11 @@ const RETRY = { retries: 8, initialRetryTime: 200, maxRetryTime: 30_000, factor:
  * @param credentials IAM auth only: sign and look brokers up with these instead of the default
  *   chain (the local runtime reading on behalf of a function's role)
  */
-export function createKafka(kafka: KafkaSettings, clientIdSuffix = "", credentials?: AwsCredentials): Kafka {
+export function createKafka(
+  kafka: KafkaSettings,
+  clientIdSuffix = "",
+  credentials?: AwsCredentialsSource,
+): Kafka {
   if (kafka.auth === "iam") return createMskIamKafka(kafka, clientIdSuffix, credentials);
   return new Kafka({
     clientId: `${kafka.clientId}${clientIdSuffix}`,
@@ -69,14 +78,21 @@ export type KafkaSettings = Omit<Config["kafka"], "tls"> & { readonly tls?: bool
 function createMskIamKafka(
   kafka: KafkaSettings,
   clientIdSuffix: string,
-  credentials: AwsCredentials | undefined,
+  credentials: AwsCredentialsSource | undefined,
 ): Kafka {
   const region = process.env.AWS_REGION ?? "us-east-1";
   const clusterArn = kafka.clusterArn;
   const sign = credentials ? signWith(credentials) : undefined;
   return new Kafka({
     clientId: `${kafka.clientId}${clientIdSuffix}`,
-    brokers: clusterArn ? () => bootstrapBrokers(clusterArn, undefined, credentials) : kafka.brokers,
+    brokers: clusterArn
+      ? async () =>
+          bootstrapBrokers(
+            clusterArn,
+            undefined,
+            credentials ? await resolveCredentials(credentials) : undefined,
+          )
+      : kafka.brokers,
     ssl: kafka.tls ?? true,
     sasl: { mechanism: "oauthbearer", oauthBearerProvider: mskOauthBearerProvider(region, sign) },
     logLevel: kafkaLogLevel(),

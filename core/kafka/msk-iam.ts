@@ -13,6 +13,14 @@ export interface AwsCredentials {
   readonly sessionToken?: string;
 }
 
+/** Credentials, or a provider of them (temporary credentials are renewed before they expire). */
+export type AwsCredentialsSource = AwsCredentials | (() => Promise<AwsCredentials>);
+
+/** The credentials a source gives now. */
+export async function resolveCredentials(source: AwsCredentialsSource): Promise<AwsCredentials> {
+  return typeof source === "function" ? source() : source;
+}
+
 export interface MskToken {
   readonly token: string;
   /** Expiry, milliseconds since the epoch. */
@@ -26,10 +34,13 @@ export const REFRESH_MARGIN_MS = 60_000;
 
 const signWithDefaultCredentials: TokenSigner = (region) => generateAuthToken({ region });
 
-/** A signer with these credentials rather than the default chain's. */
-export function signWith(credentials: AwsCredentials): TokenSigner {
+/** A signer with these credentials (asked anew for every token) rather than the default chain's. */
+export function signWith(credentials: AwsCredentialsSource): TokenSigner {
   return (region) =>
-    generateAuthTokenFromCredentialsProvider({ region, awsCredentialsProvider: async () => credentials });
+    generateAuthTokenFromCredentialsProvider({
+      region,
+      awsCredentialsProvider: () => resolveCredentials(credentials),
+    });
 }
 
 /**

@@ -4,14 +4,17 @@
  * (event source mappings, on-failure destinations) as the function's execution role, the
  * state machine's tasks as its role, the dbt container as the task role, schedules as the
  * scheduler's role, S3 notifications as the s3.amazonaws.com service principal. Calls that go
- * over the AWS API pass through the IAM gateway (iam/gateway.ts) with the role's credentials;
+ * over the AWS API pass through the IAM gateway (iam/gateway.ts) with temporary credentials
+ * the runtime issues to the role's session, as STS does for Lambda and ECS (iam/credentials.ts;
+ * the gateway verifies every request's SigV4 signature with them);
  * what the runtime does itself (invoking a function, running the ECS task) it asks the
  * authorizer first. `PIPELINE_IAM=off` switches enforcement off, for debugging only.
  */
-import type { AwsCredentialIdentity } from "@smithy/types";
-import { LOCAL_DEFAULTS, loadConfig } from "../../core/config/index.ts";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { LOCAL_DEFAULTS, loadConfig, localAwsEnv } from "../../core/config/index.ts";
 import { PipelineError } from "../../core/errors.ts";
 import type { Template } from "./assembly.ts";
+import { CredentialStore, RENEW_BEFORE_EXPIRY_MS, type TemporaryCredentials } from "./iam/credentials.ts";
 import {
   deniedMessage as awsDeniedMessage,
   createAuthorizer,
@@ -19,7 +22,7 @@ import {
   startGateway,
   type TemplateAuthorizer,
 } from "./iam/index.ts";
-import { type AccessDecision, type AccessRequest, LOCAL_SECRET_ACCESS_KEY } from "./iam/types.ts";
+import { type AccessDecision, type AccessRequest, LOCAL_SESSION_NAME } from "./iam/types.ts";
 
 /** Whether IAM is enforced offline: on unless `PIPELINE_IAM=off`. */
 export function iamEnforced(env: Record<string, string | undefined> = process.env): boolean {
@@ -67,11 +70,31 @@ export interface RuntimeAccessOptions {
   readonly kafkaClusters?: ReadonlyArray<{ arn: string; bootstrapBrokerStringSaslIam: string }>;
   /** Told of every denial (the runtime writes it to the log of the role's functions). */
   readonly onDenied?: (message: string, request: AccessRequest) => void;
+  /** Where the broker's MSK IAM validator reads the issued credentials (kafka.ts `mskIamCredentialsDir`). */
+  readonly credentialsDir?: string;
+}
+
+/**
+ * The developer's own key, which the gateway verifies and lets pass unevaluated: the offline
+ * tools' `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` (the emulator's `test`/`test` unless set).
+ */
+export function operatorKey(env: Record<string, string | undefined> = process.env): {
+  accessKeyId: string;
+  secretAccessKey: string;
+} {
+  const local = localAwsEnv(env);
+  return {
+    accessKeyId: local.AWS_ACCESS_KEY_ID as string,
+    secretAccessKey: local.AWS_SECRET_ACCESS_KEY as string,
+  };
 }
 
 export class RuntimeAccess {
   readonly enforced: boolean;
   readonly authorizer: TemplateAuthorizer | undefined;
+  /** The temporary credentials issued to the roles' sessions (undefined when nothing is enforced). */
+  readonly store: CredentialStore | undefined;
+  private readonly sessions = new Map<string, TemporaryCredentials>();
   /** The gateway's URL, or the emulator's when nothing is enforced. */
   readonly endpoint: string;
   private readonly region: string;
@@ -88,6 +111,7 @@ export class RuntimeAccess {
   private constructor(init: {
     enforced: boolean;
     authorizer: TemplateAuthorizer | undefined;
+    store: CredentialStore | undefined;
     endpoint: string;
     region: string;
     log: (message: string) => void;
@@ -97,6 +121,7 @@ export class RuntimeAccess {
     this.onDenied = init.onDenied;
     this.enforced = init.enforced;
     this.authorizer = init.authorizer;
+    this.store = init.store;
     this.endpoint = init.endpoint;
     this.region = init.region;
     this.log = init.log;
@@ -112,6 +137,7 @@ export class RuntimeAccess {
       return new RuntimeAccess({
         enforced,
         authorizer: undefined,
+        store: undefined,
         endpoint: emulator,
         region: config.aws.region,
         log: options.log,
@@ -119,10 +145,18 @@ export class RuntimeAccess {
       });
     }
     const authorizer = createAuthorizer(options.template);
+    const store = new CredentialStore({
+      operator: operatorKey(),
+      ...(options.credentialsDir ? { mirrorDir: options.credentialsDir } : {}),
+    });
     let access: RuntimeAccess | undefined;
     const gateway = await startGateway({
       authorizer,
       template: options.template,
+      credentials: store,
+      // Who is refused before IAM, and why — never the key's secret or token.
+      onRefused: (r) =>
+        options.log(`AWS request refused (${r.kind}): ${r.method} ${r.path} (${r.service}): ${r.reason}`),
       emulatorUrl: emulator,
       clusters: options.kafkaClusters ?? [],
       onDecision: (d: GatewayDecision) => {
@@ -138,11 +172,15 @@ export class RuntimeAccess {
     access = new RuntimeAccess({
       enforced,
       authorizer,
+      store,
       endpoint: gateway.url,
       region: config.aws.region,
       log: options.log,
       onDenied: options.onDenied,
-      close: () => gateway.close(),
+      close: async () => {
+        await gateway.close();
+        store.close();
+      },
     });
     return access;
   }
@@ -160,29 +198,52 @@ export class RuntimeAccess {
     this.journal.push(entry);
   }
 
-  /** Credentials that act as the role (its name is the access key id; see iam/types.ts). */
-  credentials(roleArn: string): AwsCredentialIdentity | undefined {
-    const name = roleName(roleArn);
-    if (!this.enforced || !name) return undefined;
-    return { accessKeyId: name, secretAccessKey: LOCAL_SECRET_ACCESS_KEY };
+  /**
+   * Temporary credentials of a session of the role (what STS gives Lambda and ECS): the same
+   * ones until they are within RENEW_BEFORE_EXPIRY_MS of expiring, then new ones.
+   */
+  credentials(roleArn: string, sessionName: string = LOCAL_SESSION_NAME): TemporaryCredentials | undefined {
+    if (!this.store || !roleName(roleArn)) return undefined;
+    const key = `${roleArn} ${sessionName}`;
+    const current = this.sessions.get(key);
+    if (current && current.expiration.getTime() - RENEW_BEFORE_EXPIRY_MS > this.store.now()) return current;
+    const issued = this.store.issue(roleArn, { sessionName });
+    this.sessions.set(key, issued);
+    return issued;
   }
 
-  /** The environment of a process (a sandbox, the dbt container) acting as the role. */
-  environment(roleArn: string): Record<string, string> {
-    const credentials = this.credentials(roleArn);
-    if (!credentials) return {};
+  /** A credential provider for SDK clients acting as the role: the SDK renews before expiry. */
+  credentialProvider(
+    roleArn: string,
+    sessionName: string = LOCAL_SESSION_NAME,
+  ): AwsCredentialIdentityProvider | undefined {
+    if (!this.credentials(roleArn, sessionName)) return undefined;
+    return async () => this.credentials(roleArn, sessionName) as AwsCredentialIdentity;
+  }
+
+  /**
+   * The environment of a process (a sandbox, the dbt container) acting as the role: fresh
+   * session credentials, as Lambda puts them in a sandbox's environment, with their expiry in
+   * AWS_CREDENTIAL_EXPIRATION (the SDKs read it; the function host recycles the sandbox).
+   */
+  environment(roleArn: string, sessionName: string = LOCAL_SESSION_NAME): Record<string, string> {
+    if (!this.store || !roleName(roleArn)) return {};
+    const credentials = this.store.issue(roleArn, { sessionName });
     return {
       AWS_ENDPOINT_URL: this.endpoint,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      // A session token of the runtime's own environment must not ride along.
-      AWS_SESSION_TOKEN: "",
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+      AWS_CREDENTIAL_EXPIRATION: credentials.expiration.toISOString(),
     };
   }
 
   /** SDK client configuration acting as the role (or as the operator when not enforced). */
-  clientConfig(roleArn: string): { endpoint: string; region: string; credentials?: AwsCredentialIdentity } {
-    const credentials = this.credentials(roleArn);
+  clientConfig(
+    roleArn: string,
+    sessionName: string = LOCAL_SESSION_NAME,
+  ): { endpoint: string; region: string; credentials?: AwsCredentialIdentityProvider } {
+    const credentials = this.credentialProvider(roleArn, sessionName);
     return { endpoint: this.endpoint, region: this.region, ...(credentials ? { credentials } : {}) };
   }
 

@@ -10,9 +10,9 @@ import { LOCAL_ACCOUNT, loadConfig, localEndpoints } from "../../core/config/ind
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
 import { ExecutionHistory, type LocalExecution } from "../../core/runs/local-history.ts";
-import { mskIamAllowListFile } from "../services/kafka/kafka.ts";
+import { mskIamAllowListFile, mskIamCredentialsDir } from "../services/kafka/kafka.ts";
 import { clientEnv, servicesSettings } from "../services/settings.ts";
-import { RuntimeAccess } from "./access.ts";
+import { operatorKey, RuntimeAccess } from "./access.ts";
 import { readAssembly } from "./assembly.ts";
 import { type CustomResourceCall, createCustomResource } from "./custom-resources.ts";
 import { checkStack } from "./deploy-checks.ts";
@@ -92,7 +92,8 @@ export class LocalRuntime {
       this.functions.set(
         definition.functionName,
         new LocalFunction(definition, this.region, baseEnv, logFile, () =>
-          this.requireAccess().environment(definition.roleArn),
+          // Lambda's sandbox credentials: a session of the execution role named after the function.
+          this.requireAccess().environment(definition.roleArn, definition.functionName),
         ),
       );
     }
@@ -129,9 +130,13 @@ export class LocalRuntime {
     // An MSK mapping polls as the function's role through the broker's IAM listener, as
     // Lambda's pollers do; a self-managed one as the template's brokers say.
     const kafka = m.clusterArn
-      ? kafkaForRole({ ...settings, clusterArn: m.clusterArn }, this.roleOf(m.functionName), [
-          this.mskIamBrokers(),
-        ])
+      ? kafkaForRole(
+          { ...settings, clusterArn: m.clusterArn },
+          this.roleOf(m.functionName),
+          this.requireAccess().credentialProvider(this.roleOf(m.functionName), m.functionName) ??
+            operatorKey(),
+          [this.mskIamBrokers()],
+        )
       : createKafka({ ...settings, brokers: m.brokers ?? settings.brokers });
     const mapping = new KafkaMapping(
       {
@@ -267,6 +272,7 @@ export class LocalRuntime {
     this.accessStarting ??= RuntimeAccess.start({
       template: this.stack.context.template,
       log: this.log,
+      credentialsDir: mskIamCredentialsDir(servicesSettings()),
       kafkaClusters: this.mskClusters().map((arn) => ({
         arn,
         bootstrapBrokerStringSaslIam: this.mskIamBrokers(),

@@ -1,11 +1,11 @@
 /**
- * The IAM gateway in front of the real emulator, called as the template's roles
- * (access key id = role name) with the real SDK v3 clients and the AWS CLI: allowed calls
- * reach the emulator, refused ones fail with the service's own AccessDenied, the operator's
- * key passes unevaluated, and what the gateway cannot map is refused, not let through.
+ * The IAM gateway in front of the real emulator, called as the template's roles (with the
+ * temporary credentials the runtime issues to a role's session) with the real SDK v3 clients
+ * and the AWS CLI: allowed calls reach the emulator, refused ones fail with the service's own
+ * AccessDenied, the operator's key passes unevaluated, and what the gateway cannot map is
+ * refused, not let through.
  */
 import { execFile } from "node:child_process";
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
@@ -31,40 +31,20 @@ import {
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { CreateTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Template } from "../../localstack/runtime/assembly.ts";
+import { CredentialStore, type TemporaryCredentials } from "../../localstack/runtime/iam/credentials.ts";
 import {
   createAuthorizer,
   type Gateway,
   type GatewayDecision,
-  LOCAL_SECRET_ACCESS_KEY,
   startGateway,
 } from "../../localstack/runtime/iam/index.ts";
 import { arnOfResource, synthesizeTemplate } from "../fixtures/iam-template.ts";
+import { presignS3Get, signedS3Get } from "../fixtures/sigv4.ts";
 
 const run = promisify(execFile);
 
-const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array =>
-  typeof data === "string"
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-
-/** SigV4's hash (an HMAC when keyed), from node:crypto. */
-class Sha256 {
-  readonly #hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.#hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-}
 const region = "us-east-1";
 const CLUSTER =
   "arn:aws:kafka:us-east-1:000000000000:cluster/pipeline/11111111-2222-3333-4444-555555555555-s1";
@@ -74,22 +54,27 @@ const AWS_CLI = process.env.AWS_CLI ?? "/tmp/g1-awscli/bin/aws";
 let template: Template;
 let gateway: Gateway;
 const decisions: GatewayDecision[] = [];
-const roleName = (prefix: string) =>
-  arnOfResource(template, "AWS::IAM::Role", prefix).split("/").pop() as string;
-const as = (key: string) => ({
-  endpoint: gateway.url,
-  region,
-  credentials: { accessKeyId: key, secretAccessKey: LOCAL_SECRET_ACCESS_KEY },
-});
-const operator = () => ({ ...as("test"), endpoint: process.env.AWS_ENDPOINT_URL as string });
+/** The developer's own key: verified, then not evaluated. */
+const OPERATOR = { accessKeyId: "test", secretAccessKey: "test" };
+let store: CredentialStore;
+const roleArn = (prefix: string) => arnOfResource(template, "AWS::IAM::Role", prefix);
+const roleName = (prefix: string) => roleArn(prefix).split("/").pop() as string;
+/** A session of the role, as the runtime issues one (its name is the runtime's default). */
+const session = (prefix: string): TemporaryCredentials =>
+  store.issue(roleArn(prefix), { sessionName: "local-runtime" });
+const as = (prefix: string) => ({ endpoint: gateway.url, region, credentials: session(prefix) });
+const asOperator = () => ({ endpoint: gateway.url, region, credentials: OPERATOR });
+const operator = () => ({ ...asOperator(), endpoint: process.env.AWS_ENDPOINT_URL as string });
 
 beforeAll(async () => {
   // The self-managed Kafka wiring keeps a Kafka credentials secret land-records' mapping reads:
   // a secret with a reader and a non-reader, for the Secrets Manager case.
   template = synthesizeTemplate({ target: "local", localKafkaIam: "false" });
+  store = new CredentialStore({ operator: OPERATOR });
   gateway = await startGateway({
     authorizer: createAuthorizer(template),
     template,
+    credentials: store,
     emulatorUrl: process.env.AWS_ENDPOINT_URL as string,
     clusters: [{ arn: CLUSTER, bootstrapBrokerStringSaslIam: "127.0.0.1:23092" }],
     onDecision: (d) => decisions.push(d),
@@ -164,7 +149,7 @@ describe("the IAM gateway with the SDK v3 clients", () => {
   });
 
   it("S3: multipart uploads need s3:PutObject; a copy also needs s3:GetObject on its source", async () => {
-    const s3 = new S3Client({ ...as(roleName("IngestionLandRecordsServiceRole")), forcePathStyle: true });
+    const s3 = new S3Client({ ...as("IngestionLandRecordsServiceRole"), forcePathStyle: true });
     const target = { Bucket: "pipeline-raw", Key: "raw/iam/multipart.bin" };
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand(target));
     const part = await s3.send(
@@ -193,18 +178,18 @@ describe("the IAM gateway with the SDK v3 clients", () => {
   });
 
   it("S3: the operator's key passes unevaluated", async () => {
-    const s3 = new S3Client({ ...as("test"), forcePathStyle: true });
+    const s3 = new S3Client({ ...asOperator(), forcePathStyle: true });
     const object = await s3.send(new GetObjectCommand({ Bucket: "pipeline-raw", Key: "raw/iam/a.bin" }));
     expect((await object.Body?.transformToByteArray())?.length).toBe(5 << 20);
   });
 
   it("DynamoDB: aggregate writes the serving table, land-records may not read it", async () => {
     const item = { pk: { S: "t" }, sk: { S: "partition#0" } };
-    await new DynamoDBClient(as(roleName("IngestionAggregateServiceRole"))).send(
+    await new DynamoDBClient(as("IngestionAggregateServiceRole")).send(
       new PutItemCommand({ TableName: "pipeline-serving", Item: item }),
     );
     const denied = await failure(
-      new DynamoDBClient(as(roleName("IngestionLandRecordsServiceRole"))).send(
+      new DynamoDBClient(as("IngestionLandRecordsServiceRole")).send(
         new GetItemCommand({ TableName: "pipeline-serving", Key: item }),
       ),
     );
@@ -216,11 +201,11 @@ describe("the IAM gateway with the SDK v3 clients", () => {
 
   it("SQS: land-records sends to the failures queue, the dashboard may not", async () => {
     const QueueUrl = `${gateway.url}/000000000000/pipeline-local-failures`;
-    await new SQSClient(as(roleName("IngestionLandRecordsServiceRole"))).send(
+    await new SQSClient(as("IngestionLandRecordsServiceRole")).send(
       new SendMessageCommand({ QueueUrl, MessageBody: "x" }),
     );
     const denied = await failure(
-      new SQSClient(as(roleName("IngestionDashboardApiServiceRole"))).send(
+      new SQSClient(as("IngestionDashboardApiServiceRole")).send(
         new SendMessageCommand({ QueueUrl, MessageBody: "x" }),
       ),
     );
@@ -232,7 +217,7 @@ describe("the IAM gateway with the SDK v3 clients", () => {
 
   it("SNS: a role without sns:Publish gets AuthorizationError", async () => {
     const denied = await failure(
-      new SNSClient(as(roleName("IngestionLandRecordsServiceRole"))).send(
+      new SNSClient(as("IngestionLandRecordsServiceRole")).send(
         new PublishCommand({
           TopicArn: "arn:aws:sns:us-east-1:000000000000:pipeline-local-alerts",
           Message: "m",
@@ -247,11 +232,11 @@ describe("the IAM gateway with the SDK v3 clients", () => {
 
   it("Secrets Manager: land-records reads the streaming credentials, the dashboard may not", async () => {
     const SecretId = "arn:aws:secretsmanager:us-east-1:000000000000:secret:StreamingCredentials6D9E3704";
-    await new SecretsManagerClient(as(roleName("IngestionLandRecordsServiceRole"))).send(
+    await new SecretsManagerClient(as("IngestionLandRecordsServiceRole")).send(
       new GetSecretValueCommand({ SecretId }),
     );
     const denied = await failure(
-      new SecretsManagerClient(as(roleName("IngestionDashboardApiServiceRole"))).send(
+      new SecretsManagerClient(as("IngestionDashboardApiServiceRole")).send(
         new GetSecretValueCommand({ SecretId }),
       ),
     );
@@ -261,7 +246,7 @@ describe("the IAM gateway with the SDK v3 clients", () => {
   it("Step Functions: a role without states:ListExecutions is refused", async () => {
     const stateMachineArn = arnOfResource(template, "AWS::StepFunctions::StateMachine");
     const denied = await failure(
-      new SFNClient(as(roleName("IngestionLandRecordsServiceRole"))).send(
+      new SFNClient(as("IngestionLandRecordsServiceRole")).send(
         new ListExecutionsCommand({ stateMachineArn }),
       ),
     );
@@ -271,7 +256,7 @@ describe("the IAM gateway with the SDK v3 clients", () => {
 
   it("Lambda: invoking a function the role has no right to is refused", async () => {
     const denied = await failure(
-      new LambdaClient(as(roleName("IngestionLandRecordsServiceRole"))).send(
+      new LambdaClient(as("IngestionLandRecordsServiceRole")).send(
         new InvokeCommand({ FunctionName: "pipeline-local-load-raw", Payload: Buffer.from("{}") }),
       ),
     );
@@ -280,12 +265,12 @@ describe("the IAM gateway with the SDK v3 clients", () => {
   });
 
   it("MSK: GetBootstrapBrokers is answered by the gateway, under IAM", async () => {
-    const answer = await new KafkaClient(as("test")).send(
+    const answer = await new KafkaClient(asOperator()).send(
       new GetBootstrapBrokersCommand({ ClusterArn: CLUSTER }),
     );
     expect(answer.BootstrapBrokerStringSaslIam).toBe("127.0.0.1:23092");
     const denied = await failure(
-      new KafkaClient(as(roleName("IngestionDashboardApiServiceRole"))).send(
+      new KafkaClient(as("IngestionDashboardApiServiceRole")).send(
         new GetBootstrapBrokersCommand({ ClusterArn: CLUSTER }),
       ),
     );
@@ -295,35 +280,23 @@ describe("the IAM gateway with the SDK v3 clients", () => {
   });
 
   it("S3: a SigV4 presigned URL acts as the role that signed it (X-Amz-Credential)", async () => {
-    const presign = async (key: string) => {
-      const signer = new SignatureV4({ ...as(key), service: "s3", sha256: Sha256 });
-      const { host, port } = new URL(gateway.url);
-      const signed = await signer.presign(
-        {
-          protocol: "http:",
-          hostname: host.split(":")[0] as string,
-          port: Number(port),
-          method: "GET",
-          path: "/pipeline-raw/raw/iam/a.bin",
-          headers: { host },
-          query: {},
-        },
-        { expiresIn: 60 },
-      );
-      return `${gateway.url}${signed.path}?${new URLSearchParams(signed.query as Record<string, string>)}`;
-    };
-    const denied = await fetch(await presign(roleName("IngestionLandRecordsServiceRole")));
+    const presign = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+      presignS3Get(gateway.url, credentials, "/pipeline-raw/raw/iam/a.bin");
+    const denied = await fetch(await presign(session("IngestionLandRecordsServiceRole")));
     expect(denied.status).toBe(403);
     expect(await denied.text()).toContain("<Code>AccessDenied</Code>");
-    expect((await fetch(await presign("test"))).status).toBe(200);
+    expect((await fetch(await presign(OPERATOR))).status).toBe(200);
   });
 
   it("refuses what it cannot map, naming the method and path", async () => {
-    const response = await fetch(`${gateway.url}/pipeline-raw?analytics`, {
-      headers: {
-        authorization: `AWS4-HMAC-SHA256 Credential=${roleName("IngestionLandRecordsServiceRole")}/20261201/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0`,
+    const response = await signedS3Get(
+      gateway.url,
+      session("IngestionLandRecordsServiceRole"),
+      "/pipeline-raw",
+      {
+        analytics: "",
       },
-    });
+    );
     expect(response.status).toBe(403);
     expect(await response.text()).toContain(
       "the offline gateway cannot tell which IAM action this is: GET /pipeline-raw?analytics",
@@ -348,7 +321,7 @@ describe("call-time limits the emulator refuses as AWS does", () => {
     );
     expect(big.name).toBe("InvalidParameterValue");
     const sns = await failure(
-      new SNSClient(as("test")).send(
+      new SNSClient(asOperator()).send(
         new PublishCommand({
           TopicArn: "arn:aws:sns:us-east-1:000000000000:pipeline-local-alerts",
           Message: "x".repeat(262_145),
@@ -357,7 +330,7 @@ describe("call-time limits the emulator refuses as AWS does", () => {
     );
     expect(sns.name).toBe("InvalidParameterException");
     const item = await failure(
-      new DynamoDBClient(as(roleName("IngestionAggregateServiceRole"))).send(
+      new DynamoDBClient(as("IngestionAggregateServiceRole")).send(
         new PutItemCommand({
           TableName: "pipeline-serving",
           Item: { pk: { S: "t" }, sk: { S: "big" }, v: { S: "x".repeat(410_000) } },
@@ -370,18 +343,21 @@ describe("call-time limits the emulator refuses as AWS does", () => {
 });
 
 describe.skipIf(!existsSync(AWS_CLI))(`the IAM gateway with the AWS CLI (${AWS_CLI})`, () => {
-  const cli = (role: string, ...args: string[]) =>
+  const cli = (
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+    ...args: string[]
+  ) =>
     run(AWS_CLI, ["--endpoint-url", gateway.url, "--region", region, ...args], {
       env: {
         ...process.env,
-        AWS_ACCESS_KEY_ID: role,
-        AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY,
-        AWS_SESSION_TOKEN: "",
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: credentials.sessionToken ?? "",
       },
     });
 
   it("allowed calls succeed, refused ones fail with AccessDenied, the operator passes", async () => {
-    const role = roleName("IngestionLandRecordsServiceRole");
+    const role = session("IngestionLandRecordsServiceRole");
     await cli(
       role,
       "s3api",
@@ -414,7 +390,7 @@ describe.skipIf(!existsSync(AWS_CLI))(`the IAM gateway with the AWS CLI (${AWS_C
       "(AccessDeniedException) when calling the GetItem operation",
     );
     await cli(
-      "test",
+      OPERATOR,
       "s3api",
       "get-object",
       "--bucket",
@@ -425,12 +401,15 @@ describe.skipIf(!existsSync(AWS_CLI))(`the IAM gateway with the AWS CLI (${AWS_C
     );
   });
 
-  it("a SigV2 presigned URL (what `aws s3 presign` writes) acts as the role that signed it", async () => {
-    const presign = async (key: string) =>
-      (await cli(key, "s3", "presign", "s3://pipeline-raw/raw/iam/cli.txt")).stdout.trim();
-    const denied = await fetch(await presign(roleName("IngestionLandRecordsServiceRole")));
-    expect(denied.status).toBe(403);
-    expect(await denied.text()).toContain("<Code>AccessDenied</Code>");
-    expect((await fetch(await presign("test"))).status).toBe(200);
+  it("a SigV2 presigned URL (what `aws s3 presign` of the CLI v1 writes) is refused, as S3 refuses SigV2 for buckets made since June 2020", async () => {
+    const presign = async (credentials: { accessKeyId: string; secretAccessKey: string }) =>
+      (await cli(credentials, "s3", "presign", "s3://pipeline-raw/raw/iam/cli.txt")).stdout.trim();
+    for (const credentials of [session("IngestionLandRecordsServiceRole"), OPERATOR]) {
+      const url = await presign(credentials);
+      expect(url).toContain("AWSAccessKeyId=");
+      const refused = await fetch(url);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain("<Code>InvalidRequest</Code>");
+    }
   });
 });

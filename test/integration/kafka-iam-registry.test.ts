@@ -14,9 +14,10 @@ import { connectProducer, createKafka, ensureTopics } from "../../core/kafka/cli
 import { LOCAL_CLUSTER_UUID, LocalKafka } from "../../infra/constructs/streaming.ts";
 import { datasetTopics, functions } from "../../infra/functions.ts";
 import type { Template as CfnTemplate } from "../../localstack/runtime/assembly.ts";
+import { CredentialStore } from "../../localstack/runtime/iam/credentials.ts";
 import { createAuthorizer } from "../../localstack/runtime/iam/evaluate.ts";
 import { kafkaForRole, syncKafkaAcls } from "../../localstack/runtime/iam/kafka-acls.ts";
-import { mskIamAllowListFile } from "../../localstack/services/kafka/kafka.ts";
+import { mskIamAllowListFile, mskIamCredentialsDir } from "../../localstack/services/kafka/kafka.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
 
 const clusterName = `registry-${randomUUID().slice(0, 8)}`;
@@ -43,6 +44,7 @@ describe("the registry's Kafka producers under offline MSK IAM (real evaluator)"
   const settings = servicesSettings();
   const iamBrokers = [`127.0.0.1:${settings.ports.kafkaIam}`];
   const kafkaSettings = loadConfig().kafka;
+  const store = new CredentialStore({ mirrorDir: mskIamCredentialsDir(settings) });
   const admin = createKafka(kafkaSettings, "-iam-registry-test").admin();
   const template = producersTemplate();
   const authorizer = createAuthorizer(template, { region: "us-east-1" });
@@ -62,7 +64,9 @@ describe("the registry's Kafka producers under offline MSK IAM (real evaluator)"
   };
 
   async function produceAs(name: string, topic: string) {
-    const producer = await connectProducer(kafkaForRole(kafkaSettings, roleOf(name), iamBrokers));
+    const producer = await connectProducer(
+      kafkaForRole(kafkaSettings, roleOf(name), store.issue(roleOf(name), { sessionName: name }), iamBrokers),
+    );
     try {
       await producer.send({ topic, messages: [{ key: "k", value: "{}" }], acks: -1 });
     } finally {
@@ -88,6 +92,7 @@ describe("the registry's Kafka producers under offline MSK IAM (real evaluator)"
 
   afterAll(async () => {
     await admin.disconnect();
+    store.close();
   });
 
   it("lets file-to-topic produce to every dataset topic", async () => {

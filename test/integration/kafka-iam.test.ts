@@ -1,7 +1,9 @@
 /**
  * Offline Kafka obeys MSK IAM: through the broker's SASL listener, with the real
  * aws-msk-iam-sasl-signer-js token, a role connects only with kafka-cluster:Connect and
- * reads/writes only what its IAM rights allow (syncKafkaAcls → the broker's ACLs). The
+ * reads/writes only what its IAM rights allow (syncKafkaAcls → the broker's ACLs), and the
+ * token's SigV4 signature is verified against the credentials the runtime issued to the
+ * role's session (a forged key id, a wrong secret, a missing or expired token fail). The
  * Authorizer here is a small table of grants; the broker's behaviour is what is under test.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -10,10 +12,13 @@ import { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
 import { connectProducer, createKafka, ensureTopics, type KafkaMessage } from "../../core/kafka/client.ts";
+import { type AwsCredentials, signWith } from "../../core/kafka/msk-iam.ts";
+import { CredentialStore } from "../../localstack/runtime/iam/credentials.ts";
 import { kafkaForRole, mskResourceArn, syncKafkaAcls } from "../../localstack/runtime/iam/kafka-acls.ts";
 import type { AccessRequest, Authorizer } from "../../localstack/runtime/iam/types.ts";
-import { mskIamAllowListFile } from "../../localstack/services/kafka/kafka.ts";
+import { mskIamAllowListFile, mskIamCredentialsDir } from "../../localstack/services/kafka/kafka.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
+import { until } from "../fixtures/until.ts";
 
 const run = randomUUID().slice(0, 8);
 const clusterName = "pipeline-local";
@@ -92,6 +97,9 @@ const hasKcat = spawnSync("kcat", ["-V"]).status === 0;
 const settings = servicesSettings();
 const iamBrokers = [`127.0.0.1:${settings.ports.kafkaIam}`];
 const kafkaSettings = loadConfig().kafka;
+/** The runtime's credential store, mirrored where the broker's validator reads it. */
+const store = new CredentialStore({ mirrorDir: mskIamCredentialsDir(settings) });
+const sessionOf = (roleArn: string) => store.issue(roleArn, { sessionName: "kafka-iam-test" });
 
 /** The kafkajs error type somewhere in an error's cause chain (kafkajs wraps retried errors). */
 function kafkaErrorTypes(error: unknown): string[] {
@@ -108,7 +116,9 @@ function kafkaErrorTypes(error: unknown): string[] {
 }
 
 async function produceAs(roleArn: string) {
-  const producer = await connectProducer(kafkaForRole(kafkaSettings, roleArn, iamBrokers));
+  const producer = await connectProducer(
+    kafkaForRole(kafkaSettings, roleArn, sessionOf(roleArn), iamBrokers),
+  );
   try {
     await producer.send({ topic, messages: [{ key: "k", value: `from ${roleArn}` }], acks: -1 });
   } finally {
@@ -118,7 +128,9 @@ async function produceAs(roleArn: string) {
 
 /** Consumes the topic as a role; resolves with the first message or rejects with the crash. */
 async function firstMessageAs(roleArn: string): Promise<KafkaMessage> {
-  const consumer = kafkaForRole(kafkaSettings, roleArn, iamBrokers).consumer({ groupId: group });
+  const consumer = kafkaForRole(kafkaSettings, roleArn, sessionOf(roleArn), iamBrokers).consumer({
+    groupId: group,
+  });
   try {
     return await new Promise<KafkaMessage>((resolve, reject) => {
       // A retriable crash (the coordinator loading on a fresh broker) restarts the consumer.
@@ -155,6 +167,7 @@ describe("offline Kafka obeys MSK IAM (SASL/OAUTHBEARER listener + ACLs)", () =>
   afterAll(async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});
     await admin.disconnect();
+    store.close();
   });
 
   it("lets a role with WriteData produce with the signer's token", async () => {
@@ -218,6 +231,48 @@ describe("offline Kafka obeys MSK IAM (SASL/OAUTHBEARER listener + ACLs)", () =>
       const error = await client.connect().catch((e: unknown) => e);
       await client.disconnect();
       expect(String((error as Error).message), why).toContain(why);
+    }
+  });
+
+  it("verifies the token's signature against the issued credentials (forged key id, wrong secret, no or expired session token)", async () => {
+    const { accessKeyId, secretAccessKey, sessionToken } = sessionOf(writer);
+    const other = sessionOf(noConnect);
+    const expiring = store.issue(writer, { sessionName: "kafka-iam-test", durationSeconds: 1 });
+    await until("the session's credentials to expire", () =>
+      Date.now() > expiring.expiration.getTime() ? true : undefined,
+    );
+    const tokenOf = async (credentials: AwsCredentials) => (await signWith(credentials)("us-east-1")).token;
+    const valid = await tokenOf({ accessKeyId, secretAccessKey, sessionToken });
+    const tampered = Buffer.from(
+      Buffer.from(valid, "base64url")
+        .toString()
+        .replace(/X-Amz-Signature=([0-9a-f])/, (_, c: string) => `X-Amz-Signature=${c === "0" ? "1" : "0"}`),
+    ).toString("base64url");
+    const cases: Record<string, string> = {
+      // Another role's process claims the writer's key id; it knows only its own secret.
+      "(SignatureDoesNotMatch)": await tokenOf({
+        accessKeyId,
+        secretAccessKey: other.secretAccessKey,
+        sessionToken,
+      }),
+      "the signature does not match": tampered,
+      "the session token is missing": await tokenOf({ accessKeyId, secretAccessKey }),
+      "(ExpiredToken)": await tokenOf({
+        accessKeyId: expiring.accessKeyId,
+        secretAccessKey: expiring.secretAccessKey,
+        sessionToken: expiring.sessionToken,
+      }),
+      "was not issued": await tokenOf({ accessKeyId: "ASIAFORGEDFORGED0000", secretAccessKey, sessionToken }),
+    };
+    for (const [why, token] of Object.entries(cases)) {
+      const client = new Kafka({
+        brokers: iamBrokers,
+        sasl: { mechanism: "oauthbearer", oauthBearerProvider: async () => ({ value: token }) },
+        retry: { retries: 0 },
+      }).admin();
+      const error = await client.connect().catch((e: unknown) => e);
+      await client.disconnect();
+      expect(String((error as Error | undefined)?.message), why).toContain(why);
     }
   });
 

@@ -9,6 +9,7 @@ import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from "
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import { PipelineError } from "../../../core/errors.ts";
+import { RENEW_BEFORE_EXPIRY_MS } from "../iam/credentials.ts";
 import { requestSizeError, responseSizeError } from "./payload-limits.ts";
 import type { InvokeMessage, ResultMessage, SerializedError, WorkerInit } from "./worker.ts";
 
@@ -37,6 +38,8 @@ export class FunctionTimeoutError extends PipelineError {}
 interface Sandbox {
   worker: Worker;
   ready: Promise<void>;
+  /** When the credentials in its environment expire (AWS_CREDENTIAL_EXPIRATION), ms. */
+  credentialsExpireAt: number | undefined;
 }
 
 export class LocalFunction {
@@ -91,6 +94,8 @@ export class LocalFunction {
       memoryMb: this.definition.memoryMb,
       region: this.region,
     };
+    const sandboxEnv = this.sandboxEnv();
+    const expiration = sandboxEnv.AWS_CREDENTIAL_EXPIRATION;
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
       workerData: init,
       stdout: this.logFile !== undefined,
@@ -98,7 +103,7 @@ export class LocalFunction {
       env: {
         ...this.baseEnv,
         ...this.definition.environment,
-        ...this.sandboxEnv(),
+        ...sandboxEnv,
         AWS_LAMBDA_FUNCTION_NAME: this.definition.functionName,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(this.definition.memoryMb),
         AWS_REGION: this.region,
@@ -131,11 +136,19 @@ export class LocalFunction {
       worker.once("message", onMessage);
       worker.once("error", reject);
     });
-    return { worker, ready };
+    return { worker, ready, credentialsExpireAt: expiration ? Date.parse(expiration) : undefined };
   }
 
   private async invokeNow(event: unknown): Promise<unknown> {
     this.invocations += 1;
+    // Lambda retires a sandbox before its session credentials expire: one whose credentials
+    // would not outlast this invocation with the margin RENEW_BEFORE_EXPIRY_MS is replaced.
+    const expires = this.sandbox?.credentialsExpireAt;
+    const needed = this.definition.timeoutSeconds * 1000 + RENEW_BEFORE_EXPIRY_MS;
+    if (this.sandbox && expires !== undefined && expires - needed < Date.now()) {
+      void this.sandbox.worker.terminate();
+      this.sandbox = undefined;
+    }
     this.sandbox ??= this.start();
     const { worker, ready } = this.sandbox;
     try {

@@ -1,20 +1,36 @@
 /**
  * The AWS API gateway: an HTTP server in front of the emulator that does what AWS's front
- * door does before a call reaches a service — who is calling (the SigV4 access key id, which
- * offline IS the role's name), which IAM actions on which resources the call needs, and
- * IAM's answer. Allowed calls pass through unchanged (bodies streamed); refused ones get the
- * service's own AccessDenied, so the SDK throws what it throws in AWS. Keys naming no role of
- * the template (the operator's `test`) pass unevaluated. MSK's control plane, which the
- * emulator lacks, is answered here for the clusters the runtime names.
+ * door does before a call reaches a service — who is calling (the SigV4 signature, verified
+ * against the temporary credentials the runtime issued to the role's session: sigv4.ts,
+ * credentials.ts), which IAM actions on which resources the call needs, and IAM's answer.
+ * Allowed calls pass through unchanged (bodies streamed, S3's payload hash and chunk
+ * signatures checked as they pass); refused ones get the service's own error
+ * (InvalidAccessKeyId/UnrecognizedClientException, SignatureDoesNotMatch, ExpiredToken,
+ * AccessDenied), so the SDK throws what it throws in AWS. The operator's own key (the
+ * developer's `test`, explicit in the credential store) is verified too and then passes
+ * unevaluated. MSK's control plane, which the emulator lacks, is answered here for the
+ * clusters the runtime names.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { LOCAL_ACCOUNT, localEndpoints } from "../../../core/config/index.ts";
 import { resourcesOfType, type Template } from "../assembly.ts";
 import { arnOf } from "../intrinsics.ts";
-import { type ApiRequest, kafkaOperation, type MappedRequest, mapRequest, type Protocol } from "./actions.ts";
-import { readPolicies, resolveContext } from "./policies.ts";
+import { type ApiRequest, kafkaOperation, mapRequest, type Protocol } from "./actions.ts";
+import type { CredentialStore } from "./credentials.ts";
+import { resolveContext } from "./policies.ts";
+import {
+  ChunkSignatureCheck,
+  credentialScope,
+  PayloadHashCheck,
+  SignatureFailure,
+  type SignatureFailureKind,
+  type VerifiedRequest,
+  verifySignature,
+} from "./sigv4.ts";
 import { type AccessDecision, type AccessRequest, type Authorizer, LOCAL_SESSION_NAME } from "./types.ts";
 
 export interface KafkaCluster {
@@ -30,15 +46,29 @@ export type GatewayDecision = AccessDecision &
     readonly path: string;
   };
 
+/** A request the gateway refused because its credentials or signature do not hold. */
+export interface AuthenticationRefusal {
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly kind: SignatureFailureKind;
+  /** Why, in a line that names no secret. */
+  readonly reason: string;
+}
+
 export interface GatewayOptions {
   readonly authorizer: Authorizer;
   readonly template: Template;
+  /** The credentials the runtime issued (and the operator's key): who may call at all. */
+  readonly credentials: CredentialStore;
   /** @default process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566" */
   readonly emulatorUrl?: string;
   /** The MSK clusters the gateway answers GetBootstrapBrokers/DescribeClusterV2 for. */
   readonly clusters?: readonly KafkaCluster[];
   /** Every decision the gateway takes (allowed and denied). */
   readonly onDecision?: (decision: GatewayDecision) => void;
+  /** Every request refused before IAM: unsigned, unknown key, bad signature, expired token… */
+  readonly onRefused?: (refusal: AuthenticationRefusal) => void;
   /** @default 0 (any free port) */
   readonly port?: number;
   /** @default "127.0.0.1" */
@@ -52,9 +82,6 @@ export interface Gateway {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const emulator = new URL(options.emulatorUrl ?? localEndpoints().awsEndpoint);
-  const roles = new Map(
-    [...readPolicies(options.template).roles.values()].map((r) => [r.roleName, r.roleArn]),
-  );
   const clusters = new Map((options.clusters ?? []).map((c) => [c.arn, c]));
   const templateArn = secretArnsOf(options.template);
 
@@ -68,40 +95,65 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const caller = callerOf(req);
-    const roleArn = caller ? roles.get(caller.accessKeyId) : undefined;
-    if (!caller || !roleArn) {
-      // The operator's calls (and unsigned ones) are not the template's to judge.
-      if (caller?.service === "kafka") return answerKafka(req, res);
-      return forward(req, res, undefined);
-    }
     const url = new URL(req.url ?? "/", "http://gateway");
-    const needsBody = caller.service !== "s3" || (req.method === "POST" && url.searchParams.has("delete"));
+    const scope = credentialScope({ url: req.url ?? "/", headers: req.headers });
+    const service = scope?.service ?? serviceOf(req);
+    const s3 = service === "s3";
+    const needsBody = !s3 || (req.method === "POST" && url.searchParams.has("delete"));
     const body = needsBody ? await readBody(req) : undefined;
     const api: ApiRequest = {
-      service: caller.service,
-      region: caller.region,
+      service,
+      region: scope?.region ?? "us-east-1",
       method: req.method ?? "GET",
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers as Record<string, string | undefined>,
       ...(body ? { body } : {}),
     };
+    let caller: VerifiedRequest;
+    try {
+      caller = await verifySignature(
+        { method: api.method, url: req.url ?? "/", headers: req.headers, ...(body && !s3 ? { body } : {}) },
+        { lookup: (key) => options.credentials.lookup(key), now: options.credentials.now },
+      );
+    } catch (error) {
+      if (!(error instanceof SignatureFailure)) throw error;
+      options.onRefused?.({
+        service,
+        method: api.method,
+        path: api.path,
+        kind: error.kind,
+        reason: error.message,
+      });
+      return refuse(res, { protocol: protocolOf(service, req), service, api, ...authError(error, service) });
+    }
+    const { identity } = caller;
+    if (identity.kind === "operator") {
+      // The developer's own (admin) calls are not the template's to judge.
+      if (service === "kafka") return answerKafka(req, res);
+      return forward(req, res, body, caller, api);
+    }
+    const roleArn = identity.roleArn;
     const mapped = mapRequest(api);
     if (!mapped) {
-      const message = `the offline gateway cannot tell which IAM action this is: ${api.method} ${api.path}${url.search} (${caller.service}); it refuses what it cannot evaluate`;
+      const message = `the offline gateway cannot tell which IAM action this is: ${api.method} ${api.path}${url.search} (${service}); it refuses what it cannot evaluate`;
       options.onDecision?.({
         allowed: false,
         explanation: message,
         principal: roleArn,
-        action: `${caller.service}:?`,
+        action: `${service}:?`,
         resource: "?",
-        service: caller.service,
+        service,
         operation: "?",
         method: api.method,
         path: api.path,
       });
-      return deny(res, { protocol: protocolOf(caller.service), service: caller.service, message, api });
+      return refuse(res, {
+        protocol: protocolOf(service, req),
+        service,
+        api,
+        ...accessDenied(service, message),
+      });
     }
     for (const access of mapped.access) {
       const request: AccessRequest = {
@@ -114,18 +166,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       options.onDecision?.({
         ...decision,
         ...request,
-        service: caller.service,
+        service,
         operation: mapped.operation,
         method: api.method,
         path: api.path,
       });
       if (!decision.allowed) {
-        const message = deniedMessage(caller.accessKeyId, caller.service, request, decision);
-        return deny(res, { protocol: mapped.protocol, service: caller.service, message, api, mapped });
+        const message = deniedMessage(identity.roleName, service, request, decision, identity.sessionName);
+        return refuse(res, { protocol: mapped.protocol, service, api, ...accessDenied(service, message) });
       }
     }
-    if (caller.service === "kafka") return answerKafka(req, res);
-    return forward(req, res, body);
+    if (service === "kafka") return answerKafka(req, res);
+    return forward(req, res, body, caller, api);
   }
 
   function answerKafka(req: IncomingMessage, res: ServerResponse): void {
@@ -163,28 +215,62 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): void {
-    const upstream = httpRequest(
-      {
-        protocol: emulator.protocol,
-        hostname: emulator.hostname,
-        port: emulator.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", (error) => {
-      if (res.headersSent) return void res.destroy(error);
-      res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`offline AWS gateway: the emulator at ${emulator.origin} is unreachable (${error.message})`);
+  /**
+   * Sends the call on to the emulator. An S3 body streams through the check its signature
+   * asks for (payload hash, chunk signatures); a body that fails it never completes upstream,
+   * and the caller gets S3's error instead of the emulator's answer.
+   */
+  async function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer | undefined,
+    caller: VerifiedRequest,
+    api: ApiRequest,
+  ): Promise<void> {
+    const upstream = httpRequest({
+      protocol: emulator.protocol,
+      hostname: emulator.hostname,
+      port: emulator.port,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
     });
-    if (body) upstream.end(body);
-    else req.pipe(upstream);
+    const answered = new Promise<void>((resolve, reject) => {
+      upstream.once("response", (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        pipeline(answer, res).then(resolve, reject);
+      });
+    });
+    const payload = caller.payload;
+    const check =
+      payload?.kind === "signed-hash"
+        ? new PayloadHashCheck(payload.sha256)
+        : payload?.kind === "streaming-signed"
+          ? new ChunkSignatureCheck(payload.check, payload.trailer)
+          : undefined;
+    const source = body ? Readable.from([body]) : req;
+    try {
+      await (check ? pipeline(source, check, upstream) : pipeline(source, upstream));
+      await answered;
+    } catch (error) {
+      upstream.destroy();
+      if (error instanceof SignatureFailure && !res.headersSent) {
+        options.onRefused?.({
+          service: api.service,
+          method: api.method,
+          path: api.path,
+          kind: error.kind,
+          reason: error.message,
+        });
+        req.resume();
+        return refuse(res, { protocol: "s3", service: api.service, api, ...authError(error, api.service) });
+      }
+      if (res.headersSent) return void res.destroy(error as Error);
+      res.writeHead(502, { "content-type": "text/plain" });
+      res.end(
+        `offline AWS gateway: the emulator at ${emulator.origin} is unreachable (${(error as Error).message})`,
+      );
+    }
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -218,31 +304,15 @@ function secretArnsOf(template: Template): (resource: string) => string {
   };
 }
 
-interface Caller {
-  readonly accessKeyId: string;
-  readonly region: string;
-  readonly service: string;
-}
-
-/**
- * The caller: SigV4's credential scope (`<key>/<date>/<region>/<service>/aws4_request`, in the
- * Authorization header or a presigned URL's X-Amz-Credential), or S3's legacy SigV2
- * (`AWS <key>:<signature>`, or a presigned URL's AWSAccessKeyId, which the AWS CLI v1 still
- * writes) — SigV2 has no scope, and only S3 speaks it.
- */
-function callerOf(req: IncomingMessage): Caller | undefined {
-  const header = req.headers.authorization ?? "";
-  const query = new URL(req.url ?? "/", "http://x").searchParams;
-  const credential = /Credential=([^,\s]+)/.exec(header)?.[1] ?? query.get("X-Amz-Credential");
-  if (credential) {
-    const [accessKeyId, , region, service] = decodeURIComponent(credential).split("/");
-    if (!accessKeyId || !region || !service) return undefined;
-    return { accessKeyId, region, service };
-  }
-  const sigV2Key = /^AWS ([^:\s]+):/.exec(header)?.[1] ?? query.get("AWSAccessKeyId");
-  if (sigV2Key)
-    return { accessKeyId: sigV2Key, region: process.env.AWS_REGION ?? "us-east-1", service: "s3" };
-  return undefined;
+/** The service of an unsigned request (no credential scope names it), for the error's protocol. */
+function serviceOf(req: IncomingMessage): string {
+  const target = String(req.headers["x-amz-target"] ?? "");
+  if (target.startsWith("DynamoDB")) return "dynamodb";
+  if (target.startsWith("secretsmanager")) return "secretsmanager";
+  if (target.startsWith("AmazonSQS")) return "sqs";
+  if (target.startsWith("AWSStepFunctions")) return "states";
+  if (String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return "sns";
+  return "s3";
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -257,6 +327,7 @@ export function deniedMessage(
   service: string,
   request: AccessRequest,
   decision: AccessDecision,
+  sessionName: string = LOCAL_SESSION_NAME,
 ): string {
   // SNS writes its actions with an upper-case prefix; S3 quotes the resource.
   const action = service === "sns" ? request.action.replace(/^sns:/, "SNS:") : request.action;
@@ -267,39 +338,170 @@ export function deniedMessage(
       : decision.denial === "identity-deny"
         ? "with an explicit deny in an identity-based policy"
         : `because no identity-based policy allows the ${action} action`;
-  return `User: arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${roleName}/${LOCAL_SESSION_NAME} is not authorized to perform: ${action} on resource: ${resource} ${because}`;
+  return `User: arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${roleName}/${sessionName} is not authorized to perform: ${action} on resource: ${resource} ${because}`;
 }
 
-function protocolOf(service: string): Protocol {
+function protocolOf(service: string, req: IncomingMessage): Protocol {
   if (service === "s3") return "s3";
   if (service === "sns") return "query";
+  if (String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"))
+    return "query";
   if (service === "lambda" || service === "kafka") return "rest-json";
   return "json";
 }
 
-/** The refusal as the service writes it, so the SDK (and the CLI) raise their AccessDenied. */
-function deny(
+/** A refusal's code, HTTP status and message, in the service's words. */
+interface Refusal {
+  readonly status: number;
+  /** S3's and the query protocol's `<Code>`. */
+  readonly code: string;
+  /** The JSON protocols' exception name (`__type`, x-amzn-errortype). */
+  readonly jsonCode: string;
+  readonly message: string;
+}
+
+function accessDenied(service: string, message: string): Refusal {
+  return {
+    status: 403,
+    code: service === "sns" ? "AuthorizationError" : "AccessDenied",
+    jsonCode: "AccessDeniedException",
+    message,
+  };
+}
+
+const INVALID_TOKEN = "The security token included in the request is invalid.";
+const SIGNATURE_MESSAGE =
+  "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+/**
+ * What AWS answers for each authentication failure: S3 with its own codes (403
+ * InvalidAccessKeyId, SignatureDoesNotMatch; 400 ExpiredToken, InvalidToken), the query
+ * services (SNS, SQS) with InvalidClientTokenId/SignatureDoesNotMatch/ExpiredToken, the JSON
+ * services (DynamoDB, Secrets Manager, Step Functions, Lambda, MSK) with
+ * UnrecognizedClientException/InvalidSignatureException/ExpiredTokenException.
+ */
+const AUTH_ERRORS: Record<
+  SignatureFailureKind,
+  { s3: [number, string, string]; query: [number, string, string]; json: [number, string, string] }
+> = {
+  missing: {
+    s3: [403, "AccessDenied", "Access Denied"],
+    query: [403, "MissingAuthenticationToken", "Request is missing Authentication Token"],
+    json: [400, "MissingAuthenticationTokenException", "Missing Authentication Token"],
+  },
+  malformed: {
+    s3: [400, "AuthorizationHeaderMalformed", "The authorization header is malformed"],
+    query: [400, "IncompleteSignature", "The request signature does not conform to AWS standards."],
+    json: [400, "IncompleteSignatureException", "The request signature does not conform to AWS standards."],
+  },
+  unsupported: {
+    s3: [
+      400,
+      "InvalidRequest",
+      "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+    ],
+    query: [400, "IncompleteSignature", "The request signature does not conform to AWS standards."],
+    json: [400, "IncompleteSignatureException", "The request signature does not conform to AWS standards."],
+  },
+  "unknown-key": {
+    s3: [403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."],
+    query: [403, "InvalidClientTokenId", INVALID_TOKEN],
+    json: [400, "UnrecognizedClientException", INVALID_TOKEN],
+  },
+  "bad-token": {
+    s3: [400, "InvalidToken", "The provided token is malformed or otherwise invalid."],
+    query: [403, "InvalidClientTokenId", INVALID_TOKEN],
+    json: [400, "UnrecognizedClientException", INVALID_TOKEN],
+  },
+  expired: {
+    s3: [400, "ExpiredToken", "The provided token has expired."],
+    query: [403, "ExpiredToken", "The security token included in the request is expired"],
+    json: [400, "ExpiredTokenException", "The security token included in the request is expired"],
+  },
+  "presign-expired": {
+    s3: [403, "AccessDenied", "Request has expired"],
+    query: [403, "SignatureDoesNotMatch", "Signature expired"],
+    json: [400, "InvalidSignatureException", "Signature expired"],
+  },
+  skew: {
+    s3: [
+      403,
+      "RequestTimeTooSkewed",
+      "The difference between the request time and the current time is too large.",
+    ],
+    query: [
+      403,
+      "SignatureDoesNotMatch",
+      "Signature expired: the request is dated more than 15 minutes from now",
+    ],
+    json: [
+      400,
+      "InvalidSignatureException",
+      "Signature expired: the request is dated more than 15 minutes from now",
+    ],
+  },
+  signature: {
+    s3: [
+      403,
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+    ],
+    query: [403, "SignatureDoesNotMatch", SIGNATURE_MESSAGE],
+    json: [400, "InvalidSignatureException", SIGNATURE_MESSAGE],
+  },
+  "payload-hash-missing": {
+    s3: [400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256"],
+    query: [400, "IncompleteSignature", "The request signature does not conform to AWS standards."],
+    json: [400, "IncompleteSignatureException", "The request signature does not conform to AWS standards."],
+  },
+  "payload-hash": {
+    s3: [
+      400,
+      "XAmzContentSHA256Mismatch",
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    ],
+    query: [403, "SignatureDoesNotMatch", SIGNATURE_MESSAGE],
+    json: [400, "InvalidSignatureException", SIGNATURE_MESSAGE],
+  },
+};
+
+function authError(failure: SignatureFailure, service: string): Refusal {
+  const errors = AUTH_ERRORS[failure.kind];
+  const family = service === "s3" ? "s3" : service === "sns" || service === "sqs" ? "query" : "json";
+  const [status, code, message] = errors[family];
+  const json = errors.json;
+  // Lambda's and MSK's REST APIs answer authentication failures with 403.
+  const restStatus = service === "lambda" || service === "kafka" ? 403 : status;
+  return {
+    status: family === "json" ? restStatus : status,
+    code,
+    jsonCode: family === "json" ? code : json[1],
+    message,
+  };
+}
+
+/** The refusal as the service writes it, so the SDK (and the CLI) raise the error AWS raises. */
+function refuse(
   res: ServerResponse,
-  refusal: { protocol: Protocol; service: string; message: string; api: ApiRequest; mapped?: MappedRequest },
+  refusal: Refusal & { protocol: Protocol; service: string; api: ApiRequest },
 ): void {
   const requestId = randomUUID();
-  const { protocol, service, message, api } = refusal;
+  const { protocol, service, message, api, status, code, jsonCode } = refusal;
   switch (protocol) {
     case "s3": {
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${xml(message)}</Message><RequestId>${requestId}</RequestId><HostId>${requestId}</HostId></Error>`;
-      res.writeHead(403, { "content-type": "application/xml", "x-amz-request-id": requestId });
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(message)}</Message><RequestId>${requestId}</RequestId><HostId>${requestId}</HostId></Error>`;
+      res.writeHead(status, { "content-type": "application/xml", "x-amz-request-id": requestId });
       // A HEAD answer has no body: the SDK names the error from the status (403 → Forbidden).
       res.end(api.method === "HEAD" ? undefined : body);
       return;
     }
     case "query": {
-      const sns = service === "sns";
-      const code = sns ? "AuthorizationError" : "AccessDenied";
-      const namespace = sns
-        ? "http://sns.amazonaws.com/doc/2010-03-31/"
-        : "http://queue.amazonaws.com/doc/2012-11-05/";
+      const namespace =
+        service === "sns"
+          ? "http://sns.amazonaws.com/doc/2010-03-31/"
+          : "http://queue.amazonaws.com/doc/2012-11-05/";
       const body = `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
-      res.writeHead(403, { "content-type": "text/xml", "x-amzn-requestid": requestId });
+      res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
       res.end(body);
       return;
     }
@@ -307,13 +509,14 @@ function deny(
       const contentType = api.headers["content-type"] ?? "application/x-amz-json-1.0";
       const headers: Record<string, string> = {
         "content-type": contentType,
-        "x-amzn-errortype": "AccessDeniedException",
+        "x-amzn-errortype": jsonCode,
         "x-amzn-requestid": requestId,
       };
       // SQS speaks JSON with its query-era error codes: the SDK names the error from this header.
-      if (service === "sqs") headers["x-amzn-query-error"] = "AccessDenied;Sender";
-      sendJson(res, 400, headers, {
-        __type: "com.amazon.coral.service#AccessDeniedException",
+      if (service === "sqs") headers["x-amzn-query-error"] = `${code};Sender`;
+      // JSON services answer AccessDenied with 400.
+      sendJson(res, code === "AccessDenied" ? 400 : status, headers, {
+        __type: `com.amazon.coral.service#${jsonCode}`,
         message,
       });
       return;
@@ -321,8 +524,8 @@ function deny(
     case "rest-json":
       sendJson(
         res,
-        403,
-        { "x-amzn-errortype": "AccessDeniedException", "x-amzn-requestid": requestId },
+        status,
+        { "x-amzn-errortype": jsonCode, "x-amzn-requestid": requestId },
         { Type: "User", message },
       );
   }

@@ -11,9 +11,14 @@
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { type AllowAcl, CLUSTER_RESOURCE_NAME, replacePrincipalAcls } from "../../../core/kafka/acls.ts";
-import { type Admin, createKafka, type KafkaSettings } from "../../../core/kafka/client.ts";
+import {
+  type Admin,
+  type AwsCredentialsSource,
+  createKafka,
+  type KafkaSettings,
+} from "../../../core/kafka/client.ts";
 import { RuntimeError } from "../errors.ts";
-import { type Authorizer, LOCAL_SECRET_ACCESS_KEY } from "./types.ts";
+import type { Authorizer } from "./types.ts";
 
 export interface KafkaAclsScope {
   /** `arn:aws:kafka:<region>:<account>:cluster/<clusterName>/<uuid>` */
@@ -45,7 +50,7 @@ export function mskResourceArn(clusterArn: string, kind: "topic" | "group", name
   return `${prefix}${kind}/${clusterName}/${uuid}/${name}`;
 }
 
-/** A role ARN's name (the part after `role/` and any path): offline, its access key id. */
+/** A role ARN's name (the part after `role/` and any path): Kafka's principal is `User:<name>`. */
 export function roleName(roleArn: string): string {
   return roleArn.slice(roleArn.lastIndexOf("/") + 1);
 }
@@ -125,11 +130,17 @@ export async function syncKafkaAcls(
 
 /**
  * A Kafka client that connects as `role` through the broker's MSK IAM listener, as a
- * function with that role would: the token is signed with the role's local credentials (the
- * access key id is the role name). With `brokers` it connects there; without, it asks
+ * function with that role would: the token is signed with the role session's temporary
+ * credentials (`credentials`, issued by the runtime: credentials.ts), which the broker's
+ * validator verifies. With `brokers` it connects there; without, it asks
  * GetBootstrapBrokers for `kafka.clusterArn` under the role (the AWS API gateway answers).
  */
-export function kafkaForRole(kafka: KafkaSettings, role: string, brokers?: readonly string[]) {
+export function kafkaForRole(
+  kafka: KafkaSettings,
+  role: string,
+  credentials: AwsCredentialsSource,
+  brokers?: readonly string[],
+) {
   const name = roleName(role);
   return createKafka(
     {
@@ -140,6 +151,6 @@ export function kafkaForRole(kafka: KafkaSettings, role: string, brokers?: reado
       clusterArn: brokers ? undefined : kafka.clusterArn,
     },
     `-${name}`,
-    { accessKeyId: name, secretAccessKey: LOCAL_SECRET_ACCESS_KEY },
+    credentials,
   );
 }

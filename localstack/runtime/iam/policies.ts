@@ -21,7 +21,7 @@ export interface NamedPolicy {
 
 export interface RolePolicies {
   readonly logicalId: string;
-  /** The physical name: the access key id its sandboxes sign with offline. */
+  /** The physical name (`assumed-role/<name>/<session>`; Kafka's `User:<name>`). */
   readonly roleName: string;
   readonly roleArn: string;
   readonly trustPolicy: PolicyDocument;

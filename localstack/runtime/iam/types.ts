@@ -34,14 +34,11 @@ export interface Authorizer {
 }
 
 /**
- * Offline, a sandbox's AWS credentials name its role: the access key id IS the role's
- * physical name (role names can't contain `/`, so SigV4's credential scope stays intact),
- * and Kafka's principal is `User:<role name>`. Keys that name no role of the template (the
- * CLI's and the tests' `test`) are the operator's and are not evaluated.
+ * The session name of a role's calls offline when no better one is known, as in
+ * `arn:aws:sts::…:assumed-role/<role>/<session>` (a sandbox's session is its function's name;
+ * the credentials of each session are issued by credentials.ts, and Kafka's principal is
+ * `User:<role name>`).
  */
-export const LOCAL_SECRET_ACCESS_KEY = "local-runtime";
-
-/** The session name of a role's calls offline, as in `arn:aws:sts::…:assumed-role/<role>/<session>`. */
 export const LOCAL_SESSION_NAME = "local-runtime";
 
 /** An IAM policy statement as a template writes it (Action, Resource, Principal, Condition…). */

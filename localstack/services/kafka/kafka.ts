@@ -120,6 +120,15 @@ export function mskIamAllowListFile(settings: ServicesSettings): string {
 }
 
 /**
+ * Where the local runtime puts the temporary credentials it issues to the roles' sessions,
+ * one file per access key id (localstack/runtime/iam/credentials.ts): the validator verifies
+ * a token's SigV4 signature with them and names the principal after the key's role.
+ */
+export function mskIamCredentialsDir(settings: ServicesSettings): string {
+  return join(serviceContext(settings, "kafka").dir, "msk-iam-credentials");
+}
+
+/**
  * The MSK IAM token validator compiled against the broker's kafka-clients jar, once per
  * version of its source and of the classpath, cached in `<cache>/kafka/`: a classes folder.
  */
@@ -151,7 +160,7 @@ function writeKafkaConfig(ctx: ServiceContext) {
   const { kafka, kafkaController, kafkaIam } = ctx.settings.ports;
   const dataDir = join(ctx.dir, "data");
   mkdirSync(dataDir, { recursive: true });
-  const jaasOptions = `allowListFile="${mskIamAllowListFile(ctx.settings)}" unsecuredLoginStringClaim_sub="broker"`;
+  const jaasOptions = `allowListFile="${mskIamAllowListFile(ctx.settings)}" credentialsDir="${mskIamCredentialsDir(ctx.settings)}" unsecuredLoginStringClaim_sub="broker"`;
   const serverProperties = join(ctx.dir, "server.properties");
   writeFileSync(
     serverProperties,
