@@ -77,8 +77,13 @@ export function createEcsTaskRunner(deps: EcsTaskRunnerDeps) {
       args: command,
       artifactsBucket: environment.ARTIFACTS_BUCKET ?? loadConfig().buckets.artifacts,
       executionId: environment.EXECUTION_ID ?? execution.name,
-      // The container's AWS calls (dbt's artifacts) act as the task role, as on Fargate.
-      env: { ...process.env, ...environment, ...(taskRoleArn ? deps.access.environment(taskRoleArn) : {}) },
+      // The container's AWS calls (dbt's artifacts) act as the task role, as on Fargate: a
+      // session named after the task, with temporary credentials.
+      env: {
+        ...process.env,
+        ...environment,
+        ...(taskRoleArn ? deps.access.environment(taskRoleArn, execution.name) : {}),
+      },
     });
     const tail = output.split("\n").slice(-40).join("\n");
     deps.log(`ecs:runTask ${container.Name} exited with ${exitCode}${exitCode === 0 ? "" : `:\n${tail}`}`);

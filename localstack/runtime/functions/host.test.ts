@@ -57,3 +57,45 @@ describe("a local function's payload limits", () => {
     await expect(fn.invoke({ answerChars: 6_291_556 - 2 })).resolves.toHaveLength(6_291_554);
   });
 });
+
+describe("a sandbox's session credentials", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-credentials-"));
+  // Answers the access key id its sandbox was started with.
+  const modulePath = join(dir, "index.mjs");
+  writeFileSync(modulePath, "export const handler = async () => process.env.AWS_ACCESS_KEY_ID;\n");
+  const functionOf = (expiresInMs: number) => {
+    let issued = 0;
+    const fn = new LocalFunction(
+      {
+        functionName: "credentials",
+        modulePath,
+        handlerName: "handler",
+        environment: {},
+        timeoutSeconds: 30,
+        memoryMb: 128,
+      },
+      "us-east-1",
+      {},
+      undefined,
+      () => {
+        issued += 1;
+        return {
+          AWS_ACCESS_KEY_ID: `ASIAKEY${issued}`,
+          AWS_CREDENTIAL_EXPIRATION: new Date(Date.now() + expiresInMs).toISOString(),
+        };
+      },
+    );
+    return fn;
+  };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("keeps a warm sandbox while its credentials outlast an invocation, and recycles it when they would not", async () => {
+    const lasting = functionOf(3_600_000);
+    expect([await lasting.invoke({}), await lasting.invoke({})]).toEqual(["ASIAKEY1", "ASIAKEY1"]);
+    await lasting.stop();
+    // 16 minutes left is less than the 30 s timeout plus the renewal margin: each invocation starts fresh.
+    const expiring = functionOf(16 * 60_000);
+    expect([await expiring.invoke({}), await expiring.invoke({})]).toEqual(["ASIAKEY1", "ASIAKEY2"]);
+    await expiring.stop();
+  });
+});
