@@ -2,6 +2,10 @@
  * The offline demo, end to end on the synthesized stack: services up, the local runtime
  * deployed and started, sample data of every dataset produced, landing and loading waited
  * for, one pipeline run (dbt on the warehouse), and a summary of what happened where.
+ * `warehouse: "snowflake"` runs the same on the offline Snowflake (fakesnow): the local target
+ * synthesized with `-c warehouse=snowflake` (load-raw behind S3 → SQS, dbt's `prod` target
+ * with its key pair from Secrets Manager), the secret filled with a generated key pair and the
+ * setup SQL run once (localstack/services/snowflake/setup.ts).
  */
 import { loadConfig } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
@@ -11,11 +15,13 @@ import { chooseSource, produceDataset } from "../core/producer/produce-dataset.t
 import { type ReconcileReport, reconcile, topicLocations } from "../core/reconcile/index.ts";
 import { summarizeStates } from "../core/runs/summarize-states.ts";
 import type { Execution } from "../core/runs/types.ts";
-import { pgQualified } from "../core/warehouse/identifiers.ts";
-import { postgresPool } from "../core/warehouse/postgres/pool.ts";
+import { DEFAULT_RAW_SCHEMA } from "../core/warehouse/raw-tables.ts";
+import { type WarehouseReader, warehouseReader } from "../core/warehouse/reader.ts";
 import { openRuntime } from "../localstack/runtime/open.ts";
+import type { LocalRuntime } from "../localstack/runtime/runtime.ts";
 import { servicesSettings, up } from "../localstack/services/index.ts";
 import { NAMES } from "../localstack/services/registry.ts";
+import { setUpOfflineSnowflake } from "../localstack/services/snowflake/setup.ts";
 import { landedBatchKeys, landingGroups, waitForLoaded } from "./wait-for-loaded.ts";
 
 export interface DemoOptions {
@@ -25,6 +31,8 @@ export interface DemoOptions {
   readonly log: (line: string) => void;
   /** Give up waiting for landing/loading after this long. */
   readonly timeoutMs?: number;
+  /** The warehouse of the local target. @default "postgres" */
+  readonly warehouse?: "postgres" | "snowflake";
 }
 
 export interface DemoResult {
@@ -41,29 +49,51 @@ export interface GoldSample {
   readonly latestCloses: Array<Record<string, unknown>>;
 }
 
-/** The services the demo uses: its warehouse is PostgreSQL, so not the offline Snowflake. */
-const DEMO_SERVICES = NAMES.filter((name) => name !== "snowflake");
+/** The services the demo uses: the offline Snowflake only when it is the warehouse. */
+function demoServices(warehouse: "postgres" | "snowflake"): string[] {
+  return warehouse === "snowflake" ? [...NAMES] : NAMES.filter((name) => name !== "snowflake");
+}
+
+/** The Snowflake stage the local target's loader COPYs from (infra/config.ts's default). */
+const SNOWFLAKE_STAGE = "RAW.LAKE_STAGE";
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { log } = options;
+  const warehouse = options.warehouse ?? "postgres";
   const step = (line: string) => log(`    ${line}`);
   const since = (started: number) => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   log(
-    "1/5 starting the native services (Kafka, PostgreSQL, AWS emulator, dbt); synthesizing the local target meanwhile…",
+    `1/5 starting the native services (Kafka, PostgreSQL, AWS emulator, ${warehouse === "snowflake" ? "Snowflake (fakesnow), " : ""}dbt); synthesizing the local target meanwhile…`,
   );
   let started = Date.now();
   // The synth needs no service: it runs while they start (a first run spends minutes in pip).
   // The runtime's own log stays quiet; the synth says what it does.
-  const opening = openRuntime({ log: () => undefined, progress: (m) => step(`synth: ${m}`) });
+  const opening = openRuntime({
+    log: () => undefined,
+    progress: (m) => step(`synth: ${m}`),
+    context: warehouse === "snowflake" ? { warehouse } : undefined,
+  });
   opening.catch(() => undefined); // awaited below; a failure of `up` must not leave it unhandled
-  await up(servicesSettings(), DEMO_SERVICES, step);
+  await up(servicesSettings(), demoServices(warehouse), step);
   step(`services up in ${since(started)}`);
 
   log("2/5 deploying the local target on the local runtime…");
   const runtime = await opening;
+  // This process reads the warehouse too (the wait, reconcile, the gold sample): the same one.
+  const restoreEnv = useWarehouseEnv(runtime, warehouse);
   try {
     started = Date.now();
     await runtime.deploy();
+    if (warehouse === "snowflake") {
+      await setUpOfflineSnowflake({
+        secretId: process.env.SNOWFLAKE_SECRET_ID as string,
+        port: servicesSettings().ports.snowflake,
+        rawSchema: DEFAULT_RAW_SCHEMA,
+        stage: SNOWFLAKE_STAGE,
+        bucket: loadConfig().buckets.raw,
+      });
+      step("Snowflake: secret filled with a new key pair; database, raw tables and stage created");
+    }
     await runtime.start();
     step(`deployed and started in ${since(started)}`);
 
@@ -104,38 +134,76 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }, 10_000);
     const finished = await done.finally(() => clearInterval(ticker));
     step(`run ${finished.status} in ${since(started)}`);
-    const gold = finished.status === "SUCCEEDED" ? await goldSample(config.postgres.url) : emptyGold();
+    const gold =
+      finished.status === "SUCCEEDED"
+        ? await goldSample(warehouseReader(loadConfig(), { schema: dbtSchema() }))
+        : emptyGold();
     return { produced, report, execution: finished, gold };
   } finally {
     await runtime.stop();
+    restoreEnv();
   }
+}
+
+/**
+ * Points this process at the stack's warehouse (WAREHOUSE_TARGET, and for Snowflake the
+ * stack's secret and stage, as the functions have them); returns what puts the environment back.
+ */
+function useWarehouseEnv(runtime: LocalRuntime, warehouse: "postgres" | "snowflake"): () => void {
+  const secret = runtime.stack.resources.find((r) => r.type === "secret")?.name;
+  const wanted: Record<string, string | undefined> =
+    warehouse === "snowflake"
+      ? { WAREHOUSE_TARGET: "snowflake", SNOWFLAKE_SECRET_ID: secret, SNOWFLAKE_STAGE }
+      : { WAREHOUSE_TARGET: "postgres" };
+  if (warehouse === "snowflake" && !secret) throw new Error("the Snowflake local target has no secret");
+  const saved = Object.fromEntries(Object.keys(wanted).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, wanted);
+  return () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
 }
 
 function emptyGold(): GoldSample {
   return { resultsByCandidate: [], revenueByRegion: [], latestCloses: [] };
 }
 
-/** A few gold-layer figures to show that the marts hold what was produced. */
-async function goldSample(url: string): Promise<GoldSample> {
-  const pool = postgresPool(url);
+/**
+ * A few gold-layer figures to show that the marts hold what was produced: the same SQL on
+ * either warehouse, numbers as numbers (PostgreSQL answers numeric as strings) and dates as days.
+ */
+async function goldSample(reader: WarehouseReader): Promise<GoldSample> {
+  // DBT_SCHEMA comes from the environment: validated (and quoted) by the reader before SQL.
+  const schema = dbtSchema();
   const query = async (sql: string) => {
     try {
-      return (await pool.query(sql)).rows as Array<Record<string, unknown>>;
+      return ((await reader.query(sql)) ?? []).map(plainRow);
     } catch (error) {
       return [{ error: (error as Error).message }];
     }
   };
-  // DBT_SCHEMA comes from the environment: validated and quoted before it reaches SQL.
-  const schema = dbtSchema();
   return {
     resultsByCandidate: await query(
-      `select candidate_name, party, votes, round(vote_share * 100, 1) as vote_share_pct from ${pgQualified(schema, "election_results_by_candidate")} order by position, candidate_name`,
+      `select candidate_name, party, votes, round(vote_share * 100, 1) as vote_share_pct from ${reader.relation(schema, "election_results_by_candidate")} order by position, candidate_name`,
     ),
     revenueByRegion: await query(
-      `select region, round(sum(revenue)::numeric, 2) as revenue, round(sum(profit)::numeric, 2) as profit from ${pgQualified(schema, "sales_by_region_category_month")} group by region order by revenue desc`,
+      `select region, cast(sum(revenue) as numeric(18, 2)) as revenue, cast(sum(profit) as numeric(18, 2)) as profit from ${reader.relation(schema, "sales_by_region_category_month")} group by region order by revenue desc`,
     ),
     latestCloses: await query(
-      `select distinct on (symbol) symbol, trading_date, close_price from ${pgQualified(schema, "fct_stock_daily_prices")} where series = 'real' order by symbol, trading_date desc`,
+      `select symbol, trading_date, close_price from (select symbol, trading_date, close_price, row_number() over (partition by symbol order by trading_date desc) as n from ${reader.relation(schema, "fct_stock_daily_prices")} where series = 'real') latest where n = 1 order by symbol`,
     ),
   };
+}
+
+/** A gold row as both warehouses show it: numeric strings as numbers, dates as YYYY-MM-DD. */
+function plainRow(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([key, value]) => {
+      if (value instanceof Date) return [key, value.toISOString().slice(0, 10)];
+      if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return [key, Number(value)];
+      return [key, value];
+    }),
+  );
 }

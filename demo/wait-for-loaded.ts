@@ -9,9 +9,8 @@ import { createKafka } from "../core/kafka/client.ts";
 import { parseBatchKey, RAW_PREFIX } from "../core/lake/keys.ts";
 import { listKeys } from "../core/lake/list-keys.ts";
 import { readConsumerLag } from "../core/reconcile/readers.ts";
-import { postgresPool } from "../core/warehouse/postgres/pool.ts";
 import { DEFAULT_RAW_SCHEMA, rawTables } from "../core/warehouse/raw-tables.ts";
-import { unloadedKeys } from "../core/warehouse/target.ts";
+import { unloadedKeys, warehouseTarget } from "../core/warehouse/target.ts";
 import type { LocalRuntime } from "../localstack/runtime/runtime.ts";
 
 /** A consumer group and the topics it consumes. */
@@ -71,12 +70,9 @@ export async function waitForLoaded(
       lag += await readConsumerLag(config, spec.groupId, spec.topics).catch(() => 1);
     }
     const batches = (await landedBatchKeys()).filter((key) => !options.exceptKeys?.has(key));
-    // PostgreSQL may be restarting: count nothing loaded yet and ask again.
-    const target = {
-      kind: "postgres",
-      pool: postgresPool(config.postgres.url),
-      schema: DEFAULT_RAW_SCHEMA,
-    } as const;
+    // The warehouse may be restarting: count nothing loaded yet and ask again. The configured
+    // one (WAREHOUSE_TARGET: the Snowflake demo's manifest is in Snowflake), schema raw.
+    const target = warehouseTarget({ ...process.env, RAW_SCHEMA: DEFAULT_RAW_SCHEMA });
     const unloaded = await unloadedKeys(target, batches).then(
       (keys) => keys.size,
       () => batches.length,

@@ -2,7 +2,7 @@
  * `pipeline demo`: the README's first command. Everything offline, end to end, then a summary
  * of records per stage, a few gold-layer results, and where to look next.
  */
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { onInterrupt } from "../../core/process/interrupt.ts";
 import { formatReport } from "../../core/reconcile/format.ts";
 import { runDemo } from "../../demo/run-demo.ts";
@@ -14,7 +14,15 @@ export function register(program: Command): void {
     .description("Run the whole pipeline offline on sample data of every dataset and print a summary")
     .option("--voters <n>", "elections sample size (voters; those who turn out vote once)", "2000")
     .option("--seed <n>", "generator seed", "42")
-    .action(async (options: { voters: string; seed: string }) => {
+    .addOption(
+      new Option(
+        "--warehouse <warehouse>",
+        "the warehouse of the local target (snowflake: the offline fakesnow)",
+      )
+        .choices(["postgres", "snowflake"])
+        .default("postgres"),
+    )
+    .action(async (options: { voters: string; seed: string; warehouse: "postgres" | "snowflake" }) => {
       const started = Date.now();
       // Until it ends, the services it starts are its own: Ctrl-C or SIGTERM stops them (not
       // those that ran before); once it ends they run on for the next commands, as after
@@ -24,6 +32,7 @@ export function register(program: Command): void {
       const result = await runDemo({
         voters: Number(options.voters),
         seed: Number(options.seed),
+        warehouse: options.warehouse,
         log: console.log,
       }).finally(() => disown(servicesSettings()));
       const { report, execution, gold } = result;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { s3 } from "../../core/aws/clients.ts";
 import { summarizeStates } from "../../core/runs/summarize-states.ts";
 import { type DemoResult, runDemo } from "../../demo/run-demo.ts";
+import { DEMO_GOLD, DEMO_SAMPLE } from "./demo-expected.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 describe("pipeline demo, end to end on fresh services", () => {
@@ -17,7 +18,7 @@ describe("pipeline demo, end to end on fresh services", () => {
     databaseUrl = services.databaseUrl;
 
     // Act
-    result = await runDemo({ voters: 300, seed: 7, log: () => undefined });
+    result = await runDemo({ ...DEMO_SAMPLE, log: () => undefined });
   }, 900_000);
 
   afterAll(async () => {
@@ -70,12 +71,11 @@ describe("pipeline demo, end to end on fresh services", () => {
         "select sum(votes)::bigint as n from analytics.election_results_by_candidate",
       );
       expect(Number(gold.rows[0]?.n)).toBe(Number(votes.rows[0]?.n));
-      // 300 voters, seed 7, the default turnout (0.62 by age band, state and gender): 192 vote.
-      expect(Number(votes.rows[0]?.n)).toBe(192);
+      expect(Number(votes.rows[0]?.n)).toBe(DEMO_GOLD.votersWhoVoted);
       const revenue = await client.query<{ total: string }>(
         "select round(sum(revenue)::numeric, 2)::text as total from analytics.sales_by_region_category_month",
       );
-      expect(revenue.rows[0]?.total).toBe("2297200.86");
+      expect(revenue.rows[0]?.total).toBe(DEMO_GOLD.revenue);
     } finally {
       await client.end();
     }
