@@ -9,7 +9,7 @@
  * either warehouse. Snowflake is the `snowflake` service (fakesnow behind
  * localstack/services/snowflake/serve.py); what it cannot show: docs/ARCHITECTURE.md.
  */
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,11 +24,13 @@ import type { ObjectRef } from "../../core/lake/index.ts";
 import { objectCreatedEvent } from "../../core/lake/index.ts";
 import { postgresPool } from "../../core/warehouse/index.ts";
 import { snowflakeExecutor } from "../../core/warehouse/snowflake/connection.ts";
-import { snowflakeRawDdl } from "../../core/warehouse/snowflake/sql.ts";
 import { handleRequest } from "../../dashboard/api/router.ts";
 import { handler as loadRaw } from "../../lambdas/load-raw/index.ts";
 import { servicesSettings } from "../../localstack/services/settings.ts";
-import { SNOWFLAKE_EMULATOR_ACCOUNT } from "../../localstack/services/snowflake/snowflake.ts";
+import {
+  offlineSnowflakeSecret,
+  offlineSnowflakeSetupSql,
+} from "../../localstack/services/snowflake/setup.ts";
 import { sqsEventOf } from "../fixtures/records.ts";
 import {
   CANDIDATES,
@@ -53,23 +55,9 @@ const sfGold = `gold_${id}`;
 const stage = `RAW_${id}.LAKE_STAGE`.toUpperCase();
 const work = mkdtempSync(join(tmpdir(), "sf-e2e-"));
 const sfPort = servicesSettings().ports.snowflake;
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
 // The service user's secret, as docs/DEPLOY.md has it filled, pointed at the offline service.
-const secret = {
-  account: SNOWFLAKE_EMULATOR_ACCOUNT,
-  username: "PIPELINE",
-  privateKey,
-  warehouse: "TRANSFORMING",
-  database: "PIPELINE",
-  role: "TRANSFORMER",
-  host: "127.0.0.1",
-  port: sfPort,
-  protocol: "http",
-};
+const secret = offlineSnowflakeSecret(sfPort);
+const { privateKey } = secret;
 const targetPool = postgresPool(loadConfig().postgres.url);
 const dbtEnv = {
   postgres: { ...process.env, DBT_SCHEMA: pgGold, DBT_RAW_SCHEMA: pgRaw },
@@ -240,13 +228,7 @@ beforeAll(async () => {
   );
   // The setup docs/DEPLOY.md has an administrator run once (the stage there has a storage integration).
   const execute = await snowflakeExecutor(secretId, sfRaw);
-  for (const sql of [
-    "create database if not exists PIPELINE",
-    ...snowflakeRawDdl(sfRaw),
-    `create stage if not exists ${stage} url = 's3://${bucket}/'`,
-  ]) {
-    await execute(sql);
-  }
+  for (const sql of offlineSnowflakeSetupSql({ rawSchema: sfRaw, stage, bucket })) await execute(sql);
   firstObjects = await batch(true);
 });
 

@@ -119,6 +119,8 @@ async function connect(secretId: string, schema: string): Promise<Connection> {
   }
   const options = snowflakeConnectionOptions(json, schema);
   const { default: snowflake } = await import("snowflake-sdk");
+  // The SDK logs every connect at INFO to stdout (into the function's log and the demo's output).
+  snowflake.configure({ logLevel: "WARN" });
   // Not connectAsync(): without a callback it resolves even when authentication or the
   // connection fails, leaving a dead connection cached for the life of the process.
   return new Promise((resolve, reject) => {
