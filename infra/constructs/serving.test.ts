@@ -57,6 +57,7 @@ describe("serving table and aggregate (AWS target)", () => {
           "dynamodb:GetItem",
           "dynamodb:Query",
           "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
           "dynamodb:BatchGetItem",
           "dynamodb:BatchWriteItem",
         ],

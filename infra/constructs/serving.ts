@@ -45,15 +45,16 @@ export class Serving extends Construct {
 
   /**
    * Exact actions on this table only: readers query and get; the aggregate writes whole
-   * partition items with a conditional put and reads and writes voter claims in batches
-   * (core/realtime/voter-claims.ts). No update, delete or scan is needed.
+   * partition items with a conditional put, reads and writes voter claims and registrations in
+   * batches, and releases a claim with a conditional update (core/realtime/voter-claims.ts).
+   * No delete or scan is needed.
    */
   grant(grantee: iam.IGrantable, access: ServingAccess): void {
     const actions = [
       "dynamodb:GetItem",
       "dynamodb:Query",
       ...(access === "read-write"
-        ? ["dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
+        ? ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
         : []),
     ];
     iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
