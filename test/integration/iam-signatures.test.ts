@@ -134,7 +134,7 @@ describe("offline session credentials and SigV4 verification (SDK v3)", () => {
     );
     expect(byName.name).toBe("InvalidAccessKeyId");
     // In each service's protocol: DynamoDB (JSON) and SQS (JSON with query-era codes).
-    const forged = { ...dashboard, accessKeyId: "ASIAFORGEDFORGED0000" };
+    const forged = { ...dashboard, accessKeyId: "ASIAFAKEFORGEDKEY000" };
     const dynamo = await failure(
       new DynamoDBClient({ endpoint: access.endpoint, region, credentials: forged }).send(
         new ListTablesCommand({}),
@@ -214,7 +214,7 @@ describe("offline session credentials and SigV4 verification (AWS CLI)", () => {
     const expired = await failure(cliPut(expiring));
     expect(expired.stderr).toContain("(ExpiredToken) when calling the PutObject operation");
     const dynamo = await failure(
-      cli({ ...dashboard, accessKeyId: "ASIAFORGEDFORGED0000" }, "dynamodb", "list-tables"),
+      cli({ ...dashboard, accessKeyId: "ASIAFAKEFORGEDKEY000" }, "dynamodb", "list-tables"),
     );
     expect(dynamo.stderr).toContain("(UnrecognizedClientException) when calling the ListTables operation");
   });

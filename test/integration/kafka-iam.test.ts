@@ -262,7 +262,7 @@ describe("offline Kafka obeys MSK IAM (SASL/OAUTHBEARER listener + ACLs)", () =>
         secretAccessKey: expiring.secretAccessKey,
         sessionToken: expiring.sessionToken,
       }),
-      "was not issued": await tokenOf({ accessKeyId: "ASIAFORGEDFORGED0000", secretAccessKey, sessionToken }),
+      "was not issued": await tokenOf({ accessKeyId: "ASIAFAKEFORGEDKEY000", secretAccessKey, sessionToken }),
     };
     for (const [why, token] of Object.entries(cases)) {
       const client = new Kafka({

@@ -212,7 +212,7 @@ describe("SigV4 verification of the runtime's session credentials", () => {
     const other = store.issue("arn:aws:iam::000000000000:role/other", { sessionName: "b" });
     const kind = async (request: Promise<SignedRequest> | SignedRequest) =>
       (await failure(verifySignature(await request, options))).kind;
-    expect(await kind(sign({ ...mine, accessKeyId: "ASIAUNKNOWNUNKNOWN00" }))).toBe("unknown-key");
+    expect(await kind(sign({ ...mine, accessKeyId: "ASIAFAKEUNKNOWNKEY00" }))).toBe("unknown-key");
     expect(await kind(sign({ accessKeyId: mine.accessKeyId, secretAccessKey: mine.secretAccessKey }))).toBe(
       "unknown-key",
     );
