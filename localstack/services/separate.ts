@@ -42,8 +42,18 @@ export function separateServicesEnv(
     KAFKA_IAM_PORT: String(portBase + 96),
     PGPORT: String(portBase + 432),
     AWS_EMULATOR_PORT: String(portBase + 566),
+    ...dbtPaths(dirs.runtimeDir),
   };
   return { ...env, ...clientEnv(servicesSettings({ ...process.env, ...env })) };
+}
+
+/**
+ * dbt's target and log directories under a set's runtime dir (DBT_TARGET_PATH, DBT_LOG_PATH):
+ * the default, `dbt/target`, is one per checkout, and dbt runs of two sets at once would read
+ * each other's manifest and run results.
+ */
+export function dbtPaths(runtimeDir: string): Record<string, string> {
+  return { DBT_TARGET_PATH: join(runtimeDir, "dbt-target"), DBT_LOG_PATH: join(runtimeDir, "dbt-logs") };
 }
 
 export interface SeparateServicesOptions {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 import {
   clientEnv,
+  dbtPaths,
   down,
   SEPARATE_SET_NAMES,
   servicesSettings,
@@ -56,6 +57,8 @@ export async function useSeparateServices(
     KAFKA_CONTROLLER_PORT: String(portBase + 93),
     PGPORT: String(portBase + 432),
     AWS_EMULATOR_PORT: String(portBase + 566),
+    // dbt's target and logs of this set's runs, not the checkout's dbt/target (a bench may use it meanwhile).
+    ...dbtPaths(runtimeDir),
   });
   const env = clientEnv(servicesSettings());
   Object.assign(process.env, env);
