@@ -11,6 +11,7 @@ import { LandingCounter, landedObjects, loadedVotes } from "./counters.ts";
 import { type VotesFile, voteRecords } from "./data.ts";
 import { StageError } from "./errors.ts";
 import { perSecond, sleep } from "./measure.ts";
+import { type NotificationDelay, notificationDelaysFromNow } from "./notification-delay.ts";
 import { cpuSnapshot } from "./process-usage.ts";
 import type { RunningRuntime } from "./runtime-process.ts";
 
@@ -38,6 +39,8 @@ export interface IngestFigures {
   readonly servicesCpuSeconds: Readonly<Record<string, number>>;
   /** raw/ objects the votes landed in: one per partition batch, one load-raw transaction each. */
   readonly objects: number;
+  /** Each raw/ object's S3 notification: from its write to load-raw's invocation. */
+  readonly notificationDelay: NotificationDelay;
 }
 
 /** Counts of each stage as the ingest goes, for a progress display. */
@@ -83,6 +86,7 @@ async function ingest(
   const loadedBefore = await loadedVotes(config);
   const usageBefore = runtime.usage();
   const objectsBefore = await landedObjects(config);
+  const notificationDelay = notificationDelaysFromNow();
   const servicesCpu = cpuSnapshot(options.servicePids ?? {});
   const t0 = performance.now();
   const at = { firstAck: 0, produced: 0, firstLanded: 0, landed: 0, loaded: 0 };
@@ -150,6 +154,7 @@ async function ingest(
     },
     servicesCpuSeconds,
     objects,
+    notificationDelay: notificationDelay(),
   };
 }
 

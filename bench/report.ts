@@ -29,6 +29,12 @@ export function formatReport(r: BenchResult): string[] {
       pct(r.fractions.load),
     ],
     [
+      "S3 notification (object written → load-raw invoked)",
+      `p50 ${n(r.ingest.notificationDelay.p50Ms)} ms, p99 ${n(r.ingest.notificationDelay.p99Ms)} ms`,
+      "the emulator's own event, no listing",
+      `${n(r.ingest.notificationDelay.samples)} objects`,
+    ],
+    [
       `end to end (${n(r.ingest.records)} votes)`,
       `${n(r.ingest.endToEnd.perSecond)} rec/s, ${r.ingest.endToEnd.seconds} s`,
       "the slowest limit above",

@@ -28,6 +28,7 @@ const FIGURES = [
   "ingest.runtime.cpuPercent",
   ...["kafka", "postgres", "aws-emulator"].map((service) => `ingest.servicesCpuSeconds.${service}`),
   "ingest.objects",
+  ...["samples", "p50Ms", "p99Ms", "maxMs"].map((f) => `ingest.notificationDelay.${f}`),
   ...["runtime", "kafka", "postgres", "aws-emulator"].map((name) => `realtime.cpuSeconds.${name}`),
   "transform.fullBuildSeconds",
   "transform.fullBuildRows",
@@ -101,6 +102,10 @@ describe("pipeline bench --quick", () => {
     });
     expect(notNumeric).toEqual([]);
     expect(at(result, "ingest.records")).toBe(20_000);
+    // Every landed object's notification reached load-raw (at least once: a retry adds a sample).
+    expect(at(result, "ingest.notificationDelay.samples") as number).toBeGreaterThanOrEqual(
+      at(result, "ingest.objects") as number,
+    );
     expect(at(result, "realtime.via")).toMatch(/dashboard API|readLiveResults/);
     expect(at(result, "mode")).toBe("quick");
     // Every vote accounted for live, one claim per voter, the partition items far below DynamoDB's limit.
