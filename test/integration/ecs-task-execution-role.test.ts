@@ -35,7 +35,8 @@ const secretName = `pipeline-${envName}-warehouse`;
 const secret = {
   account: "fakesnow",
   username: "PIPELINE",
-  privateKey: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
+  // Passed through as it is: the start reads JSON keys, it does not parse the key.
+  privateKey: "<the service user key>",
   warehouse: "TRANSFORMING",
   database: "PIPELINE",
   role: "TRANSFORMER",

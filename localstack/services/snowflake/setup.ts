@@ -44,8 +44,14 @@ export interface OfflineSnowflakeSetup {
   readonly bucket: string;
 }
 
+/** A stage name as copyIntoSql takes it, and an S3 bucket name: checked before they reach SQL. */
+const STAGE_NAME = /^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
 /** DEPLOY.md's setup SQL as the offline service takes it. */
 export function offlineSnowflakeSetupSql({ rawSchema, stage, bucket }: OfflineSnowflakeSetup): string[] {
+  if (!STAGE_NAME.test(stage)) throw new RangeError(`invalid stage name "${stage}"`);
+  if (!BUCKET_NAME.test(bucket)) throw new RangeError(`invalid bucket name "${bucket}"`);
   return [
     "create database if not exists PIPELINE",
     ...snowflakeRawDdl(rawSchema),
