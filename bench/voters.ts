@@ -12,6 +12,7 @@ import { Readable } from "node:stream";
 import { loadConfig } from "../core/config/index.ts";
 import { elections } from "../core/datasets/elections/index.ts";
 import { ELECTIONS_TOPICS } from "../core/datasets/elections/topics.ts";
+import { createKafka, topicOffsets } from "../core/kafka/client.ts";
 import { kafkaConsumerGroupId } from "../core/kafka/consumer-group.ts";
 import { batchObjectKey, encodeNdjsonGz } from "../core/lake/index.ts";
 import { produceDataset } from "../core/producer/produce-dataset.ts";
@@ -25,7 +26,10 @@ const LINES_PER_OBJECT = 50_000;
 export async function registerVoters(files: readonly VotesFile[]): Promise<number> {
   const pool = postgresPool(loadConfig().postgres.url);
   const timestamp = Date.now();
-  let offset = 0;
+  // As if appended to partition 0 of the topic: the raw table keeps one row per Kafka position,
+  // so offsets the real-time voters already hold there would be dropped as loaded before.
+  const start = await nextOffset(ELECTIONS_TOPICS.voters, 0);
+  let offset = start;
   let batch: unknown[] = [];
   const load = async () => {
     if (batch.length === 0) return;
@@ -60,7 +64,7 @@ export async function registerVoters(files: readonly VotesFile[]): Promise<numbe
     }
   }
   await load();
-  return offset;
+  return offset - start;
 }
 
 /** Produces the voters of `file` to `elections.voters` and waits until the aggregate has applied them all. */
@@ -79,4 +83,16 @@ export async function registerVotersLive(file: VotesFile, timeoutMs: number): Pr
     await new Promise((r) => setTimeout(r, 500));
   }
   return produced;
+}
+
+/** The offset the next record of `topic`'s `partition` would get (0 for a topic nobody created). */
+async function nextOffset(topic: string, partition: number): Promise<number> {
+  const admin = createKafka(loadConfig().kafka, "-bench-voters").admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return Number((await topicOffsets(admin, topic)).find((p) => p.partition === partition)?.high ?? 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
