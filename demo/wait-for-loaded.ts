@@ -6,6 +6,7 @@
 import { loadConfig } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
 import { createKafka } from "../core/kafka/client.ts";
+import { kafkaConsumerGroupId } from "../core/kafka/consumer-group.ts";
 import { parseBatchKey, RAW_PREFIX } from "../core/lake/keys.ts";
 import { listKeys } from "../core/lake/list-keys.ts";
 import { readConsumerLag } from "../core/reconcile/readers.ts";
@@ -19,12 +20,21 @@ export interface ConsumerGroup {
   readonly topics: readonly string[];
 }
 
-/** The consumer groups the runtime runs for the dataset topics (the template's, one per mapping). */
+/**
+ * land-records' consumer groups (the template's, one per dataset topic). Only landing is waited
+ * for: the aggregate's groups read some of the same topics, but the warehouse does not wait on
+ * the live totals (after `npm test` the aggregate has a backlog of the tests' votes to apply).
+ */
 export function landingGroups(runtime: LocalRuntime): ConsumerGroup[] {
-  const datasetTopics = new Set(datasets.flatMap((d) => d.topics.map((t) => t.topic)));
+  const { envName } = loadConfig();
+  const datasetTopics = datasets.flatMap((d) => d.topics.map((t) => t.topic));
   return runtime.kafkaMappings
     .map((m) => m.spec)
-    .filter((spec) => spec.topics.some((t) => datasetTopics.has(t)));
+    .filter((spec) =>
+      spec.topics.some(
+        (t) => datasetTopics.includes(t) && spec.groupId === kafkaConsumerGroupId(envName, "land-records", t),
+      ),
+    );
 }
 
 export interface WaitOptions {
