@@ -6,7 +6,6 @@
 import { loadConfig } from "../core/config/index.ts";
 import { datasets } from "../core/datasets/index.ts";
 import { createKafka } from "../core/kafka/client.ts";
-import { kafkaConsumerGroupId } from "../core/kafka/consumer-group.ts";
 import { parseBatchKey, RAW_PREFIX } from "../core/lake/keys.ts";
 import { listKeys } from "../core/lake/list-keys.ts";
 import { readConsumerLag } from "../core/reconcile/readers.ts";
@@ -26,14 +25,14 @@ export interface ConsumerGroup {
  * the live totals (after `npm test` the aggregate has a backlog of the tests' votes to apply).
  */
 export function landingGroups(runtime: LocalRuntime): ConsumerGroup[] {
-  const { envName } = loadConfig();
+  // By the function, not the group id: the environment name in the group id comes from the
+  // CDK context the runtime was synthesized with, which a caller may set.
   const datasetTopics = datasets.flatMap((d) => d.topics.map((t) => t.topic));
   return runtime.kafkaMappings
     .map((m) => m.spec)
-    .filter((spec) =>
-      spec.topics.some(
-        (t) => datasetTopics.includes(t) && spec.groupId === kafkaConsumerGroupId(envName, "land-records", t),
-      ),
+    .filter(
+      (spec) =>
+        spec.functionName.endsWith("-land-records") && spec.topics.some((t) => datasetTopics.includes(t)),
     );
 }
 
