@@ -67,6 +67,8 @@ export async function waitForLoaded(
   options: WaitOptions = {},
 ): Promise<void> {
   const config = loadConfig();
+  // The configured warehouse (WAREHOUSE_TARGET: the Snowflake demo's manifest is in Snowflake), schema raw.
+  const target = warehouseTarget({ ...process.env, RAW_SCHEMA: DEFAULT_RAW_SCHEMA });
   const deadline = Date.now() + timeoutMs;
   let lastReport = Date.now();
   for (;;) {
@@ -79,9 +81,7 @@ export async function waitForLoaded(
       lag += await readConsumerLag(config, spec.groupId, spec.topics).catch(() => 1);
     }
     const batches = (await landedBatchKeys()).filter((key) => !options.exceptKeys?.has(key));
-    // The warehouse may be restarting: count nothing loaded yet and ask again. The configured
-    // one (WAREHOUSE_TARGET: the Snowflake demo's manifest is in Snowflake), schema raw.
-    const target = warehouseTarget({ ...process.env, RAW_SCHEMA: DEFAULT_RAW_SCHEMA });
+    // The warehouse may be restarting: count nothing loaded yet and ask again.
     const unloaded = await unloadedKeys(target, batches).then(
       (keys) => keys.size,
       () => batches.length,

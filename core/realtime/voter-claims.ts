@@ -80,6 +80,17 @@ export const voterKey = (voterId: string, sortKey: string): ItemKey => ({
 const voterIdOf = (item: Record<string, unknown>) =>
   String(item[SERVING_TABLE_KEYS.partitionKey]).slice(VOTER_PREFIX.length);
 
+/** Each voter's first record by offset (a voter's records share a key, hence a partition). */
+export function firstPerVoter<T extends { readonly offset: number; readonly voterId: string }>(
+  records: readonly T[],
+): Map<string, T> {
+  const first = new Map<string, T>();
+  for (const record of [...records].sort((a, b) => a.offset - b.offset)) {
+    if (!first.has(record.voterId)) first.set(record.voterId, record);
+  }
+  return first;
+}
+
 export const positionKey = (p: RecordPosition) => `${p.topic}/${p.partition}/${p.offset}`;
 
 /**
@@ -91,10 +102,7 @@ export async function claimVoters(
   position: LogPartition,
   votes: readonly VoteEvent[],
 ): Promise<ClaimOutcome> {
-  const firstVotes = new Map<string, VoteEvent>();
-  for (const vote of [...votes].sort((a, b) => a.offset - b.offset)) {
-    if (!firstVotes.has(vote.voterId)) firstVotes.set(vote.voterId, vote);
-  }
+  const firstVotes = firstPerVoter(votes);
   const voterIds = [...firstVotes.keys()];
   const [claims, registered] = await Promise.all([
     readClaims(table, voterIds),

@@ -9,6 +9,7 @@
 import type { ReleasedVote } from "./aggregate.ts";
 import { batchPutItems, type ServingTable } from "./serving-table.ts";
 import {
+  firstPerVoter,
   type LogPartition,
   positionKey,
   REGISTRATION_SORT_KEY,
@@ -29,10 +30,7 @@ export async function registerVoters(
   position: LogPartition,
   registrations: readonly VoterRegistration[],
 ): Promise<ReleasedVote[]> {
-  const first = new Map<string, VoterRegistration>();
-  for (const r of [...registrations].sort((a, b) => a.offset - b.offset)) {
-    if (!first.has(r.voterId)) first.set(r.voterId, r);
-  }
+  const first = firstPerVoter(registrations);
   const registeredAt = new Date().toISOString();
   await batchPutItems(
     table,
