@@ -14,6 +14,6 @@ export {
 export { ownServicesStarted } from "./ownership.ts";
 export { clusterDir as postgresClusterDir, postgresUrl } from "./postgres/postgres.ts";
 export { SEPARATE_SET_NAMES } from "./registry.ts";
-export { dbtPaths } from "./separate.ts";
+export { dbtPaths, separateServicesEnv } from "./separate.ts";
 export { serviceContext } from "./service.ts";
 export { clientEnv, type ServicesSettings, servicesSettings } from "./settings.ts";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { testPortShift } from "./separate-services.ts";
+import { testPortShift } from "../fixtures/test-services.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");

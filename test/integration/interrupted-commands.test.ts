@@ -18,7 +18,7 @@ import {
   startSeparateServices,
 } from "../../localstack/services/separate.ts";
 import { REPO_ROOT } from "../../localstack/services/settings.ts";
-import { testPortShift } from "./separate-services.ts";
+import { testPortShift } from "../fixtures/test-services.ts";
 
 const CLI = join(REPO_ROOT, "bin", "pipeline.mjs");
 const BENCH_BASE = 24_000 + testPortShift();

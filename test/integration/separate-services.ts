@@ -9,13 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
 import {
-  clientEnv,
-  dbtPaths,
   down,
   SEPARATE_SET_NAMES,
+  separateServicesEnv,
   servicesSettings,
   up,
 } from "../../localstack/services/index.ts";
+import { testPortShift } from "../fixtures/test-services.ts";
 
 export interface SeparateServices {
   /** Where the local runtime keeps its history, logs and assembly (PIPELINE_RUNTIME_DIR). */
@@ -31,15 +31,6 @@ export interface SeparateServices {
  *   moved by TEST_PORT_SHIFT (0–400) when two checkouts run the integration files at once
  * @param start false when the code under test starts the services itself (the demo does)
  */
-/** Added to every separate set's port base: the sets are 1000 apart and use +92…+567. */
-export function testPortShift(): number {
-  const shift = Number(process.env.TEST_PORT_SHIFT ?? 0);
-  if (!Number.isInteger(shift) || shift < 0 || shift > 400) {
-    throw new Error(`TEST_PORT_SHIFT must be an integer from 0 to 400, not ${process.env.TEST_PORT_SHIFT}`);
-  }
-  return shift;
-}
-
 export async function useSeparateServices(
   name: string,
   portBase: number,
@@ -50,17 +41,9 @@ export async function useSeparateServices(
   chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
   const runtimeDir = mkdtempSync(join(tmpdir(), `${name}-runtime-`));
   const saved = { ...process.env };
-  Object.assign(process.env, {
-    PIPELINE_SERVICES_DIR: stateDir,
-    PIPELINE_RUNTIME_DIR: runtimeDir,
-    KAFKA_PORT: String(portBase + 92),
-    KAFKA_CONTROLLER_PORT: String(portBase + 93),
-    PGPORT: String(portBase + 432),
-    AWS_EMULATOR_PORT: String(portBase + 566),
-    // dbt's target and logs of this set's runs, not the checkout's dbt/target (a bench may use it meanwhile).
-    ...dbtPaths(runtimeDir),
-  });
-  const env = clientEnv(servicesSettings());
+  // Every port of the set (Kafka's controller and MSK IAM listener too: a port inherited from
+  // the tests' own set would clash) and dbt's target and logs, not the checkout's dbt/target.
+  const env = separateServicesEnv(portBase, { stateDir, runtimeDir });
   Object.assign(process.env, env);
   if (start) await up(servicesSettings(), SEPARATE_SET_NAMES);
   return {
