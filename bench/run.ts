@@ -12,7 +12,6 @@ import { onInterrupt } from "../core/process/interrupt.ts";
 import { closePostgresPools } from "../core/warehouse/postgres/pool.ts";
 import { useLocalServicesEnv } from "../localstack/runtime/open.ts";
 import { startSeparateServices } from "../localstack/services/separate.ts";
-import { cacheAssembly, cachedAssembly } from "./assembly-cache.ts";
 import { runBaseline } from "./baseline.ts";
 import { type VotesFile, writeVotesFile } from "./data.ts";
 import { type IngestFigures, type IngestProgress, runIngest, waitForVotesLoaded } from "./ingest.ts";
@@ -120,10 +119,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       options.seed + 200,
     );
 
-    const cached = cachedAssembly();
-    log(`real-time: starting the local runtime${cached ? " (cached assembly)" : " (cdk synth first)"}…`);
-    runtime = await startRuntime({ assemblyDir: cached });
-    const assemblyDir = cached ?? cacheAssembly(runtime.assemblyDir);
+    // `cdk synth` runs only when no earlier run (or test) synthesized these sources for these
+    // endpoints: synthLocal copies the assembly from `.cache/assemblies/` otherwise.
+    log("real-time: starting the local runtime…");
+    runtime = await startRuntime();
+    const assemblyDir = runtime.assemblyDir;
     // Read the totals as the dashboard does, through its API, when the runtime serves one.
     const dashboard = await runtime.dashboardUrl();
     const source = dashboard ? dashboardSource(dashboard) : storeSource;

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { inputsFingerprint } from "./synth.ts";
+import { inputsFingerprint, synthLocal } from "./synth.ts";
 
 describe("the local assembly's fingerprint (reused while it holds: regression, every `pipeline run` synthesized again)", () => {
   const roots: string[] = [];
@@ -38,5 +38,53 @@ describe("the local assembly's fingerprint (reused while it holds: regression, e
     expect(afterOutput).toBe(first);
     expect(otherContext).not.toBe(first);
     expect(afterSource).not.toBe(first);
+  });
+});
+
+describe("assemblies shared between runtime dirs (regression: every test file on its own services ran `cdk synth` again)", () => {
+  const roots: string[] = [];
+  afterEach(() => {
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A repository whose `cdk` writes a manifest into `-o <dir>` and counts its runs. */
+  function repoWithFakeCdk(): string {
+    const root = mkdtempSync(join(tmpdir(), "synth-cache-"));
+    roots.push(root);
+    mkdirSync(join(root, "infra"), { recursive: true });
+    writeFileSync(join(root, "infra", "app.ts"), "app");
+    mkdirSync(join(root, "node_modules", ".bin"), { recursive: true });
+    const cdk = join(root, "node_modules", ".bin", "cdk");
+    writeFileSync(
+      cdk,
+      `#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\nmkdir -p "$2" && echo '{}' > "$2/manifest.json" && echo run >> "${root}/cdk-runs"\n`,
+    );
+    chmodSync(cdk, 0o755);
+    return root;
+  }
+  const cdkRuns = (root: string) =>
+    existsSync(join(root, "cdk-runs"))
+      ? readFileSync(join(root, "cdk-runs"), "utf8").split("\n").length - 1
+      : 0;
+
+  it("copies the assembly of the same sources and endpoints into a new output dir; other endpoints synthesize", async () => {
+    // Prepare
+    const root = repoWithFakeCdk();
+    const context = { localKafkaBrokers: "127.0.0.1:23092" };
+    await synthLocal({ repoRoot: root, outDir: join(root, "runtime-a", "cdk.out"), context });
+
+    // Act
+    const reused = await synthLocal({ repoRoot: root, outDir: join(root, "runtime-b", "cdk.out"), context });
+    const runsAfterReuse = cdkRuns(root);
+    await synthLocal({
+      repoRoot: root,
+      outDir: join(root, "runtime-c", "cdk.out"),
+      context: { localKafkaBrokers: "127.0.0.1:24092" },
+    });
+
+    // Assess
+    expect(runsAfterReuse).toBe(1);
+    expect(existsSync(join(reused, "manifest.json"))).toBe(true);
+    expect(cdkRuns(root)).toBe(2);
   });
 });

@@ -8,10 +8,25 @@
  * same fingerprint reuses it. Two CLIs synthesizing into one directory take turns through a
  * lock (CDK itself would refuse the second with "Another CLI is currently synthing"); the one
  * that waits says so, then finds the other's assembly and reuses it.
+ *
+ * Every assembly synthesized is also kept by its fingerprint in `.cache/assemblies/` (the newest
+ * few): a runtime dir that is new — each test file on its own set of services, each benchmark
+ * run — copies the assembly of the same inputs and endpoints from there instead of running
+ * `cdk synth` again.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { isRunning } from "../../core/process/is-running.ts";
 import { withLock } from "../services/lock.ts";
@@ -27,7 +42,12 @@ export interface SynthOptions {
   readonly log?: (message: string) => void;
   /** Synthesize even when the assembly's fingerprint matches. */
   readonly force?: boolean;
+  /** Where assemblies are kept by fingerprint for other output dirs (default `.cache/assemblies`). */
+  readonly cacheDir?: string;
 }
+
+/** How many assemblies `.cache/assemblies/` keeps (one per set of endpoints and sources in use). */
+const CACHED_ASSEMBLIES = 8;
 
 /** What `cdk synth -c target=local` reads from the repository (tests excluded). */
 const INPUTS = [
@@ -72,14 +92,38 @@ export async function synthLocal(options: SynthOptions): Promise<string> {
       log(`reusing the cloud assembly process ${holder || "another CLI"} synthesized`);
       return outDir;
     }
+    const cacheDir = options.cacheDir ?? join(options.repoRoot, ".cache", "assemblies");
+    const cached = join(cacheDir, fingerprint.slice(0, 16));
+    if (!options.force && stampOf(cached) === fingerprint) {
+      rmSync(outDir, { recursive: true, force: true });
+      cpSync(cached, outDir, { recursive: true });
+      log(`reusing the cloud assembly synthesized for the same sources and endpoints (${cached})`);
+      return outDir;
+    }
     log("synthesizing the local target (cdk synth -c target=local)…");
     const started = Date.now();
     rmSync(join(outDir, STAMP), { force: true });
     await runCdkSynth(options.repoRoot, outDir, context);
     writeFileSync(join(outDir, STAMP), `${fingerprint}\n`);
     log(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    keepInCache(outDir, cacheDir, cached);
     return outDir;
   });
+}
+
+/** Copies a fresh assembly into the cache (whole or not at all: a rename), dropping the oldest. */
+function keepInCache(outDir: string, cacheDir: string, cached: string): void {
+  mkdirSync(cacheDir, { recursive: true });
+  const partial = `${cached}.${process.pid}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  cpSync(outDir, partial, { recursive: true });
+  rmSync(cached, { recursive: true, force: true });
+  renameSync(partial, cached);
+  const entries = readdirSync(cacheDir)
+    .filter((name) => !name.endsWith(".partial"))
+    .map((name) => ({ path: join(cacheDir, name), mtime: statSync(join(cacheDir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of entries.slice(CACHED_ASSEMBLIES)) rmSync(old.path, { recursive: true, force: true });
 }
 
 /** A hash of every input file (path and bytes) and the context; the same inputs, the same hash. */
