@@ -21,9 +21,12 @@
  * - Lambda quotas: function timeout 900 seconds (15 minutes), memory 128 MB to 10,240 MB;
  *   CreateFunction: Timeout minimum 1.
  * - AWS::StepFunctions::StateMachine: a Definition, DefinitionString or DefinitionS3Location.
+ * - AWS::Lambda::EventInvokeConfig (PutFunctionEventInvokeConfig): MaximumRetryAttempts 0–2,
+ *   MaximumEventAgeInSeconds 60–21,600.
  */
 
 import { PipelineError } from "../../core/errors.ts";
+import { ASYNC_INVOKE_LIMITS } from "./functions/async-invoke.ts";
 import type { LocalStack } from "./template-reader.ts";
 import { assertValidSchedule } from "./triggers/schedule.ts";
 
@@ -67,6 +70,7 @@ export function checkStack(stack: LocalStack): void {
     ...checkKafkaMappings(stack),
     ...checkQueueMappings(stack),
     ...checkFunctions(stack),
+    ...checkEventInvokeConfigs(stack),
     ...checkStateMachines(stack),
     ...checkSchedules(stack),
   ];
@@ -168,6 +172,33 @@ function checkFunctions(stack: LocalStack): Violation[] {
     if (timeout) violations.push({ logicalId, message: timeout });
     const memory = outOfRange("memorySize", Number(p.MemorySize ?? 128), LIMITS.functionMemoryMb);
     if (memory) violations.push({ logicalId, message: memory });
+  }
+  return violations;
+}
+
+function checkEventInvokeConfigs(stack: LocalStack): Violation[] {
+  const violations: Violation[] = [];
+  for (const [logicalId, resource] of Object.entries(stack.context.template.Resources)) {
+    if (resource.Type !== "AWS::Lambda::EventInvokeConfig") continue;
+    const p = resource.Properties ?? {};
+    const retries =
+      p.MaximumRetryAttempts === undefined
+        ? undefined
+        : outOfRange(
+            "maximumRetryAttempts",
+            Number(p.MaximumRetryAttempts),
+            ASYNC_INVOKE_LIMITS.maxRetryAttempts,
+          );
+    if (retries) violations.push({ logicalId, message: retries });
+    const age =
+      p.MaximumEventAgeInSeconds === undefined
+        ? undefined
+        : outOfRange(
+            "maximumEventAgeInSeconds",
+            Number(p.MaximumEventAgeInSeconds),
+            ASYNC_INVOKE_LIMITS.maxEventAgeSeconds,
+          );
+    if (age) violations.push({ logicalId, message: age });
   }
   return violations;
 }

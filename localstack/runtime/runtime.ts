@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LOCAL_ACCOUNT, loadConfig, localEndpoints } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
@@ -36,10 +37,15 @@ import {
   type ScheduleDefinition,
   type StateMachineDefinition,
 } from "./template-reader.ts";
-import { type DestinationClients, destinationFromArn } from "./triggers/destinations.ts";
+import {
+  type DestinationClients,
+  deadLetterQueueFromArn,
+  destinationFromArn,
+} from "./triggers/destinations.ts";
 import { KafkaMapping } from "./triggers/kafka.ts";
 import {
   configureBucketNotifications,
+  InvokeRefused,
   lambdaNotificationQueue,
   type NotifiedFunction,
   notifies,
@@ -218,20 +224,36 @@ export class LocalRuntime {
     const byFunction = new Map<string, BucketNotification[]>();
     for (const n of notifications.filter((n) => n.functionArn))
       byFunction.set(n.functionArn as string, [...(byFunction.get(n.functionArn as string) ?? []), n]);
-    const functions = [...byFunction].map(
-      ([functionArn, own]): NotifiedFunction => ({
+    const functions = [...byFunction].map(([functionArn, own]): NotifiedFunction => {
+      const spec = this.functionSpec(lastArnPart(functionArn));
+      const { onFailureArn, onSuccessArn, deadLetterArn } = spec.asyncInvoke;
+      // Lambda writes where the function's configuration says as the function's execution role.
+      const clients = this.clientsAs(spec.roleArn);
+      const queueUrl = (name: string) => this.queueUrl(name);
+      if (onSuccessArn)
+        this.log(`${spec.functionName}: on-success destination ${onSuccessArn} is not run offline`);
+      return {
         functionArn,
         queueUrl: this.queueUrl(lambdaNotificationQueue(functionArn)),
         wants: (bucket, key) => own.some((n) => notifies(n, bucket, key)),
+        // S3 invokes the function as its service principal: the function's resource
+        // policy (AWS::Lambda::Permission) must allow it for this bucket.
+        mayInvoke: (bucket) =>
+          this.requireAccess()
+            .require(this.fromBucket(bucket, "lambda:InvokeFunction", functionArn))
+            .catch((error: unknown) => {
+              throw new InvokeRefused((error as Error).message, { cause: error });
+            }),
         deliver: async (event) => {
-          const bucket = event.Records[0]?.s3.bucket.name ?? "";
-          // S3 invokes the function as its service principal: the function's resource
-          // policy (AWS::Lambda::Permission) must allow it for this bucket.
-          await this.requireAccess().require(this.fromBucket(bucket, "lambda:InvokeFunction", functionArn));
-          await this.invoke(lastArnPart(functionArn), event);
+          await this.invoke(spec.functionName, event);
         },
-      }),
-    );
+        asyncInvoke: spec.asyncInvoke,
+        failureTargets: {
+          onFailure: onFailureArn ? destinationFromArn(onFailureArn, queueUrl, clients) : undefined,
+          deadLetter: deadLetterArn ? deadLetterQueueFromArn(deadLetterArn, queueUrl, clients) : undefined,
+        },
+      };
+    });
     if (functions.length === 0) return;
     this.s3Notifications = new S3Notifications(functions, {
       delaysFile: s3NotificationDelaysFile(this.options.stateDir),
@@ -399,9 +421,27 @@ export class LocalRuntime {
     return started;
   }
 
-  /** Delivers the S3 notifications the emulator has queued now (tests wait for them with it). */
+  /**
+   * Delivers the S3 notifications the emulator has queued now, and their retries (tests wait
+   * for them with it): resolves when each succeeded or Lambda gave up on it.
+   */
   async settleS3(): Promise<void> {
     await this.s3Notifications?.settle();
+  }
+
+  /**
+   * Lambda's Invoke with InvocationType Event: over 256 KB refused with
+   * RequestEntityTooLargeException, else queued and run with Lambda's asynchronous rules
+   * (retries, maximum event age, on-failure destination). Offline only functions an S3
+   * notification targets have an asynchronous queue (started by {@link start}).
+   */
+  async invokeAsync(functionName: string, event: unknown): Promise<{ requestId: string }> {
+    const arn = this.functionArnOf(functionName);
+    if (!this.s3Notifications)
+      throw new RuntimeError(
+        `${functionName}: no asynchronous queue (the runtime is not started, or no S3 notification targets it)`,
+      );
+    return this.s3Notifications.invokeAsync(arn, event);
   }
 
   async stop(): Promise<void> {
@@ -432,12 +472,16 @@ export class LocalRuntime {
 
   private readonly clientsByRole = new Map<string, DestinationClients>();
 
-  /** S3 and SQS clients acting as the role (through the IAM gateway when it is enforced). */
+  /** S3, SQS and SNS clients acting as the role (through the IAM gateway when it is enforced). */
   private clientsAs(roleArn: string): DestinationClients {
     let clients = this.clientsByRole.get(roleArn);
     if (!clients) {
       const config = this.requireAccess().clientConfig(roleArn);
-      clients = { s3: new S3Client({ ...config, forcePathStyle: true }), sqs: new SQSClient(config) };
+      clients = {
+        s3: new S3Client({ ...config, forcePathStyle: true }),
+        sqs: new SQSClient(config),
+        sns: new SNSClient(config),
+      };
       this.clientsByRole.set(roleArn, clients);
     }
     return clients;

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { resourcesOfType, type StackArtifact } from "./assembly.ts";
+import { ASYNC_INVOKE_DEFAULTS, type AsyncInvokeConfig } from "./functions/async-invoke.ts";
 import { arnOf, physicalName, type ResolveContext, resolve } from "./intrinsics.ts";
 
 export interface FunctionSpec {
@@ -21,6 +22,8 @@ export interface FunctionSpec {
   /** The function's ARN and its execution role's ARN (what it acts as offline too). */
   readonly functionArn: string;
   readonly roleArn: string;
+  /** How Lambda handles its asynchronous invocations (EventInvokeConfig, DeadLetterConfig; AWS's defaults). */
+  readonly asyncInvoke: AsyncInvokeConfig;
 }
 
 export interface KafkaMappingDefinition {
@@ -122,9 +125,10 @@ export function readStack(stack: StackArtifact, repoRoot: string, region: string
       >;
       return read({ id, p, ctx, repoRoot }) ?? [];
     });
+  const invokeConfigs = each("AWS::Lambda::EventInvokeConfig", readEventInvokeConfig);
   return {
     stackName: stack.stackName,
-    functions: each("AWS::Lambda::Function", readFunction),
+    functions: each("AWS::Lambda::Function", readFunction).map((f) => withAsyncInvoke(f, invokeConfigs)),
     kafkaMappings: each("AWS::Lambda::EventSourceMapping", readKafkaMapping),
     queueMappings: each("AWS::Lambda::EventSourceMapping", readQueueMapping),
     notifications: each("Custom::S3BucketNotifications", readNotifications),
@@ -167,6 +171,53 @@ function readFunction({ id, p, ctx, repoRoot }: Resource): FunctionSpec | undefi
     memoryMb: Number(p.MemorySize ?? 128),
     functionArn: arnOf(ctx, id),
     roleArn: String(p.Role),
+    asyncInvoke: {
+      ...ASYNC_INVOKE_DEFAULTS,
+      deadLetterArn: (p.DeadLetterConfig as { TargetArn?: string } | undefined)?.TargetArn,
+    },
+  };
+}
+
+interface EventInvokeConfig {
+  readonly id: string;
+  readonly functionName: string;
+  readonly qualifier: string;
+  readonly maxRetryAttempts?: number;
+  readonly maxEventAgeSeconds?: number;
+  readonly onFailureArn?: string;
+  readonly onSuccessArn?: string;
+}
+
+/** AWS::Lambda::EventInvokeConfig: a function's (qualifier's) asynchronous invocation settings. */
+function readEventInvokeConfig({ id, p }: Resource): EventInvokeConfig {
+  const destinations = p.DestinationConfig as
+    | { OnFailure?: { Destination?: string }; OnSuccess?: { Destination?: string } }
+    | undefined;
+  return {
+    id,
+    functionName: lastArnPart(String(p.FunctionName)),
+    qualifier: String(p.Qualifier ?? "$LATEST"),
+    maxRetryAttempts: p.MaximumRetryAttempts === undefined ? undefined : Number(p.MaximumRetryAttempts),
+    maxEventAgeSeconds:
+      p.MaximumEventAgeInSeconds === undefined ? undefined : Number(p.MaximumEventAgeInSeconds),
+    onFailureArn: destinations?.OnFailure?.Destination,
+    onSuccessArn: destinations?.OnSuccess?.Destination,
+  };
+}
+
+/** The function's $LATEST EventInvokeConfig over AWS's defaults (S3 invokes the unqualified function). */
+function withAsyncInvoke(fn: FunctionSpec, configs: readonly EventInvokeConfig[]): FunctionSpec {
+  const config = configs.find((c) => c.functionName === fn.functionName && c.qualifier === "$LATEST");
+  if (!config) return fn;
+  return {
+    ...fn,
+    asyncInvoke: {
+      ...fn.asyncInvoke,
+      maxRetryAttempts: config.maxRetryAttempts ?? ASYNC_INVOKE_DEFAULTS.maxRetryAttempts,
+      maxEventAgeSeconds: config.maxEventAgeSeconds ?? ASYNC_INVOKE_DEFAULTS.maxEventAgeSeconds,
+      onFailureArn: config.onFailureArn,
+      onSuccessArn: config.onSuccessArn,
+    },
   };
 }
 

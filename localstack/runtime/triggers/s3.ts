@@ -8,9 +8,11 @@
  * - A Lambda destination: moto can't invoke a function of ours, so serve.py sends the event to
  *   the function's internal queue on the emulator (`s3-invoke-<function name>`, the same rule
  *   here and there), which {@link S3Notifications} long-polls and invokes the function from, as
- *   Lambda queues an asynchronous invocation. A message is deleted once the function returned,
- *   so delivery is at-least-once across a runtime crash (the message becomes visible again) and
- *   objects written while the runtime is down wait in the queue; the queue and the bucket's
+ *   Lambda runs an asynchronous invocation from its queue: S3 invokes with InvocationType Event,
+ *   so Lambda's async rules apply (256 KB, retries, maximum event age, on-failure destination:
+ *   functions/async-invoke.ts). A message is deleted once its event succeeded or was given up
+ *   on, so delivery is at-least-once across a runtime crash (the message becomes visible again)
+ *   and objects written while the runtime is down wait in the queue; the queue and the bucket's
  *   configuration are in the emulator's request log, so both survive an emulator restart.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
@@ -25,12 +27,23 @@ import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
 } from "@aws-sdk/client-sqs";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import { s3, sqs } from "../../../core/aws/clients.ts";
+import { PipelineError } from "../../../core/errors.ts";
 import { decodeEventKey, objectCreatedEvent } from "../../../core/lake/s3-event.ts";
+import { RuntimeError } from "../errors.ts";
+import {
+  type AsyncFailureTargets,
+  type AsyncInvokeConfig,
+  giveUp,
+  retryDelaySeconds,
+} from "../functions/async-invoke.ts";
+import { requestSizeError } from "../functions/payload-limits.ts";
 import type { BucketNotification } from "../template-reader.ts";
 
 /** The internal queue the emulator sends a Lambda destination's events to (serve.py's rule). */
@@ -114,13 +127,25 @@ export function fromEmulatorEvent(body: unknown): S3EventRecord[] {
 
 export interface NotifiedFunction {
   readonly functionArn: string;
-  /** Its internal queue's URL on the emulator. */
+  /** Its internal queue's URL on the emulator: Lambda's asynchronous event queue of the function. */
   readonly queueUrl: string;
   /** Whether the template notifies the function of this object (an event for another is dropped). */
   readonly wants: (bucket: string, key: string) => boolean;
-  /** Invokes the function with one S3 event; throws to have it retried. */
-  readonly deliver: (event: S3Event) => Promise<void>;
+  /**
+   * S3's Invoke call (InvocationType Event) as S3's principal: throws {@link InvokeRefused} when
+   * Lambda would refuse it (the resource policy does not allow S3 for this bucket).
+   */
+  readonly mayInvoke: (bucket: string) => Promise<void>;
+  /** Runs the function once with an event; throws the function's error. */
+  readonly deliver: (event: unknown) => Promise<void>;
+  /** The template's asynchronous invocation settings of the function. */
+  readonly asyncInvoke: AsyncInvokeConfig;
+  /** Where an event goes once Lambda gives up on it (as the function's execution role). */
+  readonly failureTargets: AsyncFailureTargets;
 }
+
+/** Lambda refused S3's Invoke call itself: the event never enters the function's queue. */
+export class InvokeRefused extends PipelineError {}
 
 export interface S3NotificationsOptions {
   /** How many events of one function are delivered at the same time. */
@@ -132,10 +157,12 @@ export interface S3NotificationsOptions {
 
 /** How long a received event stays invisible; extended while its invocation runs. */
 const VISIBILITY_SECONDS = 30;
-/** A failed delivery is retried this soon (the old listing retried on its next scan, ~1 s). */
-const RETRY_SECONDS = 1;
-/** How the runtime's log says a delivery failed and will be retried (the fault tests count these). */
-export const RETRIED_NOTE = `(retried in ${RETRY_SECONDS} s)`;
+/** After the emulator failed a receive, ask again this soon. */
+const POLL_RETRY_SECONDS = 1;
+/** How the runtime's log says a failed attempt will be retried (the fault tests count these). */
+export const RETRIED_NOTE = "will be retried in";
+/** How the runtime's log says Lambda gave up on an event after its last attempt. */
+export const RETRIES_EXHAUSTED_NOTE = "retries exhausted";
 /**
  * Short for a long poll: a poll can't be cancelled on the emulator, so {@link S3Notifications.stop}
  * waits for it to return (and gives back what it got), rather than leave it to take an event
@@ -143,15 +170,47 @@ export const RETRIED_NOTE = `(retried in ${RETRY_SECONDS} s)`;
  */
 const LONG_POLL_SECONDS = 2;
 
-/** Long-polls every notified function's internal queue and invokes the function. */
+/** Message attributes a retried event carries on the function's queue (moto's own messages have none). */
+const ATTEMPTS = "lambda-attempts";
+const ENQUEUED_AT = "lambda-enqueued-at";
+const REQUEST_ID = "lambda-request-id";
+const LAST_ERROR_TYPE = "lambda-error-type";
+const LAST_ERROR_MESSAGE = "lambda-error-message";
+
+/** One asynchronous event of a function and where Lambda's handling of it stands. */
+interface QueuedEvent {
+  readonly event: unknown;
+  readonly requestId: string;
+  /** Attempts the function made so far. */
+  readonly attempts: number;
+  /** When the event entered the function's queue (ms): its age counts from there. */
+  readonly enqueuedAt: number;
+  readonly lastError?: { readonly errorType: string; readonly errorMessage: string };
+  /** For the log: s3://bucket/key. */
+  readonly what: string;
+  /** moto's notification, not yet invoked: S3's Invoke call is still to be judged. */
+  readonly fromS3: boolean;
+}
+
+/**
+ * Long-polls every notified function's internal queue and invokes the function from it, as
+ * Lambda runs asynchronous invocations (functions/async-invoke.ts): a failed attempt goes back
+ * on the queue as a new message with its attempt count and the retry's delay; after the last
+ * attempt (or past the event's maximum age) the event goes to the on-failure destination, the
+ * dead-letter queue or nowhere, and the runtime log says which. A failure of the runtime's own
+ * machinery (the emulator unreachable while it moves a message) leaves the message to come back
+ * after its visibility timeout, not counted as an attempt — bounded by the event's maximum age.
+ */
 export class S3Notifications {
   private readonly functions: readonly NotifiedFunction[];
   private readonly options: S3NotificationsOptions;
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
   private stopping = false;
   private polling: Promise<void>[] = [];
+  /** Attempts that succeeded, attempts that failed, events given up on. */
   deliveries = 0;
   failures = 0;
+  givenUp = 0;
 
   constructor(functions: readonly NotifiedFunction[], options: S3NotificationsOptions = {}) {
     this.functions = functions;
@@ -171,15 +230,38 @@ export class S3Notifications {
     await Promise.all([...this.inFlight.values()].flatMap((running) => [...running]));
   }
 
-  /** Delivers what the emulator has queued now; resolves when it was delivered or failed. */
+  /**
+   * Delivers what the functions' queues hold now, retries included (waiting out their delays):
+   * resolves when every event succeeded or was given up on.
+   */
   async settle(): Promise<void> {
     for (;;) {
       let received = 0;
       for (const fn of this.functions) received += (await this.receive(fn, 0)).length;
       const running = [...this.inFlight.values()].flatMap((r) => [...r]);
-      if (received === 0 && running.length === 0) return;
-      await Promise.all(running);
+      if (running.length > 0) await Promise.all(running);
+      else if (received === 0) {
+        if ((await this.waiting()) === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
+  }
+
+  /** Messages on the functions' queues that are delayed (a retry's wait) or in flight. */
+  private async waiting(): Promise<number> {
+    let total = 0;
+    for (const fn of this.functions) {
+      const { Attributes = {} } = await sqs().send(
+        new GetQueueAttributesCommand({
+          QueueUrl: fn.queueUrl,
+          AttributeNames: ["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      total +=
+        Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    }
+    return total;
   }
 
   private limit(): number {
@@ -199,7 +281,7 @@ export class S3Notifications {
         if (this.stopping) return;
         // The emulator restarting or frozen: ask again shortly, as Lambda's pollers do.
         this.options.log?.(`s3 notifications for ${fn.functionArn}: ${(error as Error).message} (retrying)`);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_SECONDS * 1000));
+        await new Promise((resolve) => setTimeout(resolve, POLL_RETRY_SECONDS * 1000));
       }
     }
   }
@@ -214,6 +296,8 @@ export class S3Notifications {
         MaxNumberOfMessages: free,
         WaitTimeSeconds: waitSeconds,
         VisibilityTimeout: VISIBILITY_SECONDS,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["SentTimestamp"],
       }),
     );
     if (this.stopping && waitSeconds > 0) {
@@ -246,32 +330,190 @@ export class S3Notifications {
       (VISIBILITY_SECONDS * 1000) / 3,
     );
     try {
-      const records = fromEmulatorEvent(parse(message.Body)).filter((r) =>
-        fn.wants(r.s3.bucket.name, decodeEventKey(r.s3.object.key)),
-      );
-      for (const record of records) {
-        if (this.options.delaysFile)
-          appendFileSync(this.options.delaysFile, `${Date.now() - Date.parse(record.eventTime)}\n`);
-        await fn.deliver({ Records: [record] });
-        this.deliveries += 1;
-      }
-      if (records.length === 0)
-        this.options.log?.(
-          `s3 notification for ${fn.functionArn} matches no notification of the template: dropped`,
-        );
+      const events = this.eventsOf(fn, message);
+      for (const queued of events) await this.attempt(fn, queued);
       await sqs().send(
         new DeleteMessageCommand({ QueueUrl: fn.queueUrl, ReceiptHandle: message.ReceiptHandle }),
       );
     } catch (error) {
-      this.failures += 1;
+      // The runtime's own machinery failed (the emulator unreachable while a message moved):
+      // the message comes back after its visibility timeout, the attempt not counted.
       this.options.log?.(
-        `s3 notification for ${fn.functionArn}: ${(error as Error).message} ${RETRIED_NOTE}`,
+        `s3 notification for ${fn.functionArn}: ${(error as Error).message} (back on the function's queue within ${VISIBILITY_SECONDS} s)`,
       );
-      await visibility(RETRY_SECONDS).catch(() => undefined);
     } finally {
       clearInterval(heartbeat);
     }
   }
+
+  /** The events a message holds: a retried event, or moto's notification (one event per record the template wants). */
+  private eventsOf(fn: NotifiedFunction, message: Message): QueuedEvent[] {
+    const attributes = message.MessageAttributes ?? {};
+    const attribute = (name: string) => attributes[name]?.StringValue;
+    const body = parse(message.Body);
+    if (attribute(ATTEMPTS) !== undefined) {
+      const errorType = attribute(LAST_ERROR_TYPE);
+      return [
+        {
+          event: body,
+          requestId: attribute(REQUEST_ID) ?? crypto.randomUUID(),
+          attempts: Number(attribute(ATTEMPTS)),
+          enqueuedAt: Number(attribute(ENQUEUED_AT)),
+          lastError:
+            errorType === undefined
+              ? undefined
+              : { errorType, errorMessage: attribute(LAST_ERROR_MESSAGE) ?? "" },
+          what: describeEvent(body),
+          fromS3: false,
+        },
+      ];
+    }
+    const sent = Number(message.Attributes?.SentTimestamp);
+    const records = fromEmulatorEvent(body).filter((r) =>
+      fn.wants(r.s3.bucket.name, decodeEventKey(r.s3.object.key)),
+    );
+    if (records.length === 0)
+      this.options.log?.(
+        `s3 notification for ${fn.functionArn} matches no notification of the template: dropped`,
+      );
+    return records.map((record) => {
+      const event: S3Event = { Records: [record] };
+      return {
+        event,
+        requestId: crypto.randomUUID(),
+        attempts: 0,
+        enqueuedAt: Number.isFinite(sent) ? sent : Date.parse(record.eventTime),
+        what: describeEvent(event),
+        fromS3: true,
+      };
+    });
+  }
+
+  /** One attempt at an event, and what Lambda does after it. Throws only the runtime's own failures. */
+  private async attempt(fn: NotifiedFunction, queued: QueuedEvent): Promise<void> {
+    const log = (line: string) => this.options.log?.(`${functionName(fn)} ← ${queued.what}: ${line}`);
+    const { maxRetryAttempts, maxEventAgeSeconds } = fn.asyncInvoke;
+    if (Date.now() - queued.enqueuedAt > maxEventAgeSeconds * 1000)
+      return this.giveUp(fn, queued, "EventAgeExceeded", log);
+    if (queued.fromS3) {
+      // S3's Invoke call: refused by Lambda, the event never enters the function's queue.
+      const refused =
+        requestSizeError(queued.event, "Event") ?? (await this.refusal(fn, queued.event as Partial<S3Event>));
+      if (refused) {
+        log(`Lambda refused S3's asynchronous invoke (${refused.name}: ${refused.message}): not delivered`);
+        return;
+      }
+    }
+    const attempt = queued.attempts + 1;
+    try {
+      for (const record of (queued.event as Partial<S3Event>).Records ?? [])
+        if (this.options.delaysFile && record.eventTime)
+          appendFileSync(this.options.delaysFile, `${Date.now() - Date.parse(record.eventTime)}\n`);
+      await fn.deliver(queued.event);
+      this.deliveries += 1;
+      return;
+    } catch (error) {
+      this.failures += 1;
+      const e = error as Error & { errorType?: string };
+      const lastError = { errorType: e.errorType ?? e.name, errorMessage: e.message };
+      const failed = { ...queued, attempts: attempt, lastError };
+      const of = `attempt ${attempt} of ${maxRetryAttempts + 1}`;
+      if (attempt > maxRetryAttempts) {
+        log(`failed (${of}): ${e.message}; ${RETRIES_EXHAUSTED_NOTE}`);
+        return this.giveUp(fn, failed, "RetriesExhausted", log);
+      }
+      const delay = retryDelaySeconds(attempt);
+      log(`failed (${of}): ${e.message}; ${RETRIED_NOTE} ${delay} s`);
+      await this.queue(fn, failed, delay);
+    }
+  }
+
+  /**
+   * Lambda's Invoke with InvocationType Event, for a function S3 notifies (the only ones with a
+   * queue offline): refused with RequestEntityTooLargeException over 256 KB, else queued.
+   */
+  async invokeAsync(functionArn: string, event: unknown): Promise<{ requestId: string }> {
+    const fn = this.functions.find((f) => f.functionArn === functionArn);
+    if (!fn)
+      throw new RuntimeError(
+        `${functionArn}: only functions an S3 notification targets have an asynchronous queue offline`,
+      );
+    const refused = requestSizeError(event, "Event");
+    if (refused) throw refused;
+    const requestId = crypto.randomUUID();
+    await this.queue(
+      fn,
+      { event, requestId, attempts: 0, enqueuedAt: Date.now(), what: describeEvent(event), fromS3: false },
+      0,
+    );
+    return { requestId };
+  }
+
+  /** Puts an event on the function's queue with where its handling stands, after `delaySeconds`. */
+  private async queue(fn: NotifiedFunction, queued: QueuedEvent, delaySeconds: number): Promise<void> {
+    const text = (value: string) => ({ DataType: "String", StringValue: value || "-" });
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: fn.queueUrl,
+        MessageBody: JSON.stringify(queued.event),
+        DelaySeconds: delaySeconds,
+        MessageAttributes: {
+          [ATTEMPTS]: { DataType: "Number", StringValue: String(queued.attempts) },
+          [ENQUEUED_AT]: { DataType: "Number", StringValue: String(queued.enqueuedAt) },
+          [REQUEST_ID]: text(queued.requestId),
+          ...(queued.lastError
+            ? {
+                [LAST_ERROR_TYPE]: text(queued.lastError.errorType),
+                [LAST_ERROR_MESSAGE]: text(queued.lastError.errorMessage.slice(0, 4096)),
+              }
+            : {}),
+        },
+      }),
+    );
+  }
+
+  /** Lambda's refusal of S3's Invoke (the resource policy), or undefined when S3 may invoke. */
+  private async refusal(fn: NotifiedFunction, event: Partial<S3Event>): Promise<Error | undefined> {
+    try {
+      await fn.mayInvoke(event.Records?.[0]?.s3.bucket.name ?? "");
+      return undefined;
+    } catch (error) {
+      if (error instanceof InvokeRefused) return error;
+      throw error;
+    }
+  }
+
+  private async giveUp(
+    fn: NotifiedFunction,
+    queued: QueuedEvent,
+    condition: "RetriesExhausted" | "EventAgeExceeded",
+    log: (line: string) => void,
+  ): Promise<void> {
+    const outcome = await giveUp(
+      {
+        functionName: functionName(fn),
+        functionArn: fn.functionArn,
+        requestId: queued.requestId,
+        condition,
+        attempts: queued.attempts,
+        event: queued.event,
+        lastError: queued.lastError,
+      },
+      fn.failureTargets,
+    );
+    this.givenUp += 1;
+    log(`${condition} after ${queued.attempts} attempt(s), ${outcome}`);
+  }
+}
+
+function functionName(fn: NotifiedFunction): string {
+  return fn.functionArn.split(":")[6] ?? fn.functionArn;
+}
+
+/** s3://bucket/key of an S3 event, else "an event". */
+function describeEvent(event: unknown): string {
+  const record = (event as Partial<S3Event> | undefined)?.Records?.[0];
+  return record?.s3 ? `s3://${record.s3.bucket.name}/${decodeEventKey(record.s3.object.key)}` : "an event";
 }
 
 function parse(body: string | undefined): unknown {
