@@ -5,6 +5,7 @@
  * this cannot name is `undefined`: the gateway refuses it rather than let it through.
  */
 import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
+import { LONG_TERM_KEY_ONLY, stsCall } from "./sts.ts";
 
 export interface ApiRequest {
   /** The service of the SigV4 credential scope (`s3`, `dynamodb`, `sqs`, `sns`, …). */
@@ -55,6 +56,8 @@ export function mapRequest(request: ApiRequest): MappedRequest | undefined {
       return mapLambda(request);
     case "kafka":
       return mapKafka(request);
+    case "sts":
+      return mapSts(request);
     default:
       return undefined;
   }
@@ -388,6 +391,25 @@ function sqsQueryResource(operation: string, form: URLSearchParams, request: Api
   if (url) return queueArn(url, request.region);
   const name = form.get("QueueName");
   return name ? `arn:aws:sqs:${request.region}:${LOCAL_ACCOUNT}:${name}` : undefined;
+}
+
+// ---- STS (Query or JSON 1.0): answered by the gateway (sts.ts).
+
+function mapSts(request: ApiRequest): MappedRequest | undefined {
+  const call = stsCall(request);
+  if (!call?.known) return undefined;
+  const { operation, protocol } = call;
+  // GetCallerIdentity needs no permission, and an explicit deny does not block it; the
+  // long-term-key-only calls are refused to a session whatever its policies say.
+  if (operation === "GetCallerIdentity" || LONG_TERM_KEY_ONLY.has(operation))
+    return { operation, protocol, access: [] };
+  if (operation === "AssumeRole") {
+    const roleArn = call.param("RoleArn");
+    return roleArn
+      ? { operation, protocol, access: [{ action: "sts:AssumeRole", resource: roleArn }] }
+      : undefined;
+  }
+  return { operation, protocol, access: [{ action: `sts:${operation}`, resource: "*" }] };
 }
 
 // ---- Lambda (REST-JSON): /2015-03-31/functions/{name}/invocations and friends.

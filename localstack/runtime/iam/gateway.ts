@@ -9,7 +9,8 @@
  * AccessDenied), so the SDK throws what it throws in AWS. The operator's own key (the
  * developer's `test`, explicit in the credential store) is verified too and then passes
  * unevaluated. MSK's control plane, which the emulator lacks, is answered here for the
- * clusters the runtime names.
+ * clusters the runtime names, and STS for the roles' sessions (sts.ts: GetCallerIdentity
+ * names the session, AssumeRole is judged and issues a chained session).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
@@ -20,7 +21,7 @@ import { LOCAL_ACCOUNT, localEndpoints } from "../../../core/config/index.ts";
 import { resourcesOfType, type Template } from "../assembly.ts";
 import { arnOf } from "../intrinsics.ts";
 import { type ApiRequest, kafkaOperation, mapRequest, type Protocol } from "./actions.ts";
-import type { CredentialStore } from "./credentials.ts";
+import type { CredentialStore, Identity } from "./credentials.ts";
 import { resolveContext } from "./policies.ts";
 import {
   ChunkSignatureCheck,
@@ -31,6 +32,14 @@ import {
   type VerifiedRequest,
   verifySignature,
 } from "./sigv4.ts";
+import {
+  callerIdentity,
+  LONG_TERM_KEY_ONLY,
+  MAX_CHAINED_SESSION_SECONDS,
+  STS_XML_NAMESPACE,
+  stsAnswer,
+  stsCall,
+} from "./sts.ts";
 import { type AccessDecision, type AccessRequest, type Authorizer, LOCAL_SESSION_NAME } from "./types.ts";
 
 export interface KafkaCluster {
@@ -177,7 +186,103 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
     if (service === "kafka") return answerKafka(req, res);
+    if (service === "sts") return answerSts(res, api, identity, mapped.operation);
     return forward(req, res, body, caller, api);
+  }
+
+  /**
+   * STS for a role's session (sts.ts): moto's STS would answer as its own user. IAM has
+   * judged the call already (GetCallerIdentity needs nothing); what is left is STS's own.
+   */
+  async function answerSts(
+    res: ServerResponse,
+    api: ApiRequest,
+    identity: Identity & { kind: "role" },
+    operation: string,
+  ): Promise<void> {
+    const call = stsCall(api);
+    if (!call) throw new Error("an STS call the mapping named has no operation");
+    const requestId = randomUUID();
+    const answer = (result: Parameters<typeof stsAnswer>[1]) => {
+      const { contentType, body } = stsAnswer(call, result, requestId);
+      res.writeHead(200, { "content-type": contentType, "x-amzn-requestid": requestId });
+      res.end(body);
+    };
+    const refuseSts = (status: number, code: string, message: string) =>
+      refuse(res, { protocol: call.protocol, service: "sts", api, status, code, jsonCode: code, message });
+    if (operation === "GetCallerIdentity") return answer(callerIdentity(identity));
+    if (LONG_TERM_KEY_ONLY.has(operation))
+      return refuseSts(403, "AccessDenied", `Cannot call ${operation} with session credentials`);
+    if (operation !== "AssumeRole")
+      return refuseSts(
+        403,
+        "AccessDenied",
+        `the offline gateway answers only GetCallerIdentity and AssumeRole of STS, not ${operation} (IAM allowed it: AWS would have answered)`,
+      );
+    const roleArn = call.param("RoleArn") as string;
+    const sessionName = call.param("RoleSessionName");
+    const duration = Number(call.param("DurationSeconds") ?? MAX_CHAINED_SESSION_SECONDS);
+    if (!sessionName || !/^[\w+=,.@-]{2,64}$/.test(sessionName))
+      return refuseSts(
+        400,
+        "ValidationError",
+        `1 validation error detected: Value '${sessionName ?? "null"}' at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64 and match [\\w+=,.@-]*`,
+      );
+    if (!Number.isInteger(duration) || duration < 900)
+      return refuseSts(
+        400,
+        "ValidationError",
+        `1 validation error detected: Value '${call.param("DurationSeconds")}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+      );
+    if (duration > MAX_CHAINED_SESSION_SECONDS)
+      return refuseSts(
+        400,
+        "ValidationError",
+        "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+      );
+    const trusts = options.authorizer.roleTrusts
+      ? await options.authorizer.roleTrusts(identity.roleArn, roleArn)
+      : { allowed: false, explanation: "no trust policy to read" };
+    if (!trusts.allowed) {
+      const request: AccessRequest = {
+        principal: identity.roleArn,
+        action: "sts:AssumeRole",
+        resource: roleArn,
+      };
+      options.onDecision?.({
+        ...trusts,
+        ...request,
+        service: "sts",
+        operation,
+        method: api.method,
+        path: api.path,
+      });
+      return refuseSts(
+        403,
+        "AccessDenied",
+        `User: ${identity.assumedRoleArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      );
+    }
+    // A session policy would narrow the session: the offline evaluator could not apply it.
+    if (call.param("Policy") !== undefined || call.param("PolicyArns") !== undefined)
+      return refuseSts(
+        403,
+        "AccessDenied",
+        "the offline gateway cannot apply session policies (Policy, PolicyArns) to an assumed role's session",
+      );
+    const issued = options.credentials.issue(roleArn, { sessionName, durationSeconds: duration });
+    const session = options.credentials.lookup(issued.accessKeyId);
+    if (session?.kind !== "role") throw new Error("the credential store lost the session it issued");
+    const { UserId } = callerIdentity(session);
+    return answer({
+      Credentials: {
+        AccessKeyId: issued.accessKeyId,
+        SecretAccessKey: issued.secretAccessKey,
+        SessionToken: issued.sessionToken,
+        Expiration: issued.expiration,
+      },
+      AssumedRoleUser: { AssumedRoleId: UserId as string, Arn: session.assumedRoleArn },
+    });
   }
 
   function answerKafka(req: IncomingMessage, res: ServerResponse): void {
@@ -467,7 +572,8 @@ const AUTH_ERRORS: Record<
 
 function authError(failure: SignatureFailure, service: string): Refusal {
   const errors = AUTH_ERRORS[failure.kind];
-  const family = service === "s3" ? "s3" : service === "sns" || service === "sqs" ? "query" : "json";
+  const family =
+    service === "s3" ? "s3" : service === "sns" || service === "sqs" || service === "sts" ? "query" : "json";
   const [status, code, message] = errors[family];
   const json = errors.json;
   // Lambda's and MSK's REST APIs answer authentication failures with 403.
@@ -499,7 +605,9 @@ function refuse(
       const namespace =
         service === "sns"
           ? "http://sns.amazonaws.com/doc/2010-03-31/"
-          : "http://queue.amazonaws.com/doc/2012-11-05/";
+          : service === "sts"
+            ? STS_XML_NAMESPACE
+            : "http://queue.amazonaws.com/doc/2012-11-05/";
       const body = `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
       res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": requestId });
       res.end(body);
@@ -513,9 +621,9 @@ function refuse(
         "x-amzn-requestid": requestId,
       };
       // SQS speaks JSON with its query-era error codes: the SDK names the error from this header.
-      if (service === "sqs") headers["x-amzn-query-error"] = `${code};Sender`;
+      if (service === "sqs" || service === "sts") headers["x-amzn-query-error"] = `${code};Sender`;
       // JSON services answer AccessDenied with 400.
-      sendJson(res, code === "AccessDenied" ? 400 : status, headers, {
+      sendJson(res, code === "AccessDenied" && service !== "sts" ? 400 : status, headers, {
         __type: `com.amazon.coral.service#${jsonCode}`,
         message,
       });

@@ -31,6 +31,8 @@ export interface AccessDecision {
 export interface Authorizer {
   /** The decision IAM would take for the request, from the template's policies. */
   decide(request: AccessRequest): Promise<AccessDecision>;
+  /** Whether the role's trust policy lets `principal` (a service or a role) assume it. */
+  roleTrusts?(principal: string, roleArn: string): Promise<AccessDecision>;
 }
 
 /**
