@@ -18,6 +18,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { LOCAL_ACCOUNT, localEndpoints } from "../../../core/config/index.ts";
+import { readGatewaySecret } from "../../services/aws-emulator/aws-emulator.ts";
 import { resourcesOfType, type Template } from "../assembly.ts";
 import { arnOf } from "../intrinsics.ts";
 import { type ApiRequest, kafkaOperation, mapRequest, type Protocol } from "./actions.ts";
@@ -41,6 +42,9 @@ import {
   stsCall,
 } from "./sts.ts";
 import { type AccessDecision, type AccessRequest, type Authorizer, LOCAL_SESSION_NAME } from "./types.ts";
+
+/** The header that tells the emulator a request comes through the gateway (serve.py GATEWAY_HEADER). */
+export const GATEWAY_HEADER = "x-pipeline-gateway";
 
 export interface KafkaCluster {
   readonly arn: string;
@@ -72,6 +76,12 @@ export interface GatewayOptions {
   readonly credentials: CredentialStore;
   /** @default process.env.AWS_ENDPOINT_URL ?? "http://127.0.0.1:4566" */
   readonly emulatorUrl?: string;
+  /**
+   * The services set's gateway secret, sent with every forwarded request: the emulator's port
+   * serves only the gateway and the operator (serve.py). @default the secret of the set
+   * PIPELINE_SERVICES_DIR names (none for an emulator without one, such as LocalStack)
+   */
+  readonly emulatorSecret?: () => string | undefined;
   /** The MSK clusters the gateway answers GetBootstrapBrokers/DescribeClusterV2 for. */
   readonly clusters?: readonly KafkaCluster[];
   /** Every decision the gateway takes (allowed and denied). */
@@ -93,6 +103,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const emulator = new URL(options.emulatorUrl ?? localEndpoints().awsEndpoint);
   const clusters = new Map((options.clusters ?? []).map((c) => [c.arn, c]));
   const templateArn = secretArnsOf(options.template);
+  // Read again at most once a second: a set whose state dir was made anew has a new secret.
+  let secret: { value: string | undefined; at: number } | undefined;
+  const emulatorSecret = () => {
+    const now = Date.now();
+    if (!secret || now - secret.at > 1000)
+      secret = { value: (options.emulatorSecret ?? readGatewaySecret)(), at: now };
+    return secret.value;
+  };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -332,13 +350,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     caller: VerifiedRequest,
     api: ApiRequest,
   ): Promise<void> {
+    // A caller's own gateway header is dropped: only the gateway vouches for a request.
+    const { [GATEWAY_HEADER]: _claimed, ...headers } = req.headers;
+    const vouch = emulatorSecret();
     const upstream = httpRequest({
       protocol: emulator.protocol,
       hostname: emulator.hostname,
       port: emulator.port,
       method: req.method,
       path: req.url,
-      headers: req.headers,
+      headers: vouch ? { ...headers, [GATEWAY_HEADER]: vouch } : headers,
     });
     const answered = new Promise<void>((resolve, reject) => {
       upstream.once("response", (answer) => {

@@ -4,15 +4,23 @@
  * LocalStack's runtime: see localstack/README.md. moto keeps its state in memory; we log the
  * requests it serves and replay them after a restart (persistence.ts), so the state survives
  * `services down`/`up` like PostgreSQL's and Kafka's.
+ *
+ * Its port is not AWS's front door (the runtime's IAM gateway is): serve.py serves only
+ * requests the gateway forwards (they carry the set's gateway secret, a 0600 file in the
+ * emulator's state dir) and the operator's own (signed with the operator's key id: the CLI,
+ * the tests' setup, the offline Snowflake, `aws --endpoint-url`); any other key — a sandbox's
+ * session credentials above all — is refused as AWS refuses an unknown key.
  */
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LOCAL_ACCOUNT } from "../../../core/config/index.ts";
+import { LOCAL_ACCOUNT, localAwsEnv } from "../../../core/config/index.ts";
 import { httpOk } from "../health.ts";
 import { PYTHON } from "../prerequisites.ts";
 import { ensureVenv, venvAt } from "../python-venv.ts";
 import type { ServiceDefinition } from "../service.ts";
-import type { ServicesSettings } from "../settings.ts";
+import { type ServicesSettings, servicesSettings } from "../settings.ts";
 import { compactRecording, recordingEnv, recordingFile } from "./persistence.ts";
 
 const REQUIREMENTS = "localstack/services/aws-emulator/requirements.txt";
@@ -32,9 +40,23 @@ export const awsEmulatorService: ServiceDefinition = {
     const persist = ctx.settings.persistEmulatorState;
     const recording = recordingFile(ctx.dir);
     const replay = persist && compactRecording(recording) > 0 ? ["--replay", recording] : [];
+    const secretFile = ensureGatewaySecret(ctx.dir);
+    // The key id only (not a secret): who may call this port directly besides the gateway.
+    const operator = localAwsEnv(process.env).AWS_ACCESS_KEY_ID as string;
     return {
       command: emulatorVenv(ctx.settings).bin("python"),
-      args: [SERVE, "-H", "127.0.0.1", "-p", String(ctx.settings.ports.awsEmulator), ...replay],
+      args: [
+        SERVE,
+        "-H",
+        "127.0.0.1",
+        "-p",
+        String(ctx.settings.ports.awsEmulator),
+        "--gateway-secret-file",
+        secretFile,
+        "--operator-key-id",
+        operator,
+        ...replay,
+      ],
       cwd: ctx.dir,
       env: {
         PYTHONUNBUFFERED: "1",
@@ -50,6 +72,29 @@ export const awsEmulatorService: ServiceDefinition = {
   stopSignal: "SIGTERM",
   startTimeoutMs: 60_000,
 };
+
+/** The file holding the set's gateway secret (the header the gateway adds to what it forwards). */
+export function gatewaySecretFile(settings: ServicesSettings = servicesSettings()): string {
+  return join(settings.stateDir, "aws-emulator", "gateway-secret");
+}
+
+/** The set's gateway secret, or undefined while its emulator was never prepared (or is LocalStack). */
+export function readGatewaySecret(settings: ServicesSettings = servicesSettings()): string | undefined {
+  try {
+    return readFileSync(gatewaySecretFile(settings), "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Created once per services set, 0600, and kept: a running gateway keeps working across restarts. */
+function ensureGatewaySecret(dir: string): string {
+  const file = join(dir, "gateway-secret");
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
 
 function emulatorVenv(settings: ServicesSettings) {
   return venvAt(join(settings.cacheDir, "aws-emulator-venv"));

@@ -6,7 +6,8 @@ serves; on start we replay the log's entries into the app in-process, and only t
 so no client ever meets a half-restored emulator, and no live request races the replay.
 persistence.ts compacts the log to the state-changing entries before this starts.
 
-Usage: python serve.py -H HOST -p PORT [--replay LOG]; GET /_pipeline/health answers once it listens.
+Usage: python serve.py -H HOST -p PORT --gateway-secret-file F --operator-key-id K [--replay LOG];
+GET /_pipeline/health answers once it listens.
 """
 
 import argparse
@@ -130,6 +131,120 @@ def s3_shaped_event(event_name, bucket, key, notification_id):
 s3_notifications._get_s3_event = s3_shaped_event
 
 
+# Who may call this port. AWS's front door offline is the runtime's IAM gateway: it verifies
+# the signature, judges IAM and forwards what it allowed with the services set's gateway secret
+# (GATEWAY_HEADER; the secret is a 0600 file in the emulator's state dir, never logged: the
+# header is taken out before moto, and its recorder, see the request). Besides the gateway only
+# the operator calls here directly (the CLI, the tests' setup, the offline Snowflake,
+# `aws --endpoint-url`), with the operator's key id; a request signed with any other key — a
+# sandbox's session credentials that skipped AWS_ENDPOINT_URL — is refused as AWS refuses a key
+# it does not know, in the service's protocol (as the gateway words it, gateway.ts AUTH_ERRORS),
+# and an unsigned one as AWS refuses an unsigned request. Only the key id is compared, not the
+# signature: the operator's own key on the operator's machine (the gateway verifies the rest).
+import hmac  # noqa: E402
+import uuid  # noqa: E402
+
+GATEWAY_HEADER = "HTTP_X_PIPELINE_GATEWAY"
+_QUERY_NAMESPACES = {
+    "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+    "sqs": "http://queue.amazonaws.com/doc/2012-11-05/",
+}
+_INVALID_TOKEN = "The security token included in the request is invalid."
+# kind → family → (status, code, message); the JSON family's code is also its __type.
+_REFUSALS = {
+    "unknown-key": {
+        "s3": (403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),
+        "query": (403, "InvalidClientTokenId", _INVALID_TOKEN),
+        "json": (400, "UnrecognizedClientException", _INVALID_TOKEN),
+    },
+    "missing": {
+        "s3": (403, "AccessDenied", "Access Denied"),
+        "query": (403, "MissingAuthenticationToken", "Request is missing Authentication Token"),
+        "json": (400, "MissingAuthenticationTokenException", "Missing Authentication Token"),
+    },
+}
+
+
+def signing_key_and_service(environ) -> tuple[str | None, str | None]:
+    """The access key id and the service of the request's signature (SigV4 or SigV2, header or query)."""
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    match = re.search(r"Credential=([^/,\s]+)/[^/]+/(?:[^/]+/)?([^/]+)/aws4_request", authorization)
+    if match:
+        return match.group(1), match.group(2)
+    match = re.match(r"AWS ([^:\s]+):", authorization)
+    if match:
+        return match.group(1), "s3"
+    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    credential = query.get("X-Amz-Credential", "").split("/")
+    if len(credential) >= 4:
+        return credential[0], credential[-2]
+    if "AWSAccessKeyId" in query:
+        return query["AWSAccessKeyId"], "s3"
+    return None, None
+
+
+def refuse_direct(environ, start_response, kind: str, service: str | None):
+    content_type = environ.get("CONTENT_TYPE", "")
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if service is None:  # unsigned: the protocol tells the service apart
+        service = "sqs" if (target or "").startswith("AmazonSQS") else "json" if target else "s3"
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            service = "sns"
+    rest_json = service in ("lambda", "kafka")
+    family = (
+        "s3" if service == "s3"
+        else "json" if target or rest_json or content_type.startswith("application/x-amz-json")
+        else "query"
+    )
+    request_id = str(uuid.uuid4())
+    if family == "json":
+        query_family = service in ("sqs", "sns", "sts")
+        status, code, message = _REFUSALS[kind]["query" if query_family else "json"]
+        json_code = _REFUSALS[kind]["json"][1]
+        headers = [("Content-Type", content_type or "application/x-amz-json-1.0"), ("x-amzn-errortype", json_code), ("x-amzn-requestid", request_id)]
+        if query_family:
+            headers.append(("x-amzn-query-error", f"{code};Sender"))
+        elif rest_json:
+            status = 403
+        body = json.dumps({"__type": f"com.amazon.coral.service#{json_code}", "message": message})
+    else:
+        status, code, message = _REFUSALS[kind][family]
+        if family == "s3":
+            body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId><HostId>{request_id}</HostId></Error>'
+            headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
+        else:
+            namespace = _QUERY_NAMESPACES.get(service, _QUERY_NAMESPACES["sqs"])
+            body = f'<ErrorResponse xmlns="{namespace}"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>'
+            headers = [("Content-Type", "text/xml"), ("x-amzn-requestid", request_id)]
+    reasons = {200: "OK", 400: "Bad Request", 403: "Forbidden"}
+    start_response(f"{status} {reasons[status]}", headers)
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body.encode()]
+
+
+def gateway_or_operator_only(app, secret_file: str, operator_key_id: str):
+    with open(secret_file, encoding="utf-8") as file:
+        secret = file.read().strip()
+
+    def wsgi(environ, start_response):
+        presented = environ.pop(GATEWAY_HEADER, None)
+        if presented is not None:
+            if hmac.compare_digest(presented.encode(), secret.encode()):
+                return app(environ, start_response)
+            print(f"refused {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: not this set's gateway secret", flush=True)
+            key, service = signing_key_and_service(environ)
+            return refuse_direct(environ, start_response, "unknown-key", service)
+        key, service = signing_key_and_service(environ)
+        if key is not None and hmac.compare_digest(key.encode(), operator_key_id.encode()):
+            return app(environ, start_response)
+        kind = "missing" if key is None else "unknown-key"
+        who = "unsigned" if key is None else f"signed with {key}, not the operator's key"
+        print(f"refused a direct {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} ({service or 'unsigned'}): {who}; the runtime's roles call through its IAM gateway", flush=True)
+        return refuse_direct(environ, start_response, kind, service)
+
+    return wsgi
+
+
 HEALTH_PATH = "/_pipeline/health"
 
 
@@ -151,6 +266,8 @@ def main() -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
     parser.add_argument("--replay", help="the recorder's log to restore the state from")
+    parser.add_argument("--gateway-secret-file", required=True, help="the gateway secret's file (gateway_or_operator_only)")
+    parser.add_argument("--operator-key-id", required=True, help="the operator's access key id")
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -163,7 +280,8 @@ def main() -> None:
         recorder._user_enabled = recording
         print(f"restored the state: {replayed} requests replayed from {args.replay} ({refused} refused, as before)", flush=True)
 
-    run_simple(args.host, args.port, with_health(app), threaded=True, request_handler=MotoRequestHandler)
+    served = gateway_or_operator_only(app, args.gateway_secret_file, args.operator_key_id)
+    run_simple(args.host, args.port, with_health(served), threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

@@ -45,10 +45,14 @@ export const snowflakeService: ServiceDefinition = {
     ],
     cwd: ctx.dir,
     // Files of an s3:// stage come from the emulator, as the operator (Snowflake's storage
-    // integration is not emulated).
+    // integration is not emulated): the operator's key, which the emulator's port serves.
     env: {
       PYTHONUNBUFFERED: "1",
-      ...localAwsEnv({ AWS_ENDPOINT_URL: `http://127.0.0.1:${ctx.settings.ports.awsEmulator}` }),
+      ...localAwsEnv({
+        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+        AWS_ENDPOINT_URL: `http://127.0.0.1:${ctx.settings.ports.awsEmulator}`,
+      }),
     },
   }),
   markers: (ctx) => [SERVE, `--port ${ctx.settings.ports.snowflake} `],
