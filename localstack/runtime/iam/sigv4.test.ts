@@ -233,6 +233,49 @@ describe("SigV4 verification of the runtime's session credentials", () => {
     ).toBe("unsupported");
   });
 
+  it("refuses SigV4a (AWS4-ECDSA-P256-SHA256), header or presigned, as a mechanism it does not support — never as a valid or a wrong signature", async () => {
+    const store = new CredentialStore();
+    const mine = store.issue(role, { sessionName: "a" });
+    const options = { lookup: (k: string) => store.lookup(k) };
+    const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const scope = `${mine.accessKeyId}/${date.slice(0, 8)}/s3/aws4_request`;
+    const header = await failure(
+      verifySignature(
+        {
+          method: "GET",
+          url: "/b/k",
+          headers: {
+            host: "127.0.0.1:4566",
+            "x-amz-date": date,
+            "x-amz-region-set": "*",
+            "x-amz-security-token": mine.sessionToken,
+            "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+            authorization: `AWS4-ECDSA-P256-SHA256 Credential=${scope}, SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=3045022100ab`,
+          },
+        },
+        options,
+      ),
+    );
+    expect([header.kind, header.message]).toEqual([
+      "unsupported",
+      expect.stringContaining("SigV4a (AWS4-ECDSA-P256-SHA256) is not verified offline"),
+    ]);
+    const presigned = await failure(
+      verifySignature(
+        {
+          method: "GET",
+          url: `/b/k?X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Credential=${encodeURIComponent(scope)}&X-Amz-Date=${date}&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Region-Set=*&X-Amz-Signature=3045`,
+          headers: { host: "127.0.0.1:4566" },
+        },
+        options,
+      ),
+    );
+    expect([presigned.kind, presigned.message]).toEqual([
+      "unsupported",
+      expect.stringContaining("SigV4a (AWS4-ECDSA-P256-SHA256) is not verified offline"),
+    ]);
+  });
+
   it("checks an S3 body against its signed x-amz-content-sha256 as it streams", async () => {
     const run = (data: string, expected: string) =>
       pipeline(Readable.from([Buffer.from(data)]), new PayloadHashCheck(expected), async (source) => {

@@ -9,7 +9,7 @@
  * aws-chunked uploads with a trailing checksum; the seed signature is verified), and
  * STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] (every chunk's signature verified in turn by
  * {@link ChunkSignatureCheck}). SigV2 is refused, as S3 refuses it for buckets created since
- * June 2020.
+ * June 2020; SigV4a is refused as unsupported (no client of ours signs with it: {@link SIGV4A}).
  */
 import { createHash, createHmac, type Hash, type Hmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
@@ -164,6 +164,23 @@ function sameSignature(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * SigV4a (ECDSA P-256, signed for a region set): AWS accepts it, the gateway refuses it as a
+ * mechanism it does not support. None of our clients can send it — the SDK v3 signs SigV4a only
+ * with @aws-sdk/signature-v4-crt or @smithy/signature-v4a installed (neither is: without them
+ * it signs SigV4 wherever SigV4 is allowed), boto3 only with awscrt (absent from the dbt venv),
+ * and only S3 multi-region access points, EventBridge global endpoints or an explicit
+ * `auth_scheme_preference` ask for it, none of which the pipeline uses.
+ */
+const SIGV4A = "AWS4-ECDSA-P256-SHA256";
+
+function sigv4aRefused(): SignatureFailure {
+  return new SignatureFailure(
+    "unsupported",
+    "SigV4a (AWS4-ECDSA-P256-SHA256) is not verified offline: sign with AWS4-HMAC-SHA256 (docs/ARCHITECTURE.md)",
+  );
+}
+
 export interface VerifyOptions {
   /** Looks an access key id up among the issued credentials. */
   readonly lookup: (accessKeyId: string) => Identity | undefined;
@@ -269,6 +286,7 @@ async function verifyHeader(
   options: VerifyOptions,
   now: number,
 ): Promise<VerifiedRequest> {
+  if (authorization.startsWith(SIGV4A)) throw sigv4aRefused();
   if (/^AWS [^:\s]+:/.test(authorization))
     throw new SignatureFailure(
       "unsupported",
@@ -364,6 +382,7 @@ async function verifyPresigned(
   now: number,
 ): Promise<VerifiedRequest> {
   const one = (name: string) => query.get(name)?.[0];
+  if (one("X-Amz-Algorithm") === SIGV4A) throw sigv4aRefused();
   if (one("X-Amz-Algorithm") !== "AWS4-HMAC-SHA256")
     throw new SignatureFailure(
       "unsupported",
