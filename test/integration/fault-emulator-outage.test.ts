@@ -17,8 +17,11 @@ import { servicesSettings, status } from "../../localstack/services/index.ts";
 import { processTree } from "../../localstack/services/processes.ts";
 import { until } from "../fixtures/until.ts";
 import {
+  type AfterRetries,
   type FaultStack,
+  itLosesNothingToExhaustedRetries,
   itReconcilesExactly,
+  loadWhatRetriesGaveUpOn,
   produceElectionSlowly,
   reconcileJson,
   startFaultStack,
@@ -32,6 +35,7 @@ const OUTAGE_MS = 40_000;
 
 describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
   let stack: FaultStack;
+  let afterRetries: AfterRetries;
   let produced: ProduceResult;
   let producedAtFreeze = 0;
   let lagAtThaw = 0;
@@ -39,7 +43,7 @@ describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
 
   beforeAll(async () => {
     // Prepare: the stack on its own services; an election produced slowly enough to be cut.
-    stack = await startFaultStack("fault-emulator", 26000);
+    stack = await startFaultStack();
     const emulator = (await status(servicesSettings())).find((s) => s.name === "aws-emulator");
     const pids = processTree(emulator?.pid as number);
     const producing = produceElectionSlowly(VOTERS, 23);
@@ -57,6 +61,8 @@ describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
       for (const pid of pids) process.kill(pid, "SIGCONT");
     }
     produced = await producing.done;
+    // Loads that failed every retry in the fault are the pipeline run's "load pending" step's, as in AWS.
+    afterRetries = await loadWhatRetriesGaveUpOn(stack);
     await waitUntilLoaded(stack);
     reconciled = await reconcileJson();
   }, 420_000);
@@ -69,6 +75,8 @@ describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
     expect(producedAtFreeze).toBeLessThan(produced.produced);
     expect(lagAtThaw).toBeGreaterThan(0);
   });
+
+  itLosesNothingToExhaustedRetries(() => afterRetries);
 
   itReconcilesExactly(() => ({ produced, reconciled }));
 });

@@ -13,8 +13,11 @@ import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { down, servicesSettings, status, up } from "../../localstack/services/index.ts";
 import { until } from "../fixtures/until.ts";
 import {
+  type AfterRetries,
   type FaultStack,
+  itLosesNothingToExhaustedRetries,
   itReconcilesExactly,
+  loadWhatRetriesGaveUpOn,
   produceElectionSlowly,
   reconcileJson,
   startFaultStack,
@@ -25,6 +28,7 @@ const VOTERS = 3_000;
 
 describe("AWS emulator restarted mid-stream", () => {
   let stack: FaultStack;
+  let afterRetries: AfterRetries;
   let produced: ProduceResult;
   let producedAtStop = 0;
   let pidBefore: number | undefined;
@@ -35,7 +39,7 @@ describe("AWS emulator restarted mid-stream", () => {
 
   beforeAll(async () => {
     // Prepare: the stack on its own services; an election produced slowly enough to be cut.
-    stack = await startFaultStack("fault-emulator-restart", 32000);
+    stack = await startFaultStack();
     const producing = produceElectionSlowly(VOTERS, 29);
 
     // Act: once objects have landed, stop the emulator and start it again on the same state dir.
@@ -57,6 +61,8 @@ describe("AWS emulator restarted mid-stream", () => {
       `emulator stopped after ${producedAtStop} acknowledged records and ${rawBefore.length} raw objects, ` +
         `back after ${(outageMs / 1000).toFixed(1)} s with ${rawAfterRestart.length}`,
     );
+    // Loads that failed every retry in the fault are the pipeline run's "load pending" step's, as in AWS.
+    afterRetries = await loadWhatRetriesGaveUpOn(stack);
     await waitUntilLoaded(stack);
     reconciled = await reconcileJson();
   }, 420_000);
@@ -75,6 +81,8 @@ describe("AWS emulator restarted mid-stream", () => {
     // Assess
     expect(rawAfterRestart).toEqual(expect.arrayContaining(rawBefore));
   });
+
+  itLosesNothingToExhaustedRetries(() => afterRetries);
 
   itReconcilesExactly(() => ({ produced, reconciled }));
 });

@@ -7,7 +7,9 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { GetQueueUrlCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { expect, it } from "vitest";
+import { sqs } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
@@ -17,12 +19,25 @@ import {
   produceDataset,
 } from "../../core/producer/produce-dataset.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
-import { landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
+import { readConsumerLag } from "../../core/reconcile/readers.ts";
+import { DEFAULT_RAW_SCHEMA } from "../../core/warehouse/raw-tables.ts";
+import { unloadedKeys, warehouseTarget } from "../../core/warehouse/target.ts";
+import { landedBatchKeys, landingGroups, waitForLoaded } from "../../demo/wait-for-loaded.ts";
+import type { PendingResult } from "../../lambdas/load-pending/pending.ts";
+import { ASYNC_RETRY_BASE_ENV } from "../../localstack/runtime/functions/async-invoke.ts";
 import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
+import { lastArnPart } from "../../localstack/runtime/template-reader.ts";
+import type { AsyncInvocationRecord } from "../../localstack/runtime/triggers/destinations.ts";
+import { until } from "../fixtures/until.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
 const run = promisify(execFile);
+
+// S3 invokes load-raw asynchronously: Lambda retries a failed load after about 1 and 2 minutes,
+// then gives the event to the on-failure queue. The fault tests wait 2 s and 4 s (the test knob,
+// docs/ARCHITECTURE.md "Delivery when it fails"), so a fault outlasting them exhausts the retries.
+process.env[ASYNC_RETRY_BASE_ENV] ??= "2";
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
 
 export interface FaultStack {
@@ -34,9 +49,9 @@ export interface FaultStack {
   release(): Promise<void>;
 }
 
-/** Separate services on `portBase` (see separate-services.ts) and the local stack deployed and running on them. */
-export async function startFaultStack(name: string, portBase: number): Promise<FaultStack> {
-  const services = await useSeparateServices(name, portBase);
+/** Separate services (see separate-services.ts) and the local stack deployed and running on them. */
+export async function startFaultStack(): Promise<FaultStack> {
+  const services = await useSeparateServices();
   const log: string[] = [];
   let runtime: LocalRuntime | undefined;
   const release = async () => {
@@ -100,6 +115,75 @@ export async function waitUntilLoaded(stack: FaultStack, timeoutMs = 180_000): P
       cause: error,
     });
   }
+}
+
+/** What Lambda gave up on and what the pipeline run's "load pending" step then loaded. */
+export interface AfterRetries {
+  /** raw/ keys whose load-raw event went to the on-failure queue (retries exhausted or too old). */
+  readonly givenUp: ReadonlySet<string>;
+  /** Landed batches not loaded once every load-raw event was delivered or given up on. */
+  readonly unloaded: ReadonlySet<string>;
+  /** load-pending's result, run as the pipeline run's first step runs it. */
+  readonly pending: PendingResult;
+}
+
+/**
+ * As in AWS, a landed object whose load-raw event failed every attempt is not lost: its event
+ * is in load-raw's on-failure queue, and the next pipeline run's "load pending files" step
+ * loads every object the manifest lacks. Waits until landing caught up and every load-raw
+ * event succeeded or was given up on, reads the on-failure queue, then runs load-pending.
+ */
+export async function loadWhatRetriesGaveUpOn(stack: FaultStack, timeoutMs = 180_000): Promise<AfterRetries> {
+  const config = loadConfig();
+  const groups = landingGroups(stack.runtime);
+  await until(
+    "landing caught up",
+    async () => {
+      let lag = 0;
+      for (const g of groups) lag += await readConsumerLag(config, g.groupId, g.topics).catch(() => 1);
+      return lag === 0 ? true : undefined;
+    },
+    timeoutMs,
+  );
+  await stack.runtime.settleS3();
+  const loadRaw = stack.runtime.stack.functions.find((f) => f.pipelineFunction === "load-raw");
+  const queueArn = loadRaw?.asyncInvoke.onFailureArn;
+  if (!loadRaw || !queueArn) throw new Error("the template gives load-raw no on-failure destination");
+  const givenUp = new Set<string>();
+  const { QueueUrl } = await sqs().send(new GetQueueUrlCommand({ QueueName: lastArnPart(queueArn) }));
+  for (;;) {
+    const { Messages = [] } = await sqs().send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 300,
+      }),
+    );
+    if (Messages.length === 0) break;
+    for (const m of Messages) {
+      const record = JSON.parse(m.Body ?? "{}") as Partial<AsyncInvocationRecord>;
+      if (!record.requestContext?.functionArn.includes(`:function:${loadRaw.functionName}:`)) continue;
+      const payload = record.requestPayload as { Records?: Array<{ s3: { object: { key: string } } }> };
+      for (const r of payload.Records ?? [])
+        givenUp.add(decodeURIComponent(r.s3.object.key.replaceAll("+", " ")));
+    }
+  }
+  const target = warehouseTarget({ ...process.env, RAW_SCHEMA: DEFAULT_RAW_SCHEMA });
+  const unloaded = await unloadedKeys(target, await landedBatchKeys());
+  const pending = await stack.runtime.invoke<PendingResult>(stack.runtime.functionNameOf("load-pending"), {});
+  return { givenUp, unloaded, pending };
+}
+
+/** The check after {@link loadWhatRetriesGaveUpOn}: no object left unloaded without its event in the on-failure queue. */
+export function itLosesNothingToExhaustedRetries(outcome: () => AfterRetries): void {
+  it("loses no object to exhausted retries: what load-raw gave up on is in its on-failure queue, and load-pending loads it", () => {
+    // Assess: every object left unloaded had its event given up on (none vanished silently),
+    // and the run's load-pending step loaded exactly those.
+    const { unloaded, givenUp, pending } = outcome();
+    expect([...unloaded].filter((key) => !givenUp.has(key))).toEqual([]);
+    expect(pending.loaded).toBe(unloaded.size);
+  });
 }
 
 /** `pipeline reconcile --dataset <dataset> --json` on this process's services: the parsed report and the exit code. */
