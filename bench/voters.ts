@@ -74,15 +74,25 @@ export async function registerVotersLive(file: VotesFile, timeoutMs: number): Pr
     for await (const line of readLines(file.votersPath)) yield { entity: "voters", value: JSON.parse(line) };
   }
   const { produced } = await produceDataset(config, elections, { name: "generator", records: records() });
+  await waitForRegistrations(timeoutMs, `${produced} voters`);
+  return produced;
+}
+
+/**
+ * Waits until the aggregate has applied every record on `elections.voters`: its votes then count
+ * at once, instead of being held apart until the registration arrives (and, released, counted
+ * in no window).
+ */
+export async function waitForRegistrations(timeoutMs: number, what = "the voters"): Promise<void> {
+  const config = loadConfig();
   const groupId = kafkaConsumerGroupId(config.envName, "aggregate", ELECTIONS_TOPICS.voters);
   const deadline = Date.now() + timeoutMs;
   // The mapping commits a batch's offsets after the aggregate applied it: no lag, all registered.
   while ((await readConsumerLag(config, groupId, [ELECTIONS_TOPICS.voters]).catch(() => 1)) > 0) {
     if (Date.now() > deadline)
-      throw new Error(`the aggregate did not register ${produced} voters in ${timeoutMs / 1000} s`);
+      throw new Error(`the aggregate did not register ${what} in ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }
-  return produced;
 }
 
 /** The offset the next record of `topic`'s `partition` would get (0 for a topic nobody created). */

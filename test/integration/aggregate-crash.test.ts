@@ -3,7 +3,7 @@
  * synthesized local target with the real aggregate handler behind a wrapper that throws
  * AFTER the handler finished (totals written and published) on the first delivery of every
  * batch. The runtime does what Lambda does — no commit, retry, redeliver — and the totals
- * still equal the produced votes. Own services (port base 23000).
+ * still equal the produced votes. Own services (separate-services.ts).
  */
 import {
   mkdirSync,
@@ -51,7 +51,7 @@ describe("aggregate: crash after the store write, before the offset commit", () 
 
   beforeAll(async () => {
     // Prepare: own services, the local target, the crashing wrapper in place of the handler module.
-    services = await useSeparateServices("aggregate-crash", 23000);
+    services = await useSeparateServices();
     resetAwsClients();
     useLocalServicesEnv();
     const repoRoot = servicesSettings().repoRoot;

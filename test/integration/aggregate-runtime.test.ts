@@ -1,12 +1,13 @@
 /**
  * The aggregate function as the local runtime runs it from the synthesized local target, on
- * a fresh, separate set of services (port base 23000): votes produced to Kafka end up as
+ * a fresh, separate set of services (separate-services.ts): votes produced to Kafka end up as
  * live totals equal to the produced counts; votes later than watermark − allowed lateness
  * are counted as late, kept out of the windows, and still reach the raw table through
  * land-records and load-raw; the aggregated topics' newest record per key holds the totals.
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForRegistrations } from "../../bench/voters.ts";
 import { resetAwsClients } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
@@ -53,7 +54,7 @@ describe("aggregate through the local runtime", () => {
 
   beforeAll(async () => {
     // Prepare: fresh services, the local target deployed and running.
-    services = await useSeparateServices("aggregate", 23000);
+    services = await useSeparateServices();
     resetAwsClients();
     runtime = await openRuntime({ log: () => undefined });
     await runtime.deploy();
@@ -115,9 +116,14 @@ describe("aggregate through the local runtime", () => {
   });
 });
 
-/** The votes and their voters' registrations (only registered voters' votes are in the live totals). */
+/**
+ * The votes and their voters' registrations (only registered voters' votes are in the live
+ * totals), the registrations applied first: a vote applied before its registration is held and,
+ * released, counted in no window (docs/ARCHITECTURE.md), and this file is about windows.
+ */
 async function produceVotes(producer: Producer, votes: readonly Vote[]): Promise<void> {
   await produceRecords(producer, elections, voterRecords(votes), { source: "generator" });
+  await waitForRegistrations(120_000);
   const result = await produceRecords(
     producer,
     elections,

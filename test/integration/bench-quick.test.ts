@@ -1,6 +1,7 @@
 /**
- * `pipeline bench --quick` through the real CLI, as CI runs it: on its own services (port base
- * 21000, never the shared ones), every figure of the JSON present and numeric. No thresholds:
+ * `pipeline bench --quick` through the real CLI, as CI runs it: on its own services (the separate
+ * sets' ports, so its runtime reuses their assembly; never the shared ones), every figure of the
+ * JSON present and numeric. No thresholds:
  * speed on a shared CI machine is reported, not asserted.
  */
 import { execFile } from "node:child_process";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { testPortShift } from "../fixtures/test-services.ts";
+import { SEPARATE_SET_PORT_BASE } from "./separate-services.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
@@ -88,7 +90,15 @@ describe("pipeline bench --quick", () => {
     // Act
     const { stdout } = await run(
       process.execPath,
-      [CLI, "bench", "--quick", "--port-base", String(21000 + testPortShift()), "--json", jsonFile],
+      [
+        CLI,
+        "bench",
+        "--quick",
+        "--port-base",
+        String(SEPARATE_SET_PORT_BASE + testPortShift()),
+        "--json",
+        jsonFile,
+      ],
       {
         maxBuffer: 16 * 1024 * 1024,
       },

@@ -1,6 +1,6 @@
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against a
- * running local stack on its own services (port base 22000): sample data of every dataset
+ * running local stack on its own services (separate-services.ts): sample data of every dataset
  * produced, landed, loaded and aggregated by the template's functions, one pipeline run
  * (dbt for real), and the local dashboard server running the template's dashboard-api.
  * Every page is loaded; the live page's candidate totals must equal the aggregates and the
@@ -51,7 +51,7 @@ describe("dashboard in headless Chromium against the local stack", () => {
 
   beforeAll(async () => {
     // Prepare: own services, the local target deployed and running, sample data everywhere.
-    services = await useSeparateServices("dashboard", 22000);
+    services = await useSeparateServices();
     resetAwsClients();
     runtime = await openRuntime({ log: () => undefined });
     await runtime.deploy();

@@ -14,7 +14,7 @@ describe("pipeline demo, end to end on fresh services", () => {
 
   beforeAll(async () => {
     // Prepare: a second set of services (the demo starts them); everything here uses it.
-    services = await useSeparateServices("demo", 29000, false);
+    services = await useSeparateServices(false);
     databaseUrl = services.databaseUrl;
 
     // Act

@@ -21,7 +21,7 @@ describe("pipeline demo --warehouse snowflake, end to end on fresh services", ()
 
   beforeAll(async () => {
     // Prepare: a separate set of services (the demo starts them, the offline Snowflake too).
-    services = await useSeparateServices("demo-snowflake", 20000, false);
+    services = await useSeparateServices(false);
 
     // Act
     result = await runDemo({ ...DEMO_SAMPLE, warehouse: "snowflake", log: (line) => log.push(line) });

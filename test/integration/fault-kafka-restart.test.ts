@@ -28,7 +28,7 @@ describe("Kafka broker restarted mid-stream", () => {
 
   beforeAll(async () => {
     // Prepare: the stack on its own services; an election produced slowly enough to be cut.
-    stack = await startFaultStack("fault-kafka", 24000);
+    stack = await startFaultStack();
     const producing = produceElectionSlowly(VOTERS, 21);
 
     // Act: once some records are acknowledged, stop the broker (SIGTERM, as `services down`

@@ -35,7 +35,7 @@ describe("landing faults", () => {
   let stack: FaultStack;
 
   beforeAll(async () => {
-    stack = await startFaultStack("fault-landing", 27000);
+    stack = await startFaultStack();
   }, 300_000);
 
   afterAll(async () => stack?.release());

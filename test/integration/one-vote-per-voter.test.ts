@@ -4,7 +4,7 @@
  * voting a second time for someone else, five voters whose first vote names an unregistered
  * candidate, three votes of voters nobody registered, and two malformed lines, the votes before
  * the voters (so live, most votes wait for their voter's registration) — to the synthesized local stack on a fresh, separate set
- * of services (port base 23000). The live totals (serving store) equal the gold layer's results,
+ * of services (separate-services.ts). The live totals (serving store) equal the gold layer's results,
  * duplicates and rejected votes are counted on both sides and in no total, and the run passes
  * its quality gate, and the AWS target's template allows every AWS call the run made. Then the runtime restarts and kcat sends every line again: nothing changes
  * but the duplicate count.
@@ -156,7 +156,7 @@ describe.skipIf(!hasKcat)("one vote per voter, produced by kcat", () => {
   }
 
   beforeAll(async () => {
-    services = await useSeparateServices("one-vote", 23000);
+    services = await useSeparateServices();
     resetAwsClients();
     linesDir = mkdtempSync(join(tmpdir(), "one-vote-lines-"));
     election = await buildElection();

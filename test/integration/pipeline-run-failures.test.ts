@@ -47,7 +47,7 @@ describe("pipeline run failures", () => {
   beforeAll(async () => {
     // Prepare: separate services (ports below the ephemeral range), the local stack on them,
     // and a small election loaded through the real path.
-    services = await useSeparateServices("run-failures", 28000);
+    services = await useSeparateServices();
     runtime = await openRuntime({ log: () => undefined });
     await runtime.deploy();
     await runtime.start();

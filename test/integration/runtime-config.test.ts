@@ -27,7 +27,7 @@ describe("local runtime follows the CDK configuration", () => {
 
   beforeAll(async () => {
     // Prepare: a second set of services on other ports; everything in this process uses it.
-    services = await useSeparateServices("config", 30000);
+    services = await useSeparateServices();
 
     // Act: batches of 200 from every dataset topic (elections produced) …
     first = await runWith({ landingBatchSize: "200" }, "elections", 1_000, "raw/elections/");

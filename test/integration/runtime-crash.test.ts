@@ -37,7 +37,7 @@ describe("local runtime killed with SIGKILL mid-stream, then restarted", () => {
 
   beforeAll(async () => {
     // Prepare: a second set of services; the child runtime inherits this process's environment.
-    services = await useSeparateServices("crash", 31000);
+    services = await useSeparateServices();
     runtimeDir = services.runtimeDir;
     databaseUrl = services.databaseUrl;
     const first = await startRuntime(children, "first");

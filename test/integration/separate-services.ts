@@ -4,7 +4,7 @@
  * outgoing connection may already hold a port), with this process's environment pointed at
  * it until `release()` puts everything back.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { closePostgresPools } from "../../core/warehouse/postgres/pool.ts";
@@ -26,24 +26,31 @@ export interface SeparateServices {
 }
 
 /**
- * @param name a prefix for the temporary directories
- * @param portBase e.g. 29000 → Kafka 29092 (controller 29093), PostgreSQL 29432, emulator 29566;
- *   moved by TEST_PORT_SHIFT (0–400) when two checkouts run the integration files at once
+ * The port base of every separate set, moved by TEST_PORT_SHIFT (0–400) when two checkouts run
+ * the integration files at once: 23000 → Kafka 23092 (controller 23093, MSK IAM 23096),
+ * PostgreSQL 23432, emulator 23566. The files run one at a time, so they take turns on one set
+ * of ports — and one set of endpoints is one `cdk synth` for all of them (synthLocal's cache).
+ */
+export const SEPARATE_SET_PORT_BASE = 23_000;
+
+/**
  * @param start false when the code under test starts the services itself (the demo does)
  */
-export async function useSeparateServices(
-  name: string,
-  portBase: number,
-  start = true,
-): Promise<SeparateServices> {
-  portBase += testPortShift();
-  const stateDir = mkdtempSync(join(tmpdir(), `${name}-services-`));
-  chmodSync(stateDir, 0o755); // PostgreSQL runs as its own user when we are root
-  const runtimeDir = mkdtempSync(join(tmpdir(), `${name}-runtime-`));
-  const saved = { ...process.env };
+export async function useSeparateServices(start = true): Promise<SeparateServices> {
+  const portBase = SEPARATE_SET_PORT_BASE + testPortShift();
+  const root = join(tmpdir(), `pipeline-test-set-${portBase}`);
+  const stateDir = join(root, "services");
+  const runtimeDir = join(root, "runtime");
   // Every port of the set (Kafka's controller and MSK IAM listener too: a port inherited from
   // the tests' own set would clash) and dbt's target and logs, not the checkout's dbt/target.
   const env = separateServicesEnv(portBase, { stateDir, runtimeDir });
+  // A set an earlier file could not release (its afterAll timed out) still holds the ports.
+  if (existsSync(root)) await down(servicesSettings({ ...process.env, ...env }));
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(runtimeDir, { recursive: true });
+  for (const dir of [root, stateDir]) chmodSync(dir, 0o755); // PostgreSQL runs as its own user when we are root
+  const saved = { ...process.env };
   Object.assign(process.env, env);
   if (start) await up(servicesSettings(), SEPARATE_SET_NAMES);
   return {
@@ -53,8 +60,7 @@ export async function useSeparateServices(
       await closePostgresPools();
       await down(servicesSettings());
       process.env = saved;
-      rmSync(runtimeDir, { recursive: true, force: true });
-      rmSync(stateDir, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }
