@@ -352,6 +352,15 @@ export class S3Notifications {
     const attribute = (name: string) => attributes[name]?.StringValue;
     const body = parse(message.Body);
     if (attribute(ATTEMPTS) !== undefined) {
+      // A retried S3 event of an object this template does not notify the function of (another
+      // stack's function of the same name, on the same emulator) is not ours to run.
+      const record = (body as Partial<S3Event> | undefined)?.Records?.[0];
+      if (record?.s3 && !fn.wants(record.s3.bucket.name, decodeEventKey(record.s3.object.key))) {
+        this.options.log?.(
+          `s3 notification for ${fn.functionArn} matches no notification of the template: dropped`,
+        );
+        return [];
+      }
       const errorType = attribute(LAST_ERROR_TYPE);
       return [
         {
