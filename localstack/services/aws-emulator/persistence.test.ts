@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { changesState, splitEntries } from "./persistence.ts";
+import {
+  changesState,
+  DELETED_MESSAGE_PATH,
+  NOTIFICATION_MESSAGE_PATH,
+  splitEntries,
+  withoutDeletedMessages,
+} from "./persistence.ts";
 
 const entry = (method: string, url: string, headers: Record<string, string> = {}) =>
   JSON.stringify({ headers, method, url, body: "", body_encoded: false });
@@ -32,5 +38,39 @@ describe("the emulator's request log", () => {
     ];
     expect(kept.filter(changesState)).toEqual(kept);
     expect(skipped.filter(changesState)).toEqual([]);
+  });
+
+  it("keeps the notifications' messages not deleted since, and no deletes (serve.py's own entries)", () => {
+    const own = (path: string, record: object) =>
+      JSON.stringify({
+        headers: {},
+        method: "POST",
+        url: `http://emulator${path}`,
+        body: JSON.stringify(record),
+      });
+    const sent = (id: string) =>
+      own(NOTIFICATION_MESSAGE_PATH, {
+        account: "000000000000",
+        region: "us-east-1",
+        queue: "s3-invoke-f",
+        id,
+        body: "{}",
+      });
+    const deleted = (id: string) => own(DELETED_MESSAGE_PATH, { id });
+    const put = (key: string) => entry("PUT", `http://h/lake/raw/${key}`);
+    const log = [
+      put("a"),
+      sent("m-a"),
+      put("b"),
+      deleted("m-a"),
+      deleted("m-c"), // consumed before its own entry was written
+      put("c"),
+      sent("m-c"),
+      put("d"),
+      sent("m-d"), // not consumed before the stop
+      deleted("m-other"), // a message SendMessage sent: its delete is no entry to keep
+    ];
+    expect(log.every(changesState)).toBe(true);
+    expect(withoutDeletedMessages(log)).toEqual([put("a"), put("b"), put("c"), put("d"), sent("m-d")]);
   });
 });

@@ -8,8 +8,14 @@
  *
  * What is left out of the replay: reads (GET, HEAD, DynamoDB/SQS reads cost time and change
  * nothing), and SQS receives, deletes and visibility changes (their receipt handles are random
- * per run): a message that had been received and deleted is delivered again after a restart,
- * which SQS's at-least-once delivery allows and every consumer here tolerates.
+ * per run): a message sent with SendMessage that had been received and deleted is delivered
+ * again after a restart, which SQS's at-least-once delivery allows and every consumer here
+ * tolerates.
+ *
+ * S3 notifications are exact across a restart: the replay sends none (a replayed PutObject
+ * would notify again), and serve.py logs each notification's message itself and each deleted
+ * message's id instead; compacting drops the messages that were deleted (and the deletes), so
+ * the replay puts back exactly the events not consumed before the stop.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,9 +36,38 @@ export function recordingEnv(file: string): Record<string, string> {
  */
 export function compactRecording(file: string): number {
   if (!existsSync(file)) return 0;
-  const entries = splitEntries(readFileSync(file, "utf8")).filter(changesState);
+  const entries = withoutDeletedMessages(splitEntries(readFileSync(file, "utf8")).filter(changesState));
   writeFileSync(file, entries.map((entry) => `${entry}\n`).join(""));
   return entries.length;
+}
+
+/** serve.py's entry for a message an S3 notification sent (queue, id, body), replayed as it was. */
+export const NOTIFICATION_MESSAGE_PATH = "/_pipeline/notification-message";
+/** serve.py's entry for a message deleted from a queue (its id). */
+export const DELETED_MESSAGE_PATH = "/_pipeline/deleted-message";
+
+/**
+ * The entries without the notifications' messages that were deleted since they were sent, and
+ * without the deletes: what is left of them are the events not yet consumed. A delete may be
+ * logged before its message (the consumer was quicker than the log's write).
+ */
+export function withoutDeletedMessages(entries: readonly string[]): string[] {
+  const ours = entries.map(ownEntry);
+  const deleted = new Set(ours.flatMap((e) => (e?.path === DELETED_MESSAGE_PATH ? [e.id] : [])));
+  return entries.filter((_, i) => {
+    const own = ours[i];
+    if (!own) return true;
+    return own.path === NOTIFICATION_MESSAGE_PATH && !deleted.has(own.id);
+  });
+}
+
+function ownEntry(entry: string): { path: string; id: string } | undefined {
+  if (!entry.includes("/_pipeline/")) return undefined; // cheap: most entries are moto's requests
+  const request = JSON.parse(entry) as RecordedRequest & { body?: string };
+  const path = request.url ? new URL(request.url).pathname : "";
+  if (path !== NOTIFICATION_MESSAGE_PATH && path !== DELETED_MESSAGE_PATH) return undefined;
+  const { id } = JSON.parse(request.body ?? "{}") as { id?: unknown };
+  return typeof id === "string" ? { path, id } : undefined;
 }
 
 interface RecordedRequest {

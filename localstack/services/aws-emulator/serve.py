@@ -24,6 +24,7 @@ from werkzeug.test import Client
 
 from moto.moto_api import recorder
 from moto.s3 import notifications as s3_notifications
+from moto.sqs import models as sqs_models
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -52,6 +53,11 @@ def replay(app: DomainDispatcherApplication, log: str) -> tuple[int, int]:
             if entry.get("body_encoded"):
                 body = base64.b64decode(body)
             url = urlsplit(entry["url"])
+            if url.path in (RESTORED_MESSAGE_PATH, DELETED_MESSAGE_PATH):
+                if url.path == RESTORED_MESSAGE_PATH:
+                    restore_message(json.loads(body))
+                replayed += 1
+                continue
             query_string = url.query
             query = dict(parse_qsl(url.query, keep_blank_values=True))
             logged_id = query.get("uploadId")
@@ -89,8 +95,8 @@ def replay(app: DomainDispatcherApplication, log: str) -> tuple[int, int]:
 # function's internal queue on this emulator, which the runtime long-polls and invokes the
 # function from — as Lambda queues an asynchronous invocation. The name rule is shared with
 # localstack/runtime/triggers/s3.ts (lambdaNotificationQueue); the runtime creates the queue
-# before it configures the bucket, so the queue and the configuration are in the request log
-# and a replayed PutObject notifies again after a restart.
+# before it configures the bucket, so the queue and the configuration are in the request log.
+# What a restart does with the events: below (send_notification_message).
 LAMBDA_QUEUE_PREFIX = "s3-invoke-"
 
 
@@ -106,6 +112,87 @@ def queue_lambda_invocation(account_id: str, event_body, function_arn: str, regi
 
 
 s3_notifications._invoke_awslambda = queue_lambda_invocation
+
+
+# S3 notifications across a restart. moto sends an event from inside the request that wrote the
+# object (send_event → _send_sqs_message, into the destination queue or, above, the function's
+# internal queue); the message is no request, so the recorder's log does not hold it, and a
+# replayed PutObject would send it again — every object written since the configuration was
+# delivered once more after each restart. Instead the log holds the messages themselves: each
+# one sent for a notification is logged as its own entry (RESTORED_MESSAGE_PATH: queue, message
+# id, body) and each message deleted from any queue by its id (DELETED_MESSAGE_PATH);
+# persistence.ts drops, when it compacts the log, the sent entries whose message was deleted,
+# and the deletes. The replay sends no notification (PutObject, PutBucketNotificationConfiguration
+# restore the object and the configuration only) and puts each logged message that was not
+# deleted back in its queue with its id and body: an event not consumed before the restart (or
+# in flight then) is delivered as it would have been — its eventTime the write's — and one that
+# was consumed is not delivered again, as S3 does not send an event twice for a restart.
+RESTORED_MESSAGE_PATH = "/_pipeline/notification-message"
+DELETED_MESSAGE_PATH = "/_pipeline/deleted-message"
+_replaying = False
+
+
+def log_entry(path: str, record: dict) -> None:
+    """Appends an entry of our own to the recorder's log, in its shape (persistence.ts splits on
+    '{"headers": {'), in one write so a concurrent request's entry can't cut it."""
+    if not recorder._user_enabled:
+        return
+    entry = {"headers": {}, "method": "POST", "url": f"http://emulator{path}", "body": json.dumps(record), "body_encoded": False}
+    with open(recorder._location, "a", encoding="utf-8") as file:
+        file.write(json.dumps(entry) + "\n")
+
+
+def send_notification_message(account_id: str, event_body, queue_name: str, region_name: str) -> None:
+    try:
+        message = sqs_models.sqs_backends[account_id][region_name].send_message(
+            queue_name=queue_name, message_body=json.dumps(event_body)
+        )
+    except Exception:  # as moto: S3 sends asynchronously, a missing queue fails no PutObject
+        return
+    log_entry(RESTORED_MESSAGE_PATH, {"account": account_id, "region": region_name, "queue": queue_name, "id": message.id, "body": message.body})
+
+
+def restore_message(record: dict) -> None:
+    try:
+        message = sqs_models.sqs_backends[record["account"]][record["region"]].send_message(
+            queue_name=record["queue"], message_body=record["body"]
+        )
+    except Exception as error:  # the queue was deleted since: so was the message
+        print(f"replay: message {record.get('id')} not restored to {record.get('queue')}: {error!r}", flush=True)
+        return
+    message.id = record["id"]  # its later delete is logged by this id
+
+
+s3_notifications._send_sqs_message = send_notification_message
+
+_moto_send_event = s3_notifications.send_event
+_moto_send_test_event = s3_notifications.send_test_event
+
+
+def send_event_unless_replaying(*args, **kwargs):
+    if not _replaying:
+        _moto_send_event(*args, **kwargs)
+
+
+def send_test_event_unless_replaying(*args, **kwargs):
+    if not _replaying:
+        _moto_send_test_event(*args, **kwargs)
+
+
+s3_notifications.send_event = send_event_unless_replaying
+s3_notifications.send_test_event = send_test_event_unless_replaying
+
+_moto_delete_message = sqs_models.Queue.delete_message
+
+
+def delete_message_logged(queue, receipt_handle: str) -> None:
+    deleted = [m.id for m in queue._messages if m.had_receipt_handle(receipt_handle)]
+    _moto_delete_message(queue, receipt_handle)
+    for message_id in deleted:
+        log_entry(DELETED_MESSAGE_PATH, {"id": message_id})
+
+
+sqs_models.Queue.delete_message = delete_message_logged
 
 
 # moto's S3 event lacks fields S3 sends (userIdentity, requestParameters, responseElements, the
@@ -262,6 +349,7 @@ def with_health(app):
 
 
 def main() -> None:
+    global _replaying
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
@@ -276,7 +364,9 @@ def main() -> None:
     if args.replay and os.path.exists(args.replay):
         recording = recorder._user_enabled
         recorder._user_enabled = False  # the log holds these requests already
+        _replaying = True  # and the messages their notifications sent (above)
         replayed, refused = replay(app, args.replay)
+        _replaying = False
         recorder._user_enabled = recording
         print(f"restored the state: {replayed} requests replayed from {args.replay} ({refused} refused, as before)", flush=True)
 
