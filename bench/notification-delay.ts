@@ -4,9 +4,9 @@
  * delivers (localstack/runtime/triggers/s3.ts). Read from a mark on, so an earlier stage's
  * objects don't count.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { RUNTIME_STATE_DIR } from "../localstack/runtime/open.ts";
 import { s3NotificationDelaysFile } from "../localstack/runtime/runtime.ts";
+import { delaysSince, markDelays } from "../localstack/runtime/triggers/delays-log.ts";
 import { REPO_ROOT } from "../localstack/services/settings.ts";
 import { percentile } from "./measure.ts";
 
@@ -20,25 +20,10 @@ export interface NotificationDelay {
 
 /** Marks the runtime's delays file now; the returned function summarises what was added since. */
 export function notificationDelaysFromNow(): () => NotificationDelay {
-  const file = s3NotificationDelaysFile(RUNTIME_STATE_DIR(REPO_ROOT));
-  const size = () => (existsSync(file) ? statSync(file).size : 0);
-  const start = size();
+  // The runtime caps the file (rotated to .1 at 1 MB): the mark follows it across a rotation.
+  const mark = markDelays(s3NotificationDelaysFile(RUNTIME_STATE_DIR(REPO_ROOT)));
   return () => {
-    const buffer = Buffer.alloc(Math.max(0, size() - start));
-    if (buffer.length > 0) {
-      const fd = openSync(file, "r");
-      try {
-        readSync(fd, buffer, 0, buffer.length, start);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    const delays = buffer
-      .toString("utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map(Number)
-      .filter(Number.isFinite);
+    const delays = delaysSince(mark);
     return {
       samples: delays.length,
       p50Ms: percentile(delays, 50),

@@ -15,7 +15,7 @@
  *   and objects written while the runtime is down wait in the queue; the queue and the bucket's
  *   configuration are in the emulator's request log, so both survive an emulator restart.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   type LambdaFunctionConfiguration,
@@ -45,6 +45,7 @@ import {
 } from "../functions/async-invoke.ts";
 import { requestSizeError } from "../functions/payload-limits.ts";
 import type { BucketNotification } from "../template-reader.ts";
+import { DelaysLog } from "./delays-log.ts";
 
 /** The internal queue the emulator sends a Lambda destination's events to (serve.py's rule). */
 export function lambdaNotificationQueue(functionArn: string): string {
@@ -150,7 +151,7 @@ export class InvokeRefused extends PipelineError {}
 export interface S3NotificationsOptions {
   /** How many events of one function are delivered at the same time. */
   readonly concurrency?: number;
-  /** Appends each invocation's delay (ms from the object's write to it; a retry counts again), one a line. */
+  /** Appends each invocation's delay (ms from the object's write to it; a retry counts again), one a line, capped (delays-log.ts). */
   readonly delaysFile?: string;
   readonly log?: (message: string) => void;
 }
@@ -205,6 +206,7 @@ export class S3Notifications {
   private readonly functions: readonly NotifiedFunction[];
   private readonly options: S3NotificationsOptions;
   private readonly inFlight = new Map<string, Set<Promise<void>>>();
+  private readonly delays: DelaysLog | undefined;
   private stopping = false;
   private polling: Promise<void>[] = [];
   /** Attempts that succeeded, attempts that failed, events given up on. */
@@ -216,6 +218,7 @@ export class S3Notifications {
     this.functions = functions;
     this.options = options;
     if (options.delaysFile) mkdirSync(dirname(options.delaysFile), { recursive: true });
+    this.delays = options.delaysFile ? new DelaysLog(options.delaysFile) : undefined;
     for (const fn of functions) this.inFlight.set(fn.functionArn, new Set());
   }
 
@@ -416,8 +419,7 @@ export class S3Notifications {
     const attempt = queued.attempts + 1;
     try {
       for (const record of (queued.event as Partial<S3Event>).Records ?? [])
-        if (this.options.delaysFile && record.eventTime)
-          appendFileSync(this.options.delaysFile, `${Date.now() - Date.parse(record.eventTime)}\n`);
+        if (record.eventTime) this.delays?.append(Date.now() - Date.parse(record.eventTime));
       await fn.deliver(queued.event);
       this.deliveries += 1;
       return;
