@@ -25,7 +25,7 @@ import {
 } from "../../dashboard/local-server/server.ts";
 import { dashboardApiInvoker } from "../../localstack/runtime/dashboard-api.ts";
 import { openRuntime, RUNTIME_STATE_DIR } from "../../localstack/runtime/open.ts";
-import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
+import { type LocalRuntime, STOP_GRACE_MS } from "../../localstack/runtime/runtime.ts";
 import { downOwned, ownServicesStarted, servicesSettings, up } from "../../localstack/services/index.ts";
 
 const stateDir = () => RUNTIME_STATE_DIR(servicesSettings().repoRoot);
@@ -81,7 +81,9 @@ export function register(program: Command): void {
       };
       if (!options.detach) {
         onInterrupt(() => {
-          console.log("stopping: finishing in-flight batches and executions…");
+          console.log(
+            `stopping: in-flight invocations get ${STOP_GRACE_MS / 1000} s to finish, then their sandboxes are killed…`,
+          );
           return stopAll();
         });
       }

@@ -444,13 +444,35 @@ export class LocalRuntime {
     return this.s3Notifications.invokeAsync(arn, event);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops as Lambda shuts its pollers and sandboxes down: nothing new is polled from here on,
+   * the invocations under way get `graceMs` to finish, then every sandbox is killed — a Kafka
+   * batch not committed by then is delivered again on the next start, an S3 event or SQS
+   * message comes back on its queue. (Waiting for them instead took minutes under load: a
+   * stuck batch ran to its timeout, then retried, behind the other partitions' batches.)
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.scheduler.stop();
-    await Promise.all(this.kafkaMappings.map((m) => m.stop()));
-    await Promise.all(this.queuePollers.map((p) => p.stop()));
-    await this.s3Notifications?.stop();
-    await Promise.allSettled([...this.running]);
+    const triggers = Promise.all([
+      ...this.kafkaMappings.map((m) => m.stop()),
+      ...this.queuePollers.map((p) => p.stop()),
+      this.s3Notifications?.stop(),
+      Promise.allSettled([...this.running]),
+    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      triggers.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished)
+      this.log(
+        `stopping: invocations still running after ${graceMs / 1000} s are killed (not committed: delivered again on the next start)`,
+      );
     await Promise.all([...this.functions.values()].map((f) => f.stop()));
+    await triggers;
     await this.access?.close();
   }
 
@@ -501,6 +523,9 @@ export class LocalRuntime {
     return `${localEndpoints().awsEndpoint}/${LOCAL_ACCOUNT}/${name}`;
   }
 }
+
+/** How long {@link LocalRuntime.stop} lets the invocations under way finish before it kills their sandboxes. */
+export const STOP_GRACE_MS = 5_000;
 
 /** Each S3 notification's delay (ms from the object's write to the invocation), one a line; the bench reads it. */
 export function s3NotificationDelaysFile(stateDir: string): string {

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { FunctionError, LocalFunction } from "./host.ts";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { FunctionError, FunctionStoppedError, LocalFunction } from "./host.ts";
 import { RequestEntityTooLargeException, SYNC_PAYLOAD_LIMIT_BYTES } from "./payload-limits.ts";
 
 describe("a local function's payload limits", () => {
@@ -97,5 +97,49 @@ describe("a sandbox's session credentials", () => {
     const expiring = functionOf(16 * 60_000);
     expect([await expiring.invoke({}), await expiring.invoke({})]).toEqual(["ASIAKEY1", "ASIAKEY2"]);
     await expiring.stop();
+  });
+});
+
+describe("a local function stopped with invocations under way", () => {
+  const dir = mkdtempSync(join(tmpdir(), "stopped-function-"));
+  const modulePath = join(dir, "index.mjs");
+  const entered = join(dir, "entered");
+  // Hangs until its 60 s timeout: a batch stuck on a service under load.
+  writeFileSync(
+    modulePath,
+    `import { writeFileSync } from "node:fs";
+    export const handler = async () => { writeFileSync(${JSON.stringify(entered)}, "1"); await new Promise(() => setInterval(() => {}, 1000)); };\n`,
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("kills the sandbox at once: the invocation under way, the queued one and any later one fail as stopped", async () => {
+    // Prepare
+    const fn = new LocalFunction(
+      {
+        functionName: "stuck",
+        modulePath,
+        handlerName: "handler",
+        environment: {},
+        timeoutSeconds: 60,
+        memoryMb: 128,
+      },
+      "us-east-1",
+      {},
+    );
+    const running = fn.invoke({}).catch((e: unknown) => e);
+    const queued = fn.invoke({}).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(existsSync(entered)).toBe(true), { timeout: 30_000 });
+
+    // Act
+    const started = Date.now();
+    await fn.stop();
+
+    // Assess
+    expect(await running).toBeInstanceOf(FunctionStoppedError);
+    expect(await queued).toBeInstanceOf(FunctionStoppedError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await expect(fn.invoke({})).rejects.toBeInstanceOf(FunctionStoppedError);
+    expect(fn.invocations).toBe(1);
+    expect(fn.errors).toBe(0);
   });
 });

@@ -35,6 +35,15 @@ export class FunctionError extends PipelineError {
 
 export class FunctionTimeoutError extends PipelineError {}
 
+/**
+ * The runtime is stopping: the invocation was not run, or its sandbox was killed under it (as
+ * a Lambda shutdown ends a sandbox). Not the function's failure — triggers leave the event to
+ * be delivered again (an uncommitted Kafka batch, a message back on its queue).
+ */
+export class FunctionStoppedError extends PipelineError {
+  readonly errorType = "Runtime.Stopped";
+}
+
 interface Sandbox {
   worker: Worker;
   ready: Promise<void>;
@@ -46,6 +55,7 @@ export class LocalFunction {
   private sandbox: Sandbox | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 0;
+  private stopped = false;
   invocations = 0;
   errors = 0;
 
@@ -135,11 +145,14 @@ export class LocalFunction {
       };
       worker.once("message", onMessage);
       worker.once("error", reject);
+      // Killed while it started (stop() during a cold start): the invocation waiting fails.
+      worker.once("exit", (code) => reject(new Error(`sandbox exited (${code}) before it was ready`)));
     });
     return { worker, ready, credentialsExpireAt: expiration ? Date.parse(expiration) : undefined };
   }
 
   private async invokeNow(event: unknown): Promise<unknown> {
+    if (this.stopped) throw this.stoppedError();
     this.invocations += 1;
     // Lambda retires a sandbox before its session credentials expire: one whose credentials
     // would not outlast this invocation with the margin RENEW_BEFORE_EXPIRY_MS is replaced.
@@ -155,6 +168,7 @@ export class LocalFunction {
       await ready;
     } catch (error) {
       this.sandbox = undefined;
+      if (this.stopped) throw this.stoppedError();
       this.errors += 1;
       throw error;
     }
@@ -182,8 +196,9 @@ export class LocalFunction {
       };
       const onExit = (code: number) => {
         cleanup();
-        this.errors += 1;
         this.sandbox = undefined;
+        if (this.stopped) return reject(this.stoppedError());
+        this.errors += 1;
         reject(
           new FunctionError(this.definition.functionName, {
             name: "Runtime.ExitError",
@@ -212,11 +227,20 @@ export class LocalFunction {
     } else process.stderr.write(line);
   }
 
+  /**
+   * Kills the sandbox, as a Lambda shutdown does: an invocation under way fails with
+   * {@link FunctionStoppedError}, and so does every one queued or asked for after it.
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     const sandbox = this.sandbox;
     this.sandbox = undefined;
     if (sandbox) await sandbox.worker.terminate();
     this.log?.end();
     this.log = undefined;
+  }
+
+  private stoppedError(): FunctionStoppedError {
+    return new FunctionStoppedError(`${this.definition.functionName}: the runtime is stopping`);
   }
 }

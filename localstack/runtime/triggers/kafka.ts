@@ -7,10 +7,12 @@
  * Lambda interleaves partitions in one event; here each event carries one partition's batch
  * (a subset Lambda also sends), which keeps the commit after success exact per partition.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Kafka } from "kafkajs";
 import type { Consumer } from "../../../core/kafka/client.ts";
 import { MSK_EVENT_LIMITS, type MskEventSource, toMskEvents } from "../../../core/msk-event/build.ts";
 import type { MskEvent } from "../../../core/msk-event/types.ts";
+import { FunctionStoppedError } from "../functions/host.ts";
 import type { FailureDestination } from "./destinations.ts";
 
 export interface KafkaMappingSpec {
@@ -64,6 +66,8 @@ export class KafkaMapping {
   }
 
   private stopped = false;
+  /** Aborted by stop(): a retry's backoff ends at once. */
+  private readonly stopping = new AbortController();
   private retryTimer: NodeJS.Timeout | undefined;
 
   /**
@@ -129,7 +133,8 @@ export class KafkaMapping {
           const records = Object.values(event.records).flat();
           const last = records[records.length - 1];
           if (!last) continue;
-          await this.deliver(event, heartbeat);
+          // Stopped before the batch succeeded: not committed, delivered again on the next start.
+          if (!(await this.deliver(event, heartbeat))) return;
           resolveOffset(String(last.offset));
           // Commit only after success: a crash before this line redelivers the batch.
           await consumer.commitOffsets([
@@ -143,15 +148,21 @@ export class KafkaMapping {
     });
   }
 
-  /** Invokes until success, or until the retry bound, then hands the batch to the destination. */
-  private async deliver(event: MskEvent, heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * Invokes until success, or until the retry bound, then hands the batch to the destination;
+   * true when the batch is done with. False when the mapping stopped first (an invocation the
+   * stop killed, or a retry not made): the batch is neither committed nor sent anywhere.
+   */
+  private async deliver(event: MskEvent, heartbeat: () => Promise<void>): Promise<boolean> {
     const { maxRetryAttempts } = this.spec;
     const base = this.deps.retryBaseMs ?? 500;
     for (let attempt = 0; ; attempt++) {
+      if (this.stopped) return false;
       try {
         await whileHeartbeating(this.deps.invoke(event), heartbeat);
-        return;
+        return true;
       } catch (error) {
+        if (this.stopped || error instanceof FunctionStoppedError) return false;
         const message = error instanceof Error ? error.message : String(error);
         this.stats.lastError = message;
         const exhausted = maxRetryAttempts >= 0 && attempt >= maxRetryAttempts;
@@ -170,17 +181,24 @@ export class KafkaMapping {
           }
           // Without a destination Lambda drops the batch after the retries: we log it loudly.
           else this.deps.log?.(`${this.spec.functionName}: batch ${describe(event)} discarded after retries`);
-          return;
+          return true;
         }
         this.stats.retries += 1;
         await heartbeat();
-        await sleep(Math.min(base * 2 ** attempt, 30_000));
+        await sleep(Math.min(base * 2 ** attempt, 30_000), undefined, { signal: this.stopping.signal }).catch(
+          () => undefined,
+        );
       }
     }
   }
 
+  /**
+   * Stops fetching; resolves once the batch under way returned — at once when it was waiting
+   * to retry, else when its invocation ends (the runtime kills it after a grace period).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.consumer?.disconnect();
     this.consumer = undefined;
@@ -212,5 +230,3 @@ async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<v
 
 /** kafkajs's default heartbeat interval; it sends one only when this much time has passed. */
 const HEARTBEAT_MS = 3_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -43,6 +43,7 @@ import {
   giveUp,
   retryDelaySeconds,
 } from "../functions/async-invoke.ts";
+import { FunctionStoppedError } from "../functions/host.ts";
 import { requestSizeError } from "../functions/payload-limits.ts";
 import type { BucketNotification } from "../template-reader.ts";
 import { DelaysLog } from "./delays-log.ts";
@@ -424,6 +425,7 @@ export class S3Notifications {
       this.deliveries += 1;
       return;
     } catch (error) {
+      if (error instanceof FunctionStoppedError) throw error; // the runtime stopping: back on the queue, not an attempt
       this.failures += 1;
       const e = error as Error & { errorType?: string };
       const lastError = { errorType: e.errorType ?? e.name, errorMessage: e.message };
