@@ -155,6 +155,61 @@ describe("deploy checks", () => {
     expect(violations[0]?.logicalId).toBe(stack.stateMachines[0]?.id);
   });
 
+  it("refuses a schedule target's RetryPolicy outside 0–185 retries and 60–86,400 s, a dead-letter queue that is no SQS queue, and a missing FlexibleTimeWindow", () => {
+    // Prepare: two schedules the mini stack does not have, as CreateSchedule would get them.
+    const schedule = (properties: Record<string, unknown>) => ({
+      Type: "AWS::Scheduler::Schedule",
+      Properties: { ScheduleExpression: "rate(1 hour)", ...properties },
+    });
+    const template = {
+      ...stack.context.template,
+      Resources: {
+        ...stack.context.template.Resources,
+        TooMany: schedule({
+          FlexibleTimeWindow: { Mode: "OFF" },
+          Target: { RetryPolicy: { MaximumRetryAttempts: 186, MaximumEventAgeInSeconds: 59 } },
+        }),
+        AtBounds: schedule({
+          FlexibleTimeWindow: { Mode: "OFF" },
+          Target: { RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } },
+        }),
+        NoWindow: schedule({ Target: {} }),
+      },
+    };
+    const base = { expression: "rate(1 hour)", targetArn: "arn", input: {}, enabled: true, roleArn: "r" };
+    const retryPolicy = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 };
+    const schedules = [
+      {
+        ...base,
+        id: "ToTopic",
+        arn: "a",
+        retryPolicy,
+        deadLetterArn: "arn:aws:sns:us-east-1:000000000000:t",
+      },
+      {
+        ...base,
+        id: "ToQueue",
+        arn: "a",
+        retryPolicy,
+        deadLetterArn: "arn:aws:sqs:us-east-1:000000000000:q",
+      },
+    ];
+
+    // Act
+    const violations = violationsOf({ ...stack, schedules, context: { ...stack.context, template } });
+
+    // Assess
+    expect(violations.map((v) => v.logicalId)).toEqual(["ToTopic", "TooMany", "TooMany", "NoWindow"]);
+    expect(violations[0]?.message).toContain("'target.deadLetterConfig.arn' failed to satisfy constraint");
+    expect(violations[1]?.message).toContain(
+      "Value '186' at 'target.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185",
+    );
+    expect(violations[2]?.message).toContain(
+      "Value '59' at 'target.retryPolicy.maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60",
+    );
+    expect(violations[3]?.message).toContain("[FlexibleTimeWindow]");
+  });
+
   it("refuses a schedule expression EventBridge Scheduler refuses, with its ValidationException", () => {
     const schedules = [
       {
@@ -164,6 +219,8 @@ describe("deploy checks", () => {
         input: {},
         enabled: true,
         roleArn: "r",
+        arn: "arn:aws:scheduler:us-east-1:000000000000:schedule/default/s",
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 },
       },
       {
         id: "BothDays",
@@ -172,6 +229,8 @@ describe("deploy checks", () => {
         input: {},
         enabled: true,
         roleArn: "r",
+        arn: "arn:aws:scheduler:us-east-1:000000000000:schedule/default/s",
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 },
       },
       {
         id: "PluralOne",
@@ -180,6 +239,8 @@ describe("deploy checks", () => {
         input: {},
         enabled: true,
         roleArn: "r",
+        arn: "arn:aws:scheduler:us-east-1:000000000000:schedule/default/s",
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 },
       },
     ];
     const violations = violationsOf({ ...stack, schedules });

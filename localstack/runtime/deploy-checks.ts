@@ -23,6 +23,11 @@
  * - AWS::StepFunctions::StateMachine: a Definition, DefinitionString or DefinitionS3Location.
  * - AWS::Lambda::EventInvokeConfig (PutFunctionEventInvokeConfig): MaximumRetryAttempts 0–2,
  *   MaximumEventAgeInSeconds 60–21,600.
+ * - AWS::Scheduler::Schedule (EventBridge Scheduler API reference, CreateSchedule, RetryPolicy,
+ *   DeadLetterConfig, FlexibleTimeWindow): FlexibleTimeWindow required, MaximumWindowInMinutes
+ *   1–1,440 when FLEXIBLE; Target.RetryPolicy MaximumRetryAttempts 0–185 and
+ *   MaximumEventAgeInSeconds 60–86,400; Target.DeadLetterConfig.Arn an SQS queue ARN
+ *   (`arn:aws(-[a-z]+)?:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+`).
  */
 
 import { PipelineError } from "../../core/errors.ts";
@@ -49,6 +54,8 @@ export interface Violation {
 }
 
 export const LIMITS = {
+  scheduleRetryAttempts: { min: 0, max: 185 },
+  scheduleEventAgeSeconds: { min: 60, max: 86_400 },
   kafkaBatchSize: { min: 1, max: 10_000 },
   sqsStandardBatchSize: { min: 1, max: 10_000 },
   sqsFifoBatchSize: { min: 1, max: 10 },
@@ -62,6 +69,9 @@ export const LIMITS = {
   functionMemoryMb: { min: 128, max: 10_240 },
 } as const;
 
+/** What Scheduler's DeadLetterConfig.Arn must match: a standard SQS queue of the account. */
+const SQS_QUEUE_ARN = /^arn:aws(-[a-z]+)?:sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9\-_]+$/;
+
 const CONSUMER_GROUP_ID = /^[a-zA-Z0-9\-/*:_+=.@]*$/;
 
 /** Throws one {@link DeployError} listing everything in the stack AWS would refuse to create. */
@@ -73,6 +83,7 @@ export function checkStack(stack: LocalStack): void {
     ...checkEventInvokeConfigs(stack),
     ...checkStateMachines(stack),
     ...checkSchedules(stack),
+    ...checkScheduleTargets(stack),
   ];
   if (violations.length > 0) throw new DeployError(stack.stackName, violations);
 }
@@ -93,6 +104,11 @@ function checkSchedules(stack: LocalStack): Violation[] {
     } catch (error) {
       violations.push({ logicalId: schedule.id, message: (error as Error).message });
     }
+    if (schedule.deadLetterArn !== undefined && !SQS_QUEUE_ARN.test(schedule.deadLetterArn))
+      violations.push({
+        logicalId: schedule.id,
+        message: `ValidationException: 1 validation error detected: Value '${schedule.deadLetterArn}' at 'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression pattern: ${SQS_QUEUE_ARN.source}`,
+      });
   }
   return violations;
 }
@@ -199,6 +215,34 @@ function checkEventInvokeConfigs(stack: LocalStack): Violation[] {
             ASYNC_INVOKE_LIMITS.maxEventAgeSeconds,
           );
     if (age) violations.push({ logicalId, message: age });
+  }
+  return violations;
+}
+
+/** A schedule's FlexibleTimeWindow (required) and its target's RetryPolicy bounds, as CreateSchedule checks them. */
+function checkScheduleTargets(stack: LocalStack): Violation[] {
+  const violations: Violation[] = [];
+  for (const [logicalId, resource] of Object.entries(stack.context.template.Resources)) {
+    if (resource.Type !== "AWS::Scheduler::Schedule") continue;
+    const p = resource.Properties ?? {};
+    if (p.FlexibleTimeWindow === undefined)
+      violations.push({
+        logicalId,
+        message: "Properties validation failed: required key [FlexibleTimeWindow] not found",
+      });
+    const retry = ((p.Target ?? {}) as { RetryPolicy?: Record<string, unknown> }).RetryPolicy ?? {};
+    for (const [key, member, limits] of [
+      ["MaximumRetryAttempts", "target.retryPolicy.maximumRetryAttempts", LIMITS.scheduleRetryAttempts],
+      [
+        "MaximumEventAgeInSeconds",
+        "target.retryPolicy.maximumEventAgeInSeconds",
+        LIMITS.scheduleEventAgeSeconds,
+      ],
+    ] as const) {
+      if (retry[key] === undefined) continue;
+      const refused = outOfRange(member, Number(retry[key]), limits);
+      if (refused) violations.push({ logicalId, message: `ValidationException: ${refused}` });
+    }
   }
   return violations;
 }

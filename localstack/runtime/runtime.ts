@@ -6,7 +6,8 @@
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { sqs } from "../../core/aws/clients.ts";
 import { LOCAL_ACCOUNT, loadConfig, localEndpoints } from "../../core/config/index.ts";
 import { createKafka } from "../../core/kafka/client.ts";
 import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
@@ -52,6 +53,7 @@ import {
   S3Notifications,
 } from "./triggers/s3.ts";
 import { Scheduler } from "./triggers/schedule.ts";
+import { deliverScheduled } from "./triggers/schedule-target.ts";
 import { QueuePoller } from "./triggers/sqs.ts";
 
 export interface RuntimeOptions {
@@ -113,6 +115,9 @@ export class LocalRuntime {
     await provision(this.stack.resources);
     await this.syncKafkaAcls();
     await this.configureS3Notifications(this.stack.notifications);
+    // Lambda's asynchronous event queue of each function a schedule invokes (S3's are made above).
+    for (const arn of this.scheduledFunctionArns())
+      await sqs().send(new CreateQueueCommand({ QueueName: lambdaNotificationQueue(arn) }));
     const stackId = `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`;
     for (const resource of customResources(this.stack)) {
       await createCustomResource(resource, stackId, (fn, event) => this.invoke(fn, event));
@@ -224,6 +229,8 @@ export class LocalRuntime {
     const byFunction = new Map<string, BucketNotification[]>();
     for (const n of notifications.filter((n) => n.functionArn))
       byFunction.set(n.functionArn as string, [...(byFunction.get(n.functionArn as string) ?? []), n]);
+    // A function a schedule invokes (InvocationType Event) gets the same asynchronous queue.
+    for (const arn of this.scheduledFunctionArns()) if (!byFunction.has(arn)) byFunction.set(arn, []);
     const functions = [...byFunction].map(([functionArn, own]): NotifiedFunction => {
       const spec = this.functionSpec(lastArnPart(functionArn));
       const { onFailureArn, onSuccessArn, deadLetterArn } = spec.asyncInvoke;
@@ -262,8 +269,47 @@ export class LocalRuntime {
     this.s3Notifications.start();
   }
 
-  /** An EventBridge Scheduler schedule: a timer calling the target as the scheduler's role. */
+  /** The functions an enabled schedule of the template invokes (Scheduler's Lambda targets). */
+  private scheduledFunctionArns(): string[] {
+    const arns = this.stack.schedules
+      .filter((s) => s.enabled && s.targetArn.includes(":lambda:"))
+      .map((s) => s.targetArn)
+      .filter((arn) => this.stack.functions.some((f) => f.functionArn === arn));
+    return [...new Set(arns)];
+  }
+
+  /**
+   * An EventBridge Scheduler schedule: a timer whose every fire calls the target as the
+   * schedule's role (Target.RoleArn) — a function with Lambda's Invoke of InvocationType Event,
+   * so the function's asynchronous queue and EventInvokeConfig take it from there; a state
+   * machine with StartExecution — and, when the call fails, the schedule's RetryPolicy and
+   * dead-letter queue (triggers/schedule-target.ts).
+   */
   private startSchedule(schedule: ScheduleDefinition): void {
+    const toMachine = schedule.targetArn.includes(":states:");
+    const call = async () => {
+      await this.requireAccess().require({
+        principal: schedule.roleArn,
+        action: toMachine ? "states:StartExecution" : "lambda:InvokeFunction",
+        resource: schedule.targetArn,
+      });
+      if (toMachine) {
+        // StartExecution answers once the execution started; how it ends is the machine's.
+        void this.startExecution(schedule.targetArn, schedule.input).done;
+        return;
+      }
+      const target = this.stack.functions.find((f) => f.functionArn === schedule.targetArn);
+      if (!target) throw resourceNotFound(`Function not found: ${schedule.targetArn}`);
+      await this.invokeAsync(target.functionName, schedule.input);
+    };
+    const deadLetter = schedule.deadLetterArn
+      ? {
+          arn: schedule.deadLetterArn,
+          queueUrl: this.queueUrl(lastArnPart(schedule.deadLetterArn)),
+          // Scheduler sends the dead-letter event as the schedule's execution role.
+          sqs: this.clientsAs(schedule.roleArn).sqs,
+        }
+      : undefined;
     this.scheduler.add({
       id: schedule.id,
       expression: schedule.expression,
@@ -271,17 +317,21 @@ export class LocalRuntime {
       startDate: schedule.startDate ? new Date(schedule.startDate) : undefined,
       endDate: schedule.endDate ? new Date(schedule.endDate) : undefined,
       flexibleTimeWindow: schedule.flexibleTimeWindow,
-      run: async () => {
-        // The scheduler calls the target as its role (Target.RoleArn).
-        await this.requireAccess().require({
-          principal: schedule.roleArn,
-          action: schedule.targetArn.includes(":states:") ? "states:StartExecution" : "lambda:InvokeFunction",
-          resource: schedule.targetArn,
-        });
-        if (schedule.targetArn.includes(":states:"))
-          await this.startExecution(schedule.targetArn, schedule.input).done;
-        else await this.invoke(lastArnPart(schedule.targetArn), schedule.input);
-      },
+      run: (scheduledTime) =>
+        deliverScheduled(
+          {
+            scheduleId: schedule.id,
+            scheduleArn: schedule.arn,
+            targetArn: schedule.targetArn,
+            input: schedule.input,
+            retryPolicy: schedule.retryPolicy,
+            deadLetter,
+            call,
+            log: this.log,
+            stopped: () => this.scheduler.isStopped,
+          },
+          scheduledTime,
+        ),
     });
     this.log(`schedule ${schedule.expression} → ${lastArnPart(schedule.targetArn)}`);
   }
@@ -433,13 +483,13 @@ export class LocalRuntime {
    * Lambda's Invoke with InvocationType Event: over 256 KB refused with
    * RequestEntityTooLargeException, else queued and run with Lambda's asynchronous rules
    * (retries, maximum event age, on-failure destination). Offline only functions an S3
-   * notification targets have an asynchronous queue (started by {@link start}).
+   * notification or a schedule targets have an asynchronous queue (started by {@link start}).
    */
   async invokeAsync(functionName: string, event: unknown): Promise<{ requestId: string }> {
     const arn = this.functionArnOf(functionName);
     if (!this.s3Notifications)
       throw new RuntimeError(
-        `${functionName}: no asynchronous queue (the runtime is not started, or no S3 notification targets it)`,
+        `${functionName}: no asynchronous queue (the runtime is not started, or no S3 notification or schedule targets it)`,
       );
     return this.s3Notifications.invokeAsync(arn, event);
   }
@@ -530,6 +580,16 @@ export const STOP_GRACE_MS = 5_000;
 /** Each S3 notification's delay (ms from the object's write to the invocation), one a line; the bench reads it. */
 export function s3NotificationDelaysFile(stateDir: string): string {
   return join(stateDir, "s3-notification-delays.log");
+}
+
+/** Lambda's answer to an Invoke of a function that does not exist (404, a client error). */
+function resourceNotFound(message: string): Error {
+  const error = Object.assign(new Error(message), {
+    $fault: "client",
+    $metadata: { httpStatusCode: 404 },
+  });
+  error.name = "ResourceNotFoundException";
+  return error;
 }
 
 /** Custom resources backed by one of our functions (directly or through CDK's provider framework). */

@@ -5,6 +5,7 @@
  * beyond the `PIPELINE_FUNCTION` variable that names each function's handler module.
  */
 import { join } from "node:path";
+import { LOCAL_ACCOUNT } from "../../core/config/index.ts";
 import { resourcesOfType, type StackArtifact } from "./assembly.ts";
 import { ASYNC_INVOKE_DEFAULTS, type AsyncInvokeConfig } from "./functions/async-invoke.ts";
 import { arnOf, physicalName, type ResolveContext, resolve } from "./intrinsics.ts";
@@ -75,9 +76,18 @@ export interface ScheduleDefinition {
     readonly mode: "OFF" | "FLEXIBLE";
     readonly maximumWindowInMinutes?: number;
   };
-  /** The role EventBridge Scheduler assumes to call the target. */
+  /** The role EventBridge Scheduler assumes to call the target (and to send to its dead-letter queue). */
   readonly roleArn: string;
+  /** arn:aws:scheduler:<region>:<account>:schedule/<group>/<name> (what the dead-letter event names). */
+  readonly arn: string;
+  /** Target.RetryPolicy, EventBridge Scheduler's defaults (185 retries, 24 h) filled in. */
+  readonly retryPolicy: { readonly maximumRetryAttempts: number; readonly maximumEventAgeSeconds: number };
+  /** Target.DeadLetterConfig.Arn: the SQS queue of what Scheduler could not deliver. */
+  readonly deadLetterArn?: string;
 }
+
+/** EventBridge Scheduler's RetryPolicy when the target leaves it out (Scheduler API reference, RetryPolicy). */
+export const SCHEDULE_RETRY_DEFAULTS = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 } as const;
 
 export interface StateMachineDefinition {
   readonly id: string;
@@ -160,9 +170,10 @@ function readFunction({ id, p, ctx, repoRoot }: Resource): FunctionSpec | undefi
   // Functions CDK adds for itself (custom resource providers…) have no handler module of ours.
   if (typeof pipelineFunction !== "string") return undefined;
   const handler = String(p.Handler ?? "index.handler");
+  const functionName = physicalName(ctx, id);
   return {
     logicalId: id,
-    functionName: physicalName(ctx, id),
+    functionName,
     pipelineFunction,
     modulePath: join(repoRoot, "lambdas", pipelineFunction, "index.ts"),
     handlerName: handler.slice(handler.lastIndexOf(".") + 1),
@@ -287,8 +298,18 @@ function readNotifications({ p }: Resource): BucketNotification[] {
   ];
 }
 
-function readSchedule({ id, p }: Resource): ScheduleDefinition {
-  const target = (p.Target ?? {}) as { Arn?: string; Input?: string; RoleArn?: string };
+function readSchedule({ id, p, ctx }: Resource): ScheduleDefinition {
+  const target = (p.Target ?? {}) as {
+    Arn?: string;
+    Input?: string;
+    RoleArn?: string;
+    RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+    DeadLetterConfig?: { Arn?: string };
+  };
+  const retry = target.RetryPolicy ?? {};
+  // CloudFormation names a schedule without Name after the stack and its logical id; offline, the id.
+  const name = typeof p.Name === "string" ? p.Name : id;
+  const group = typeof p.GroupName === "string" ? p.GroupName : "default";
   const window = p.FlexibleTimeWindow as
     | { Mode: "OFF" | "FLEXIBLE"; MaximumWindowInMinutes?: number }
     | undefined;
@@ -305,6 +326,16 @@ function readSchedule({ id, p }: Resource): ScheduleDefinition {
       ? { mode: window.Mode, maximumWindowInMinutes: window.MaximumWindowInMinutes }
       : undefined,
     roleArn: String(target.RoleArn),
+    arn: `arn:aws:scheduler:${ctx.region}:${LOCAL_ACCOUNT}:schedule/${group}/${name}`,
+    retryPolicy: {
+      maximumRetryAttempts: Number(
+        retry.MaximumRetryAttempts ?? SCHEDULE_RETRY_DEFAULTS.maximumRetryAttempts,
+      ),
+      maximumEventAgeSeconds: Number(
+        retry.MaximumEventAgeInSeconds ?? SCHEDULE_RETRY_DEFAULTS.maximumEventAgeSeconds,
+      ),
+    },
+    deadLetterArn: target.DeadLetterConfig?.Arn,
   };
 }
 

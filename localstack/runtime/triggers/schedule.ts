@@ -24,7 +24,8 @@ export interface FlexibleTimeWindow {
 export interface ScheduledTask {
   readonly id: string;
   readonly expression: string;
-  readonly run: () => Promise<void>;
+  /** One fire; `scheduledTime` is the occurrence it is for (before any flexible-window delay). */
+  readonly run: (scheduledTime: Date) => Promise<void>;
   /** ScheduleExpressionTimezone: an IANA name; UTC when absent. */
   readonly timezone?: string;
   readonly startDate?: Date;
@@ -109,11 +110,16 @@ export class Scheduler {
       // AWS invokes at some moment inside the window; the next occurrence still counts from `next`.
       const fireAt = next.getTime() + Math.floor(this.random() * flexibleMs);
       this.wait(fireAt, () => {
-        task.run().catch((error: Error) => this.log(`schedule ${task.id} failed: ${error.message}`));
+        task.run(next).catch((error: Error) => this.log(`schedule ${task.id} failed: ${error.message}`));
         armAfter(next);
       });
     };
     armAfter(new Date());
+  }
+
+  /** Whether {@link stop} was called (a delivery still retrying gives up then). */
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   stop(): void {
