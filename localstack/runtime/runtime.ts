@@ -14,7 +14,7 @@ import { LOCAL_EVENT_SOURCE } from "../../core/msk-event/build.ts";
 import { ExecutionHistory, type LocalExecution } from "../../core/runs/local-history.ts";
 import { mskIamAllowListFile, mskIamCredentialsDir } from "../services/kafka/kafka.ts";
 import { clientEnv, servicesSettings } from "../services/settings.ts";
-import { operatorKey, RuntimeAccess } from "./access.ts";
+import { AccessDeniedError, operatorKey, RuntimeAccess } from "./access.ts";
 import { readAssembly } from "./assembly.ts";
 import { type CustomResourceCall, createCustomResource } from "./custom-resources.ts";
 import { checkStack } from "./deploy-checks.ts";
@@ -99,9 +99,15 @@ export class LocalRuntime {
       const logFile = join(options.stateDir, "logs", `${definition.functionName}.log`);
       this.functions.set(
         definition.functionName,
-        new LocalFunction(definition, this.region, baseEnv, logFile, () =>
-          // Lambda's sandbox credentials: a session of the execution role named after the function.
-          this.requireAccess().environment(definition.roleArn, definition.functionName),
+        new LocalFunction(
+          definition,
+          this.region,
+          baseEnv,
+          logFile,
+          () =>
+            // Lambda's sandbox credentials: a session of the execution role named after the function.
+            this.requireAccess().environment(definition.roleArn, definition.functionName),
+          () => this.logsDenied(definition),
         ),
       );
     }
@@ -267,6 +273,41 @@ export class LocalRuntime {
       log: this.log,
     });
     this.s3Notifications.start();
+  }
+
+  private readonly logsLostReported = new Set<string>();
+
+  /**
+   * Whether the function's role may write its CloudWatch logs, as Lambda writes them for a new
+   * sandbox: `logs:CreateLogGroup` on the group when the template does not create it, then
+   * `logs:CreateLogStream` and `logs:PutLogEvents` on the sandbox's stream. The reason when it
+   * may not (the function still runs, its logs are lost); said once per function in the log.
+   */
+  private async logsDenied(definition: FunctionSpec): Promise<string | undefined> {
+    const authorizer = this.requireAccess().authorizer;
+    if (!authorizer) return undefined;
+    const group = `arn:aws:logs:${this.region}:${LOCAL_ACCOUNT}:log-group:${definition.logGroup.name}`;
+    const day = new Date().toISOString().slice(0, 10).replaceAll("-", "/");
+    const stream = `${group}:log-stream:${day}/[$LATEST]${crypto.randomUUID().replaceAll("-", "")}`;
+    const requests: AccessRequest[] = [
+      ...(definition.logGroup.declared ? [] : [{ action: "logs:CreateLogGroup", resource: group }]),
+      { action: "logs:CreateLogStream", resource: stream },
+      { action: "logs:PutLogEvents", resource: stream },
+    ].map((r) => ({ principal: definition.roleArn, ...r }));
+    for (const request of requests) {
+      const decision = await authorizer.decide(request);
+      if (decision.allowed) continue;
+      const reason = new AccessDeniedError({ request, decision }).message;
+      if (!this.logsLostReported.has(definition.functionName)) {
+        this.logsLostReported.add(definition.functionName);
+        this.log(
+          `${definition.functionName}: its logs are lost, as in CloudWatch: ${definition.roleArn} may not ${request.action} on ${request.resource} (${reason})`,
+        );
+      }
+      return reason;
+    }
+    this.logsLostReported.delete(definition.functionName);
+    return undefined;
   }
 
   /** The functions an enabled schedule of the template invokes (Scheduler's Lambda targets). */

@@ -25,6 +25,11 @@ export interface FunctionSpec {
   readonly roleArn: string;
   /** How Lambda handles its asynchronous invocations (EventInvokeConfig, DeadLetterConfig; AWS's defaults). */
   readonly asyncInvoke: AsyncInvokeConfig;
+  /**
+   * Where Lambda writes its logs: `LoggingConfig.LogGroup`, else `/aws/lambda/<function name>`;
+   * `declared` when the template creates that group (else Lambda creates it on first use).
+   */
+  readonly logGroup: { readonly name: string; readonly declared: boolean };
 }
 
 export interface KafkaMappingDefinition {
@@ -171,6 +176,8 @@ function readFunction({ id, p, ctx, repoRoot }: Resource): FunctionSpec | undefi
   if (typeof pipelineFunction !== "string") return undefined;
   const handler = String(p.Handler ?? "index.handler");
   const functionName = physicalName(ctx, id);
+  const configured = (p.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup;
+  const logGroup = typeof configured === "string" ? configured : `/aws/lambda/${functionName}`;
   return {
     logicalId: id,
     functionName,
@@ -185,6 +192,12 @@ function readFunction({ id, p, ctx, repoRoot }: Resource): FunctionSpec | undefi
     asyncInvoke: {
       ...ASYNC_INVOKE_DEFAULTS,
       deadLetterArn: (p.DeadLetterConfig as { TargetArn?: string } | undefined)?.TargetArn,
+    },
+    logGroup: {
+      name: logGroup,
+      declared: resourcesOfType(ctx.template, "AWS::Logs::LogGroup").some(
+        ([groupId]) => physicalName(ctx, groupId) === logGroup,
+      ),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -142,4 +142,55 @@ describe("a local function stopped with invocations under way", () => {
     expect(fn.invocations).toBe(1);
     expect(fn.errors).toBe(0);
   });
+});
+
+describe("a local function's CloudWatch Logs", () => {
+  const dir = mkdtempSync(join(tmpdir(), "function-logs-"));
+  const modulePath = join(dir, "index.mjs");
+  writeFileSync(
+    modulePath,
+    `export const handler = async (event) => { console.log("said " + event.word); return "ok"; };\n`,
+  );
+  const definition = {
+    functionName: "function-logs",
+    modulePath,
+    handlerName: "handler",
+    environment: {},
+    timeoutSeconds: 30,
+    memoryMb: 128,
+  };
+  const started: LocalFunction[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((f) => f.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const readLog = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : "");
+
+  it.each([
+    { denied: undefined, logged: true },
+    { denied: "User: … is not authorized to perform: logs:PutLogEvents", logged: false },
+  ])(
+    "writes the function's output only when its role may write its logs (denied: $denied)",
+    async ({ denied, logged }) => {
+      // Prepare
+      const logFile = join(dir, `${logged ? "allowed" : "denied"}.log`);
+      const judgeLogs = vi.fn(async () => denied);
+      const fn = new LocalFunction(definition, "us-east-1", {}, logFile, () => ({}), judgeLogs);
+      started.push(fn);
+
+      // Act: two invocations on one sandbox, and a platform note.
+      await expect(fn.invoke({ word: "hello" })).resolves.toBe("ok");
+      await expect(fn.invoke({ word: "again" })).resolves.toBe("ok");
+      fn.note("IAM denied: something");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      // Assess: judged once for the one sandbox; the function ran either way.
+      expect(judgeLogs).toHaveBeenCalledTimes(1);
+      const text = readLog(logFile);
+      expect(text.includes("said hello") && text.includes("said again") && text.includes("IAM denied")).toBe(
+        logged,
+      );
+      if (!logged) expect(text).toBe("");
+    },
+  );
 });

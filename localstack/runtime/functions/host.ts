@@ -64,13 +64,19 @@ export class LocalFunction {
   private readonly baseEnv: Record<string, string | undefined>;
   private readonly logFile: string | undefined;
   private readonly sandboxEnv: () => Record<string, string>;
+  private readonly judgeLogs: () => Promise<string | undefined>;
   private log: WriteStream | undefined;
+  /** The last sandbox's role may not write to its log group: nothing reaches the log file. */
+  private logsLost = false;
 
   /**
    * @param logFile where the function's stdout/stderr go (its "CloudWatch log group");
    *   undefined keeps them on this process's output.
    * @param sandboxEnv read when a sandbox starts: what it runs as (the execution role's
    *   credentials and the IAM gateway offline), over the template's environment.
+   * @param judgeLogs asked once per sandbox start whether the function's role may write its
+   *   CloudWatch logs; a reason when it may not — then that sandbox's output, and the
+   *   platform's lines about it, are lost, as CloudWatch would show none.
    */
   constructor(
     definition: FunctionDefinition,
@@ -78,12 +84,14 @@ export class LocalFunction {
     baseEnv: Record<string, string | undefined>,
     logFile?: string,
     sandboxEnv: () => Record<string, string> = () => ({}),
+    judgeLogs: () => Promise<string | undefined> = async () => undefined,
   ) {
     this.definition = definition;
     this.region = region;
     this.baseEnv = baseEnv;
     this.logFile = logFile;
     this.sandboxEnv = sandboxEnv;
+    this.judgeLogs = judgeLogs;
   }
 
   /** Invokes the function (RequestResponse); invocations run one after another. */
@@ -125,18 +133,32 @@ export class LocalFunction {
     // Lambda runtime: the "exit" that follows fails the invocation, the next one starts cold.
     // Unheard, the worker's "error" would be thrown in the runtime and end every function.
     worker.on("error", (error) => {
-      this.log?.write(`${new Date().toISOString()} sandbox crashed: ${error.stack ?? error.message}\n`);
+      if (!this.logsLost)
+        this.log?.write(`${new Date().toISOString()} sandbox crashed: ${error.stack ?? error.message}\n`);
       if (this.sandbox?.worker === worker) this.sandbox = undefined;
     });
+    // Whether this sandbox's role may write its logs, judged before its first invocation runs.
+    const judged = this.logFile
+      ? this.judgeLogs().catch((error: Error) => `its log access could not be judged (${error.message})`)
+      : Promise.resolve(undefined);
     if (this.logFile) {
-      if (!this.log) {
-        mkdirSync(dirname(this.logFile), { recursive: true });
-        this.log = createWriteStream(this.logFile, { flags: "a" });
-      }
-      worker.stdout.pipe(this.log, { end: false });
-      worker.stderr.pipe(this.log, { end: false });
+      const logFile = this.logFile;
+      void judged.then((denied) => {
+        this.logsLost = denied !== undefined;
+        for (const output of [worker.stdout, worker.stderr]) {
+          // Read and dropped when the role may not write: CloudWatch would show nothing.
+          if (denied !== undefined) output.resume();
+          else {
+            if (!this.log) {
+              mkdirSync(dirname(logFile), { recursive: true });
+              this.log = createWriteStream(logFile, { flags: "a" });
+            }
+            output.pipe(this.log, { end: false });
+          }
+        }
+      });
     }
-    const ready = new Promise<void>((resolve, reject) => {
+    const started = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
         if (m.ready) {
           worker.off("error", reject);
@@ -148,6 +170,7 @@ export class LocalFunction {
       // Killed while it started (stop() during a cold start): the invocation waiting fails.
       worker.once("exit", (code) => reject(new Error(`sandbox exited (${code}) before it was ready`)));
     });
+    const ready = Promise.all([started, judged]).then(() => undefined);
     return { worker, ready, credentialsExpireAt: expiration ? Date.parse(expiration) : undefined };
   }
 
@@ -219,6 +242,7 @@ export class LocalFunction {
 
   /** Writes a line to the function's log, as the platform does (e.g. an IAM denial). */
   note(message: string): void {
+    if (this.logsLost) return;
     const line = `${new Date().toISOString()} ${message}\n`;
     if (this.log) this.log.write(line);
     else if (this.logFile) {
