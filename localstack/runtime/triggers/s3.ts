@@ -442,14 +442,15 @@ export class S3Notifications {
   }
 
   /**
-   * Lambda's Invoke with InvocationType Event, for a function S3 notifies (the only ones with a
-   * queue offline): refused with RequestEntityTooLargeException over 256 KB, else queued.
+   * Lambda's Invoke with InvocationType Event, for a function S3 notifies or a schedule invokes
+   * (the only ones with a queue offline): refused with RequestEntityTooLargeException over
+   * 256 KB, else queued.
    */
   async invokeAsync(functionArn: string, event: unknown): Promise<{ requestId: string }> {
     const fn = this.functions.find((f) => f.functionArn === functionArn);
     if (!fn)
       throw new RuntimeError(
-        `${functionArn}: only functions an S3 notification targets have an asynchronous queue offline`,
+        `${functionArn}: only functions an S3 notification or a schedule targets have an asynchronous queue offline`,
       );
     const refused = requestSizeError(event, "Event");
     if (refused) throw refused;
