@@ -53,13 +53,15 @@ describe("pipeline services up | status | down", () => {
     (JSON.parse(await cli("status", "--json")) as Status[]).filter((s) => s.kind === "service");
 
   beforeAll(async () => {
-    const [kafka, controller, postgres, aws, snowflake] = await freePorts(5);
-    ports = { kafka, controller, postgres, aws, snowflake } as Record<string, number>;
+    const [kafka, controller, kafkaIam, postgres, aws, snowflake] = await freePorts(6);
+    ports = { kafka, controller, kafkaIam, postgres, aws, snowflake } as Record<string, number>;
+    // Every port of the set: one left to inherit would be the tests' own set's (KAFKA_IAM_PORT is).
     env = {
       ...process.env,
       PIPELINE_SERVICES_DIR: stateDir,
       KAFKA_PORT: String(kafka),
       KAFKA_CONTROLLER_PORT: String(controller),
+      KAFKA_IAM_PORT: String(kafkaIam),
       PGPORT: String(postgres),
       AWS_EMULATOR_PORT: String(aws),
       SNOWFLAKE_EMULATOR_PORT: String(snowflake),
