@@ -7,9 +7,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { GetQueueUrlCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { expect, it } from "vitest";
-import { sqs } from "../../core/aws/clients.ts";
 import { loadConfig } from "../../core/config/index.ts";
 import { elections } from "../../core/datasets/elections/index.ts";
 import type { ProduceResult } from "../../core/producer/produce.ts";
@@ -29,6 +27,7 @@ import { openRuntime } from "../../localstack/runtime/open.ts";
 import type { LocalRuntime } from "../../localstack/runtime/runtime.ts";
 import { lastArnPart } from "../../localstack/runtime/template-reader.ts";
 import type { AsyncInvocationRecord } from "../../localstack/runtime/triggers/destinations.ts";
+import { drainQueue } from "../fixtures/queues.ts";
 import { until } from "../fixtures/until.ts";
 import { type SeparateServices, useSeparateServices } from "./separate-services.ts";
 
@@ -150,24 +149,12 @@ export async function loadWhatRetriesGaveUpOn(stack: FaultStack, timeoutMs = 180
   const queueArn = loadRaw?.asyncInvoke.onFailureArn;
   if (!loadRaw || !queueArn) throw new Error("the template gives load-raw no on-failure destination");
   const givenUp = new Set<string>();
-  const { QueueUrl } = await sqs().send(new GetQueueUrlCommand({ QueueName: lastArnPart(queueArn) }));
-  for (;;) {
-    const { Messages = [] } = await sqs().send(
-      new ReceiveMessageCommand({
-        QueueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 300,
-      }),
-    );
-    if (Messages.length === 0) break;
-    for (const m of Messages) {
-      const record = JSON.parse(m.Body ?? "{}") as Partial<AsyncInvocationRecord>;
-      if (!record.requestContext?.functionArn.includes(`:function:${loadRaw.functionName}:`)) continue;
-      const payload = record.requestPayload as { Records?: Array<{ s3: { object: { key: string } } }> };
-      for (const r of payload.Records ?? [])
-        givenUp.add(decodeURIComponent(r.s3.object.key.replaceAll("+", " ")));
-    }
+  for (const m of await drainQueue(lastArnPart(queueArn), 300)) {
+    const record = JSON.parse(m.Body ?? "{}") as Partial<AsyncInvocationRecord>;
+    if (!record.requestContext?.functionArn.includes(`:function:${loadRaw.functionName}:`)) continue;
+    const payload = record.requestPayload as { Records?: Array<{ s3: { object: { key: string } } }> };
+    for (const r of payload.Records ?? [])
+      givenUp.add(decodeURIComponent(r.s3.object.key.replaceAll("+", " ")));
   }
   const target = warehouseTarget({ ...process.env, RAW_SCHEMA: DEFAULT_RAW_SCHEMA });
   const unloaded = await unloadedKeys(target, await landedBatchKeys());

@@ -10,36 +10,18 @@
  */
 
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetQueueUrlCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { s3, sqs } from "../../core/aws/clients.ts";
+import { s3 } from "../../core/aws/clients.ts";
 import { ASYNC_RETRY_BASE_ENV } from "../../localstack/runtime/functions/async-invoke.ts";
 import { ASYNC_PAYLOAD_LIMIT_BYTES } from "../../localstack/runtime/functions/payload-limits.ts";
 import { eventLines, useMiniRuntime } from "../fixtures/mini-stack.ts";
+import { drainQueue } from "../fixtures/queues.ts";
 
 // The one knob for tests: AWS waits about 1 and 2 minutes between attempts; here 1 s and 2 s.
 process.env[ASYNC_RETRY_BASE_ENV] = "1";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-/** Every message on the queue now (the operator reads it; nothing else consumes it). */
-async function drain(queueName: string): Promise<Message[]> {
-  const { QueueUrl } = await sqs().send(new GetQueueUrlCommand({ QueueName: queueName }));
-  const messages: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs().send(
-      new ReceiveMessageCommand({
-        QueueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 60,
-      }),
-    );
-    if (Messages.length === 0) return messages;
-    messages.push(...Messages);
-  }
-}
 
 /** The echo function's invocations with this object's S3 event, in order, each with when it was logged. */
 function attemptsFor(eventsFile: string, key: string): S3Event[] {
@@ -83,7 +65,7 @@ describe("asynchronous invocation (S3 → Lambda) as AWS runs it", () => {
       // The retries waited (1 s, then 2 s here): not an immediate loop.
       expect(settledAfterMs).toBeGreaterThanOrEqual((2 ** (attempts - 1) - 1) * 1000);
 
-      const messages = await drain(queueName);
+      const messages = await drainQueue(queueName);
       expect(messages).toHaveLength(1);
       const record = JSON.parse(messages[0]!.Body!);
       const functionName = runtime.functionNameOf("echo");
@@ -135,7 +117,7 @@ describe("asynchronous invocation (S3 → Lambda) as AWS runs it", () => {
 
     // Assess: one attempt, nothing on the queue, and the log names the function, the event and why.
     expect(attemptsFor(eventsFile, "in/poison-2.csv")).toHaveLength(1);
-    expect(await drain(queueName)).toEqual([]);
+    expect(await drainQueue(queueName)).toEqual([]);
     const functionName = runtime.functionNameOf("echo");
     expect(log).toContainEqual(
       expect.stringMatching(

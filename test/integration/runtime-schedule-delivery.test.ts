@@ -11,11 +11,11 @@
  * dead-letter queue was used.
  */
 
-import { GetQueueUrlCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import type { Message } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import { sqs } from "../../core/aws/clients.ts";
 import { ASYNC_RETRY_BASE_ENV } from "../../localstack/runtime/functions/async-invoke.ts";
 import { readEvents, useMiniRuntime } from "../fixtures/mini-stack.ts";
+import { drainQueue } from "../fixtures/queues.ts";
 
 // The one knob for tests: AWS waits about 1 and 2 minutes between attempts; here 1 s and 2 s.
 process.env[ASYNC_RETRY_BASE_ENV] = "1";
@@ -24,25 +24,6 @@ const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).sli
 
 /** A one-time schedule `seconds` from now, in Scheduler's at() syntax (UTC, CDK's default zone). */
 const atIn = (seconds: number) => `at(${new Date(Date.now() + seconds * 1000).toISOString().slice(0, 19)})`;
-
-/** Every message on the queue now (the operator reads it; nothing else consumes it). */
-async function drain(queueName: string): Promise<Message[]> {
-  const { QueueUrl } = await sqs().send(new GetQueueUrlCommand({ QueueName: queueName }));
-  const messages: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs().send(
-      new ReceiveMessageCommand({
-        QueueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        VisibilityTimeout: 60,
-        MessageAttributeNames: ["All"],
-      }),
-    );
-    if (Messages.length === 0) return messages;
-    messages.push(...Messages);
-  }
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -83,13 +64,13 @@ describe("EventBridge Scheduler → Lambda offline, as AWS delivers it", () => {
     await until(
       "the invocation record",
       async () => {
-        records.push(...(await drain(queueName)));
+        records.push(...(await drainQueue(queueName)));
         return ofThisFire().length > 0;
       },
       90_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    records.push(...(await drain(queueName)));
+    records.push(...(await drainQueue(queueName)));
 
     // Assess: the first attempt and AWS's two retries, then one invocation record on the queue.
     expect(mine()).toHaveLength(3);
@@ -151,7 +132,7 @@ describe("EventBridge Scheduler → Lambda offline, as AWS delivers it", () => {
     );
 
     // Assess: the function never ran; one dead-letter event with Scheduler's attributes.
-    const messages = await drain(deadLetters);
+    const messages = await drainQueue(deadLetters);
     expect(messages).toHaveLength(1);
     expect(JSON.parse(messages[0]!.Body!)).toEqual({ marker });
     const attributes = Object.fromEntries(
