@@ -24,6 +24,7 @@ import { gatewaySecretFile, readGatewaySecret } from "../../localstack/services/
 import { recordingFile } from "../../localstack/services/aws-emulator/persistence.ts";
 import { servicesSettings } from "../../localstack/services/index.ts";
 import { arnOfResource, synthesizeTemplate } from "../fixtures/iam-template.ts";
+import { failure, type SessionCredentials, sandboxCredentials } from "../fixtures/sessions.ts";
 
 const run = promisify(execFile);
 const region = "us-east-1";
@@ -34,29 +35,17 @@ let template: Template;
 let access: RuntimeAccess;
 const emulator = () => process.env.AWS_ENDPOINT_URL as string;
 
-interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
 /** What land-records' sandbox gets: its role session's credentials, and the gateway as endpoint. */
-function sandbox(): Credentials {
-  const env = access.environment(arnOfResource(template, "AWS::IAM::Role", LAND), "land-records");
-  return {
-    accessKeyId: env.AWS_ACCESS_KEY_ID as string,
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
-    sessionToken: env.AWS_SESSION_TOKEN as string,
-  };
-}
+const sandbox = () =>
+  sandboxCredentials(access, arnOfResource(template, "AWS::IAM::Role", LAND), "land-records");
 
 const client = { region, maxAttempts: 1 };
-const putRaw = (endpoint: string, credentials: Credentials, key: string) =>
+const putRaw = (endpoint: string, credentials: SessionCredentials, key: string) =>
   new S3Client({ ...client, endpoint, forcePathStyle: true, credentials }).send(
     new PutObjectCommand({ Bucket: "pipeline-raw", Key: key, Body: "direct" }),
   );
 
-const cli = (endpoint: string, credentials: Credentials, ...args: string[]) =>
+const cli = (endpoint: string, credentials: SessionCredentials, ...args: string[]) =>
   run(AWS_CLI, ["--endpoint-url", endpoint, "--region", region, "--output", "json", ...args], {
     env: {
       ...process.env,
@@ -66,17 +55,6 @@ const cli = (endpoint: string, credentials: Credentials, ...args: string[]) =>
       AWS_MAX_ATTEMPTS: "1",
     },
   });
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number }; stderr?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("the call was expected to be refused, and it succeeded");
-}
 
 beforeAll(async () => {
   template = synthesizeTemplate({ target: "local", localKafkaIam: "false" });

@@ -41,6 +41,7 @@ import {
   startGateway,
 } from "../../localstack/runtime/iam/index.ts";
 import { arnOfResource, synthesizeTemplate } from "../fixtures/iam-template.ts";
+import { failure } from "../fixtures/sessions.ts";
 import { presignS3Get, signedS3Get } from "../fixtures/sigv4.ts";
 
 const run = promisify(execFile);
@@ -109,17 +110,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
 });
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("the call was expected to be refused, and it succeeded");
-}
 
 describe("the IAM gateway with the SDK v3 clients", () => {
   it("S3: land-records writes raw/ (a 5 MB object streams through), may not read it back", async () => {

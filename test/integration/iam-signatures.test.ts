@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operatorKey, RuntimeAccess } from "../../localstack/runtime/access.ts";
 import type { Template } from "../../localstack/runtime/assembly.ts";
 import { arnOfResource, synthesizeTemplate } from "../fixtures/iam-template.ts";
+import { failure, type SessionCredentials, sandboxCredentials } from "../fixtures/sessions.ts";
 import { until } from "../fixtures/until.ts";
 
 const run = promisify(execFile);
@@ -29,39 +30,16 @@ const roleArn = (prefix: string) => arnOfResource(template, "AWS::IAM::Role", pr
 const LAND = "IngestionLandRecordsServiceRole";
 const DASHBOARD = "IngestionDashboardApiServiceRole";
 
-interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
 /** What a sandbox of the function gets in its environment, as credentials. */
-function sandboxCredentials(prefix: string, functionName: string): Credentials {
-  const env = access.environment(roleArn(prefix), functionName);
-  return {
-    accessKeyId: env.AWS_ACCESS_KEY_ID as string,
-    secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
-    sessionToken: env.AWS_SESSION_TOKEN as string,
-  };
-}
+const sandbox = (prefix: string, functionName: string) =>
+  sandboxCredentials(access, roleArn(prefix), functionName);
 
-const s3As = (credentials: Credentials) =>
+const s3As = (credentials: SessionCredentials) =>
   new S3Client({ endpoint: access.endpoint, region, forcePathStyle: true, credentials });
-const put = (credentials: Credentials, key = "raw/iam/signed.txt") =>
+const put = (credentials: SessionCredentials, key = "raw/iam/signed.txt") =>
   s3As(credentials).send(new PutObjectCommand({ Bucket: "pipeline-raw", Key: key, Body: "signed" }));
 
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number }; stderr?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("the call was expected to be refused, and it succeeded");
-}
-
-const cli = (credentials: Credentials, ...args: string[]) =>
+const cli = (credentials: SessionCredentials, ...args: string[]) =>
   run(AWS_CLI, ["--endpoint-url", access.endpoint, "--region", region, ...args], {
     env: {
       ...process.env,
@@ -70,7 +48,7 @@ const cli = (credentials: Credentials, ...args: string[]) =>
       AWS_SESSION_TOKEN: credentials.sessionToken ?? "",
     },
   });
-const cliPut = (credentials: Credentials) =>
+const cliPut = (credentials: SessionCredentials) =>
   cli(
     credentials,
     "s3api",
@@ -99,7 +77,7 @@ afterAll(async () => {
 
 describe("offline session credentials and SigV4 verification (SDK v3)", () => {
   it("a sandbox's credentials are an ASIA key with a session token; its signed calls pass", async () => {
-    const land = sandboxCredentials(LAND, "land-records");
+    const land = sandbox(LAND, "land-records");
     expect(land.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(land.sessionToken?.length).toBeGreaterThan(100);
     await put(land);
@@ -114,8 +92,8 @@ describe("offline session credentials and SigV4 verification (SDK v3)", () => {
   });
 
   it("refuses another role's key id: with the claimant's own secret and token, and with a stolen token", async () => {
-    const land = sandboxCredentials(LAND, "land-records");
-    const dashboard = sandboxCredentials(DASHBOARD, "dashboard-api");
+    const land = sandbox(LAND, "land-records");
+    const dashboard = sandbox(DASHBOARD, "dashboard-api");
     const ownToken = await failure(put({ ...dashboard, accessKeyId: land.accessKeyId }));
     expect(ownToken.name).toBe("InvalidToken");
     expect(ownToken.$metadata?.httpStatusCode).toBe(400);
@@ -153,7 +131,7 @@ describe("offline session credentials and SigV4 verification (SDK v3)", () => {
   });
 
   it("refuses a tampered signature and a tampered body", async () => {
-    const land = sandboxCredentials(LAND, "land-records");
+    const land = sandbox(LAND, "land-records");
     const client = s3As(land);
     let tamper: (request: { headers: Record<string, string>; body?: unknown }) => void = () => undefined;
     // After signing (the deserialize step wraps the transport): what a man in the middle changes.
@@ -197,8 +175,8 @@ describe("offline session credentials and SigV4 verification (SDK v3)", () => {
 
 describe("offline session credentials and SigV4 verification (AWS CLI)", () => {
   it("passes a sandbox's credentials; refuses a forged key id, a missing session token, expired credentials", async () => {
-    const land = sandboxCredentials(LAND, "land-records");
-    const dashboard = sandboxCredentials(DASHBOARD, "dashboard-api");
+    const land = sandbox(LAND, "land-records");
+    const dashboard = sandbox(DASHBOARD, "dashboard-api");
     await cliPut(land);
     const forged = await failure(cliPut({ ...land, secretAccessKey: dashboard.secretAccessKey }));
     expect(forged.stderr).toContain("(SignatureDoesNotMatch) when calling the PutObject operation");

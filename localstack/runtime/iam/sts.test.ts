@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-sts";
 import { AwsJson1_0Protocol } from "@aws-sdk/core/protocols";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failure } from "../../../test/fixtures/sessions.ts";
 import type { Template } from "../assembly.ts";
 import { CredentialStore, type TemporaryCredentials } from "./credentials.ts";
 import { createAuthorizer } from "./evaluate.ts";
@@ -78,17 +79,6 @@ const sts = (credentials: TemporaryCredentials, json = false) =>
     maxAttempts: 1,
     ...(json ? { protocol: AwsJson1_0Protocol } : {}),
   });
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("the call was expected to be refused, and it succeeded");
-}
 
 beforeAll(async () => {
   gateway = await startGateway({
