@@ -10,7 +10,7 @@ import { s3 } from "../aws/clients.ts";
 import { loadConfig } from "../config/index.ts";
 import type { ObjectRef } from "../lake/index.ts";
 import { assertIdentifier, pgQualified } from "./identifiers.ts";
-import { ensureRawSchema, loadObjectPostgres } from "./postgres/load.ts";
+import { ensureRawSchema, type LoadPath, loadObjectPostgres } from "./postgres/load.ts";
 import { postgresPool } from "./postgres/pool.ts";
 import { DEFAULT_RAW_SCHEMA, MANIFEST_TABLE } from "./raw-tables.ts";
 import { isSnowflakeObjectMissing } from "./reader.ts";
@@ -44,6 +44,9 @@ export interface ObjectLoad {
   readonly key: string;
   readonly status: "loaded" | "skipped";
   readonly rowsInserted: number;
+  /** PostgreSQL: how a loaded object went in (`postgres/load.ts`); Snowflake always COPYs. */
+  readonly path?: LoadPath;
+  readonly fallback?: string;
 }
 
 /** Loads objects of the raw bucket; each is loaded at most once (see the warehouse loaders). */
@@ -66,11 +69,17 @@ export async function loadObjects(
       { key: object.key, etag: object.etag, open: () => openObject(object) },
       target.schema,
     );
-    loads.push({
-      key: result.key,
-      status: result.status,
-      rowsInserted: result.status === "loaded" ? result.rowsInserted : 0,
-    });
+    loads.push(
+      result.status === "loaded"
+        ? {
+            key: result.key,
+            status: result.status,
+            rowsInserted: result.rowsInserted,
+            path: result.path,
+            ...(result.fallback !== undefined && { fallback: result.fallback }),
+          }
+        : { key: result.key, status: result.status, rowsInserted: 0 },
+    );
   }
   return loads;
 }

@@ -27,7 +27,10 @@ export function postgresRawDdl(
   raw_table      text not null,
   rows_in_object integer not null,
   rows_inserted  integer not null,
-  loaded_at      timestamptz not null default now()
+  loaded_at      timestamptz not null default now(),
+  load_path      text
 )`,
+    // Manifests made before the lean load path: their rows keep a null path.
+    `alter table ${pgQualified(schema, MANIFEST_TABLE)} add column if not exists load_path text`,
   ];
 }

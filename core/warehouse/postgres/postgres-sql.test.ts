@@ -10,7 +10,7 @@ describe("PostgreSQL raw DDL", () => {
     const ddl = postgresRawDdl("raw_test");
     // Assess
     expect(ddl[0]).toBe('create schema if not exists "raw_test"');
-    expect(ddl).toHaveLength(1 + rawTables().length + 1);
+    expect(ddl).toHaveLength(1 + rawTables().length + 2);
     for (const t of rawTables()) {
       expect(ddl.some((s) => s.startsWith(`create table if not exists "raw_test"."${t.table}" (`))).toBe(
         true,
@@ -18,10 +18,16 @@ describe("PostgreSQL raw DDL", () => {
     }
     expect(
       ddl.every(
-        (s) => s.startsWith("create schema if not exists") || s.startsWith("create table if not exists"),
+        (s) =>
+          s.startsWith("create schema if not exists") ||
+          s.startsWith("create table if not exists") ||
+          /^alter table .* add column if not exists /.test(s),
       ),
     ).toBe(true);
-    expect(ddl.at(-1)).toContain('"raw_test"."_load_manifest"');
+    expect(ddl.at(-2)).toContain('"raw_test"."_load_manifest"');
+    expect(ddl.at(-1)).toBe(
+      'alter table "raw_test"."_load_manifest" add column if not exists load_path text',
+    );
     expect(ddl[1]).toContain('primary key (topic, partition, "offset")');
   });
 
