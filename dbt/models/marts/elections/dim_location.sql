@@ -1,16 +1,18 @@
 -- State-level locations: every state a voter lives in or a vote was cast in. Votes carry
 -- only the state, so country comes from the voters (null for a state only votes mention).
+-- A table rebuilt every run (one row per state, every state touched by any batch of votes),
+-- from the narrow incremental tables dim_voter and int_elections__first_votes, not the raw ones.
 with
 
 voters as (
 
-    select * from {{ ref('stg_elections__voters') }}
+    select state, country, voter_id from {{ ref('dim_voter') }}
 
 ),
 
 votes as (
 
-    select * from {{ ref('stg_elections__votes') }}
+    select state from {{ ref('int_elections__first_votes') }}
 
 ),
 

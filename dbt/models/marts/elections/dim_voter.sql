@@ -1,12 +1,44 @@
+-- Registered voters: the latest record per voter (login.uuid) by Kafka position — the rows of
+-- stg_elections__voters with their location and age band.
+-- Incremental (delete+insert on voter_id): a run types only the raw voter records ingested
+-- since the newest ingested_at here and merges them with the voter's row by the same rule
+-- (latest by partition, offset), so a record loaded late that is older than the one held
+-- changes nothing, as in a full build.
+{{
+    config(
+        materialized='incremental',
+        unique_key='voter_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['voter_id'], 'unique': true},
+            {'columns': ['ingested_at']},
+        ]
+    )
+}}
+
+{%- set columns = ['voter_id', 'location_id', 'username', 'first_name', 'last_name', 'gender',
+                   'age_band', 'city', 'state', 'country', 'nationality', 'age', 'born_at',
+                   'registered_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'ingested_at'] %}
+
 with
 
-voters as (
+source as (
 
-    select * from {{ ref('stg_elections__voters') }}
+    select * from {{ source('elections', 'elections_voters') }}
+    {% if is_incremental() %}
+    where ingested_at >= {{ pipeline.incremental_watermark('ingested_at') }}
+    {% endif %}
 
 ),
 
-final as (
+typed as (
+
+    {{ pipeline.elections_typed_voters('source') }}
+
+),
+
+shaped as (
 
     select
         voter_id,
@@ -27,11 +59,34 @@ final as (
         born_at,
         registered_at,
 
-        -- When this version of the record reached the warehouse (fct_votes' incremental filter).
+        kafka_topic,
+        kafka_partition,
+        kafka_offset,
+        -- When this version of the record reached the warehouse (the incremental filters).
         ingested_at
 
-    from voters
+    from typed
+
+),
+
+contenders as (
+
+    select {{ columns | join(', ') }} from shaped
+
+    {% if is_incremental() %}
+    union all
+
+    select {{ columns | join(', ') }} from {{ this }}
+    where voter_id in (select voter_id from shaped)
+    {% endif %}
+
+),
+
+latest as (
+
+    {{ pipeline.deduplicate('contenders', 'voter_id', 'kafka_partition desc, kafka_offset desc') }}
 
 )
 
-select * from final
+select {{ columns | join(', ') }}
+from latest

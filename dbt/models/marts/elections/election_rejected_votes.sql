@@ -1,13 +1,16 @@
 -- Votes set apart because a reference is missing: the voter's counting vote (see
--- stg_elections__votes) names a candidate that is not registered, or comes from a voter with no
+-- int_elections__first_votes) names a candidate that is not registered, or comes from a voter with no
 -- voter record. They are in no total; the quality gate counts them (tests/rejected_votes_within_threshold.sql).
 -- A vote whose voter or candidate registers later leaves this table on the next build and
 -- enters fct_votes.
+-- A table, rebuilt every run: it is small (the quality gate fails above max_rejected_votes),
+-- rows leave it when a reference arrives, and it reads only narrow tables (the first votes, the
+-- voter and candidate ids), never the raw votes.
 with
 
 votes as (
 
-    select * from {{ ref('stg_elections__votes') }}
+    select * from {{ ref('int_elections__first_votes') }}
 
 ),
 

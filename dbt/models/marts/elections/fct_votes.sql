@@ -1,59 +1,68 @@
--- One row per voter whose vote counts: the voter's first vote (see stg_elections__votes), for a
+-- One row per voter whose vote counts: the voter's first vote (int_elections__first_votes), for a
 -- registered candidate, by a registered voter. Votes whose references are missing are set apart
 -- in election_rejected_votes instead — never in any total.
--- Incremental: each run takes the votes whose newest input (the vote, its voter's record or its
--- candidate's record) was ingested since the last run (>= so rows committed in the same instant
--- are not missed), and replaces rows with the same voter_id. So a vote whose voter registers
--- later moves in then, and a repeated batch changes nothing.
+-- Incremental (delete+insert on voter_id): a run recomputes only the voters touched since the
+-- newest references_ingested_at here — a first vote ingested since (a new vote, or an earlier
+-- one loaded late), a voter record ingested since (a held vote is released when its voter
+-- registers), a candidate record ingested since (the votes for it) — each found through an
+-- index, never by joining every vote. The pre-hook first removes the row of a voter whose first
+-- vote changed: re-inserted below if the new first vote counts, left out (rejected) if not.
 {{
     config(
+        materialized='incremental',
         unique_key='voter_id',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['voter_id'], 'unique': true},
+            {'columns': ['references_ingested_at']},
+        ],
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where voter_id in (select voter_id from {{ ref('int_elections__first_votes') }} where ingested_at >= (select max(references_ingested_at) from {{ this }})){% endif %}"
     )
 }}
 
+{#- Each touched set reads its table directly (not a CTE named twice, which PostgreSQL would
+    materialize in full), so the watermark filters use the indexes. -#}
+{%- set since = pipeline.incremental_watermark('references_ingested_at') %}
+
 with
 
-votes as (
+{% if is_incremental() %}
+touched as (
 
-    select * from {{ ref('stg_elections__votes') }}
+    select voter_id from {{ ref('int_elections__first_votes') }}
+    where ingested_at >= {{ since }}
+
+    union
+
+    select voter_id from {{ ref('dim_voter') }}
+    where ingested_at >= {{ since }}
+
+    union
+
+    select first_votes.voter_id
+    from {{ ref('int_elections__first_votes') }} as first_votes
+    inner join {{ ref('dim_candidate') }} as candidates
+        on first_votes.candidate_id = candidates.candidate_id
+    where candidates.ingested_at >= {{ since }}
 
 ),
-
--- The dimensions (tables), not the staging views: joined to a view the planner may rescan its
--- window function per vote.
-voters as (
-
-    select voter_id, ingested_at from {{ ref('dim_voter') }}
-
-),
-
-candidates as (
-
-    select candidate_id, ingested_at from {{ ref('dim_candidate') }}
-
-),
+{% endif %}
 
 referenced as (
 
     select
         votes.*,
         greatest(votes.ingested_at, voters.ingested_at, candidates.ingested_at) as references_ingested_at
-    from votes
-    inner join voters
+    -- The dimensions (tables), not the staging views: joined to a view the planner may rescan its
+    -- window function per vote.
+    from {{ ref('int_elections__first_votes') }} as votes
+    inner join {{ ref('dim_voter') }} as voters
         on votes.voter_id = voters.voter_id
-    inner join candidates
+    inner join {{ ref('dim_candidate') }} as candidates
         on votes.candidate_id = candidates.candidate_id
-
-),
-
-new_or_changed as (
-
-    select * from referenced
-
     {% if is_incremental() %}
-    where references_ingested_at >= (select coalesce(max(references_ingested_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    where votes.voter_id in (select voter_id from touched)
     {% endif %}
 
 ),
@@ -77,7 +86,7 @@ final as (
         ingested_at,
         references_ingested_at
 
-    from new_or_changed
+    from referenced
 
 )
 

@@ -10,37 +10,8 @@ source as (
 
 typed as (
 
-    select
-        {{ pipeline.json_value('payload', ['login', 'uuid']) }} as voter_id,
-
-        {{ pipeline.json_value('payload', ['login', 'username']) }} as username,
-        {{ pipeline.json_value('payload', 'gender') }} as gender,
-        {{ pipeline.json_value('payload', ['name', 'title']) }} as title,
-        {{ pipeline.json_value('payload', ['name', 'first']) }} as first_name,
-        {{ pipeline.json_value('payload', ['name', 'last']) }} as last_name,
-        {{ pipeline.json_value('payload', 'email') }} as email,
-        {{ pipeline.json_value('payload', 'phone') }} as phone,
-        {{ pipeline.json_value('payload', 'cell') }} as cell,
-        {{ pipeline.json_value('payload', 'nat') }} as nationality,
-        {{ pipeline.json_value('payload', ['location', 'street', 'number'], 'integer') }} as street_number,
-        {{ pipeline.json_value('payload', ['location', 'street', 'name']) }} as street_name,
-        {{ pipeline.json_value('payload', ['location', 'city']) }} as city,
-        {{ pipeline.json_value('payload', ['location', 'state']) }} as state,
-        {{ pipeline.json_value('payload', ['location', 'country']) }} as country,
-        -- Numbers for some nationalities, strings for others: always text here.
-        {{ pipeline.json_value('payload', ['location', 'postcode']) }} as postcode,
-
-        {{ pipeline.json_value('payload', ['dob', 'age'], 'integer') }} as age,
-        {{ pipeline.json_value('payload', ['registered', 'age'], 'integer') }} as years_registered,
-
-        {{ pipeline.json_timestamp_utc('payload', ['dob', 'date']) }} as born_at,
-        {{ pipeline.json_timestamp_utc('payload', ['registered', 'date']) }} as registered_at,
-
-        {{ pipeline.kafka_position_columns() }},
-        {{ pipeline.to_utc('kafka_ts') }} as kafka_ts,
-        ingested_at
-
-    from source
+    -- The typed columns (macros/elections.sql), shared with the incremental models.
+    {{ pipeline.elections_typed_voters('source') }}
 
 ),
 

@@ -11,20 +11,8 @@ source as (
 
 typed as (
 
-    select
-        {{ pipeline.json_value('payload', 'voter_id') }} as voter_id,
-        {{ pipeline.json_value('payload', 'candidate_id') }} as candidate_id,
-
-        {{ pipeline.json_value('payload', 'state') }} as state,
-        coalesce({{ pipeline.json_value('payload', 'vote', 'integer') }}, 1) as vote,
-
-        {{ pipeline.json_timestamp_utc('payload', 'voting_time') }} as voted_at,
-
-        {{ pipeline.kafka_position_columns() }},
-        {{ pipeline.to_utc('kafka_ts') }} as kafka_ts,
-        ingested_at
-
-    from source
+    -- The typed columns (macros/elections.sql), shared with the incremental models.
+    {{ pipeline.elections_typed_votes('source') }}
 
 ),
 

@@ -1,0 +1,67 @@
+{#
+  The elections records typed from a raw table's rows (`relation`: a CTE over the source),
+  one row per raw row, not deduplicated. One definition for the staging views (which then
+  deduplicate the whole table) and the incremental models (which type only the rows ingested
+  since their last run, then merge them with the rows they hold: see int_elections__first_votes
+  and dim_voter).
+#}
+
+{% macro elections_typed_votes(relation) -%}
+    select
+        {{ pipeline.json_value('payload', 'voter_id') }} as voter_id,
+        {{ pipeline.json_value('payload', 'candidate_id') }} as candidate_id,
+
+        {{ pipeline.json_value('payload', 'state') }} as state,
+        coalesce({{ pipeline.json_value('payload', 'vote', 'integer') }}, 1) as vote,
+
+        {{ pipeline.json_timestamp_utc('payload', 'voting_time') }} as voted_at,
+
+        {{ pipeline.kafka_position_columns() }},
+        {{ pipeline.to_utc('kafka_ts') }} as kafka_ts,
+        ingested_at
+
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro elections_typed_voters(relation) -%}
+    select
+        {{ pipeline.json_value('payload', ['login', 'uuid']) }} as voter_id,
+
+        {{ pipeline.json_value('payload', ['login', 'username']) }} as username,
+        {{ pipeline.json_value('payload', 'gender') }} as gender,
+        {{ pipeline.json_value('payload', ['name', 'title']) }} as title,
+        {{ pipeline.json_value('payload', ['name', 'first']) }} as first_name,
+        {{ pipeline.json_value('payload', ['name', 'last']) }} as last_name,
+        {{ pipeline.json_value('payload', 'email') }} as email,
+        {{ pipeline.json_value('payload', 'phone') }} as phone,
+        {{ pipeline.json_value('payload', 'cell') }} as cell,
+        {{ pipeline.json_value('payload', 'nat') }} as nationality,
+        {{ pipeline.json_value('payload', ['location', 'street', 'number'], 'integer') }} as street_number,
+        {{ pipeline.json_value('payload', ['location', 'street', 'name']) }} as street_name,
+        {{ pipeline.json_value('payload', ['location', 'city']) }} as city,
+        {{ pipeline.json_value('payload', ['location', 'state']) }} as state,
+        {{ pipeline.json_value('payload', ['location', 'country']) }} as country,
+        -- Numbers for some nationalities, strings for others: always text here.
+        {{ pipeline.json_value('payload', ['location', 'postcode']) }} as postcode,
+
+        {{ pipeline.json_value('payload', ['dob', 'age'], 'integer') }} as age,
+        {{ pipeline.json_value('payload', ['registered', 'age'], 'integer') }} as years_registered,
+
+        {{ pipeline.json_timestamp_utc('payload', ['dob', 'date']) }} as born_at,
+        {{ pipeline.json_timestamp_utc('payload', ['registered', 'date']) }} as registered_at,
+
+        {{ pipeline.kafka_position_columns() }},
+        {{ pipeline.to_utc('kafka_ts') }} as kafka_ts,
+        ingested_at
+
+    from {{ relation }}
+{%- endmacro %}
+
+{#-
+  The watermark of an incremental model: the newest `column` it holds (1970 when it is empty).
+  A run takes what was ingested at or after it (>=: rows committed in the same instant are not
+  missed; what is taken twice merges to the same row).
+-#}
+{% macro incremental_watermark(column) -%}
+    (select coalesce(max({{ column }}), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+{%- endmacro %}
