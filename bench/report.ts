@@ -74,6 +74,15 @@ export function formatReport(r: BenchResult): string[] {
       `largest partition item ${n(r.servingState.largestPartitionItemBytes)} B of ${n(r.servingState.itemLimitBytes)}`,
       `${r.servingState.partitionItems} partition items`,
     ],
+    [
+      "function sandboxes (largest ingest → transform)",
+      Object.entries(r.functions)
+        .filter(([, f]) => f.invocations > 0)
+        .map(([name, f]) => `${name} ${f.peakConcurrency}/${f.concurrency} at once, ${f.coldStarts} cold`)
+        .join("; "),
+      "most at once / concurrency, cold starts",
+      `${n(Object.values(r.functions).reduce((sum, f) => sum + f.invocations, 0))} invocations`,
+    ],
   ];
   const lines = table(rows);
   if (r.scaling.length > 1) {

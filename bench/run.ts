@@ -17,7 +17,7 @@ import { type VotesFile, writeVotesFile } from "./data.ts";
 import { type IngestFigures, type IngestProgress, runIngest, waitForVotesLoaded } from "./ingest.ts";
 import { measureLimits, type ReferenceLimits } from "./limits.ts";
 import { dashboardSource, type RealtimeFigures, runRealtime, storeSource } from "./realtime.ts";
-import { type RunningRuntime, startRuntime } from "./runtime-process.ts";
+import { type FunctionsFigures, type RunningRuntime, startRuntime } from "./runtime-process.ts";
 import { type ScalePoint, scalePoints } from "./scaling.ts";
 import { measureServingState, type ServingStateFigures } from "./serving-state.ts";
 import { runTransform, type TransformFigures } from "./transform.ts";
@@ -72,6 +72,8 @@ export interface BenchResult {
   readonly transform: TransformFigures;
   readonly realtime: RealtimeFigures;
   readonly servingState: ServingStateFigures;
+  /** The last runtime's functions (the largest ingest, the serving state, the transform): sandboxes, cold starts, most at once. */
+  readonly functions: FunctionsFigures;
   readonly limits: ReferenceLimits;
   readonly fractions: Fractions;
   readonly baseline: { records: number; seconds: number; perSecond: number };
@@ -167,7 +169,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ...files,
       incremental,
     ]);
-    await runtime.stop();
+    const functions = await runtime.stop();
     runtime = undefined;
 
     log("reference limits: Kafka ProducerPerformance, ConsumerPerformance, psql COPY…");
@@ -191,6 +193,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       transform,
       realtime,
       servingState,
+      functions: functions ?? {},
       limits,
       fractions: {
         produce: ratio(ingest.produce.perSecond, limits.kafkaProducePerSecond),

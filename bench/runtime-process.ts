@@ -5,7 +5,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { type FunctionStats, functionStatsFile } from "../localstack/runtime/runtime.ts";
 import { REPO_ROOT } from "../localstack/services/settings.ts";
 import { StageError } from "./errors.ts";
 import { sleep } from "./measure.ts";
@@ -26,8 +28,12 @@ export interface RunningRuntime {
   usage(): ProcessUsage;
   /** The dashboard `local up` serves (base URL, no trailing slash), if it started one. */
   dashboardUrl(): Promise<string | undefined>;
-  stop(): Promise<void>;
+  /** Stops it; its functions' invocations, cold starts and concurrency, when it wrote them. */
+  stop(): Promise<FunctionsFigures | undefined>;
 }
+
+/** Per function: what its sandboxes did over the runtime's life. */
+export type FunctionsFigures = Record<string, FunctionStats>;
 
 const READY_LINE = "local runtime running";
 
@@ -41,6 +47,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   // Its standard input stays open while this process lives: when the benchmark ends in any way
   // (SIGKILL too), `local up` sees it close and stops (PIPELINE_STOP_WITH_STDIN).
   const env = { ...process.env, DASHBOARD_PORT: "0", PIPELINE_STOP_WITH_STDIN: "1" };
+  const runtimeDir = process.env.PIPELINE_RUNTIME_DIR ?? join(REPO_ROOT, ".cache", "runtime");
+  const statsFile = functionStatsFile(runtimeDir);
+  // An earlier runtime's figures are not this one's.
+  rmSync(statsFile, { force: true });
   const child = spawn(process.execPath, args, { env, stdio: ["pipe", "pipe", "pipe"] });
   let output = "";
   let dashboardUrl: string | undefined;
@@ -52,7 +62,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   child.stderr?.on("data", collect);
   await waitForReady(child, () => output, options.startTimeoutMs ?? 180_000);
   const pid = child.pid as number;
-  const runtimeDir = process.env.PIPELINE_RUNTIME_DIR ?? join(REPO_ROOT, ".cache", "runtime");
   return {
     pid,
     assemblyDir: options.assemblyDir ?? join(runtimeDir, "cdk.out"),
@@ -62,7 +71,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
       for (let i = 0; i < 50 && !dashboardUrl && child.exitCode === null; i++) await sleep(100);
       return dashboardUrl;
     },
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      return existsSync(statsFile)
+        ? (JSON.parse(readFileSync(statsFile, "utf8")) as FunctionsFigures)
+        : undefined;
+    },
   };
 }
 

@@ -103,6 +103,7 @@ describe("deploy checks", () => {
       batchSize: 100,
       batchingWindowMs: 0,
       reportBatchItemFailures: true,
+      maximumConcurrency: undefined,
     };
     const fifo = {
       ...queue,
@@ -142,6 +143,60 @@ describe("deploy checks", () => {
     expect(
       violationsOf(withProperties("AWS::Lambda::Function", { Timeout: 900, MemorySize: 10_240 })),
     ).toEqual([]);
+  });
+
+  it("refuses an SQS mapping's ScalingConfig.MaximumConcurrency outside 2–1,000", () => {
+    const queue = {
+      id: "Single",
+      functionName: "f",
+      queueArn: "arn:aws:sqs:us-east-1:000000000000:q",
+      batchSize: 10,
+      batchingWindowMs: 0,
+      reportBatchItemFailures: false,
+      maximumConcurrency: 1,
+    };
+    const edges = [2, 1_000].map((maximumConcurrency, n) => ({
+      ...queue,
+      id: `Edge${n}`,
+      maximumConcurrency,
+    }));
+
+    const violations = violationsOf({ ...stack, queueMappings: [queue, ...edges] });
+
+    expect(violations).toEqual([
+      {
+        logicalId: "Single",
+        message:
+          "1 validation error detected: Value '1' at 'maximumConcurrency' failed to satisfy constraint: Member must have value greater than or equal to 2",
+      },
+    ]);
+  });
+
+  it("refuses negative reserved concurrency, and reservations that leave the account under 100 unreserved", () => {
+    const functions = Object.values(stack.context.template.Resources).filter(
+      (r) => r.Type === "AWS::Lambda::Function",
+    ).length;
+
+    const negative = violationsOf(
+      withProperties("AWS::Lambda::Function", { ReservedConcurrentExecutions: -1 }),
+    );
+    // Each function reserves 900 ÷ functions, rounded up: together over the 900 the account can spare.
+    const over = violationsOf(
+      withProperties("AWS::Lambda::Function", {
+        ReservedConcurrentExecutions: Math.ceil(900 / functions) + 1,
+      }),
+    );
+    const fits = violationsOf(
+      withProperties("AWS::Lambda::Function", { ReservedConcurrentExecutions: Math.floor(900 / functions) }),
+    );
+
+    expect(negative).toHaveLength(functions);
+    expect(negative[0]?.message).toContain("'reservedConcurrentExecutions' failed to satisfy constraint");
+    expect(over).toHaveLength(1);
+    expect(over[0]?.message).toBe(
+      "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+    );
+    expect(fits).toEqual([]);
   });
 
   it("refuses a state machine without a definition", () => {

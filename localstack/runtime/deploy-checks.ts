@@ -19,7 +19,11 @@
  *   ID must be unique among all your Kafka event sources"; with an on-failure destination the
  *   retries are capped at 10 (shared ARCHITECTURE, Facts from the field).
  * - Lambda quotas: function timeout 900 seconds (15 minutes), memory 128 MB to 10,240 MB;
- *   CreateFunction: Timeout minimum 1.
+ *   CreateFunction: Timeout minimum 1. Concurrent executions 1,000 per account and Region
+ *   (the default quota); PutFunctionConcurrency: ReservedConcurrentExecutions ≥ 0, and the
+ *   account keeps at least 100 unreserved ("Specified ReservedConcurrentExecutions for
+ *   function decreases account's UnreservedConcurrentExecution below its minimum value of
+ *   [100]."). CreateEventSourceMapping ScalingConfig.MaximumConcurrency 2–1,000.
  * - AWS::StepFunctions::StateMachine: a Definition, DefinitionString or DefinitionS3Location.
  * - AWS::Lambda::EventInvokeConfig (PutFunctionEventInvokeConfig): MaximumRetryAttempts 0–2,
  *   MaximumEventAgeInSeconds 60–21,600.
@@ -67,6 +71,9 @@ export const LIMITS = {
   consumerGroupIdLength: { min: 1, max: 200 },
   functionTimeoutSeconds: { min: 1, max: 900 },
   functionMemoryMb: { min: 128, max: 10_240 },
+  /** The account's default concurrency quota less the 100 it must keep unreserved. */
+  reservedConcurrencyInAccount: { min: 0, max: 900 },
+  sqsMaximumConcurrency: { min: 2, max: 1_000 },
 } as const;
 
 /** What Scheduler's DeadLetterConfig.Arn must match: a standard SQS queue of the account. */
@@ -170,6 +177,10 @@ function checkQueueMappings(stack: LocalStack): Violation[] {
       LIMITS.batchingWindowSeconds,
     );
     if (window) refuse(window);
+    if (q.maximumConcurrency !== undefined) {
+      const scaling = outOfRange("maximumConcurrency", q.maximumConcurrency, LIMITS.sqsMaximumConcurrency);
+      if (scaling) refuse(scaling);
+    }
     if (q.batchSize > LIMITS.sqsBatchWithoutWindow && q.batchingWindowMs < 1000)
       refuse(
         "Invalid request provided: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
@@ -181,9 +192,26 @@ function checkQueueMappings(stack: LocalStack): Violation[] {
 /** Every function of the template (CDK's own helpers too: AWS refuses theirs alike). */
 function checkFunctions(stack: LocalStack): Violation[] {
   const violations: Violation[] = [];
+  let reserved = 0;
   for (const [logicalId, resource] of Object.entries(stack.context.template.Resources)) {
     if (resource.Type !== "AWS::Lambda::Function") continue;
     const p = resource.Properties ?? {};
+    if (p.ReservedConcurrentExecutions !== undefined) {
+      const concurrency = Number(p.ReservedConcurrentExecutions);
+      reserved += concurrency;
+      const negative = outOfRange("reservedConcurrentExecutions", concurrency, {
+        ...LIMITS.reservedConcurrencyInAccount,
+        max: Number.POSITIVE_INFINITY,
+      });
+      if (negative) violations.push({ logicalId, message: negative });
+      // The whole stack's reservations against one account's quota: the function that crosses it is refused.
+      else if (reserved > LIMITS.reservedConcurrencyInAccount.max)
+        violations.push({
+          logicalId,
+          message:
+            "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+        });
+    }
     const timeout = outOfRange("timeout", Number(p.Timeout ?? 3), LIMITS.functionTimeoutSeconds);
     if (timeout) violations.push({ logicalId, message: timeout });
     const memory = outOfRange("memorySize", Number(p.MemorySize ?? 128), LIMITS.functionMemoryMb);

@@ -3,6 +3,7 @@
  * creates the emulator-held resources, runs custom resources (our topic provisioner) like a
  * deploy would, then wires the triggers the template declares to in-process functions.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -20,7 +21,7 @@ import { type CustomResourceCall, createCustomResource } from "./custom-resource
 import { checkStack } from "./deploy-checks.ts";
 import { createEcsTaskRunner } from "./ecs-task.ts";
 import { RuntimeError } from "./errors.ts";
-import { LocalFunction } from "./functions/host.ts";
+import { type InvokeOptions, LocalFunction } from "./functions/host.ts";
 import { kafkaForRole, syncKafkaAcls } from "./iam/kafka-acls.ts";
 import type { AccessRequest } from "./iam/types.ts";
 import { arnOf } from "./intrinsics.ts";
@@ -126,7 +127,8 @@ export class LocalRuntime {
       await sqs().send(new CreateQueueCommand({ QueueName: lambdaNotificationQueue(arn) }));
     const stackId = `arn:aws:cloudformation:${this.region}:${LOCAL_ACCOUNT}:stack/${this.stack.stackName}/local`;
     for (const resource of customResources(this.stack)) {
-      await createCustomResource(resource, stackId, (fn, event) => this.invoke(fn, event));
+      // CloudFormation invokes a custom resource's function asynchronously: a throttle waits.
+      await createCustomResource(resource, stackId, (fn, event) => this.invoke(fn, event, POLLED));
       this.log(`custom resource ${resource.logicalId} created by ${resource.functionName}`);
     }
   }
@@ -176,7 +178,7 @@ export class LocalRuntime {
       {
         kafka,
         source: { ...LOCAL_EVENT_SOURCE, bootstrapServers: (m.brokers ?? []).join(",") },
-        invoke: (event) => this.invoke(m.functionName, event),
+        invoke: (event) => this.invoke(m.functionName, event, POLLED),
         log: this.log,
       },
     );
@@ -190,8 +192,18 @@ export class LocalRuntime {
   /** An SQS event source mapping: a long-polling queue poller as the function's role. */
   private startQueuePoller(q: QueueMappingDefinition): void {
     const poller = new QueuePoller(
-      { ...q, queueUrl: this.queueUrl(lastArnPart(q.queueArn)), region: this.region },
-      (event) => this.invoke(q.functionName, event),
+      {
+        ...q,
+        queueUrl: this.queueUrl(lastArnPart(q.queueArn)),
+        region: this.region,
+        // Lambda polls a queue with five batches at once to start with, at most the mapping's
+        // MaximumConcurrency and the function's concurrency.
+        pollers: Math.min(
+          q.maximumConcurrency ?? SQS_POLLERS_AT_START,
+          this.requireFunction(q.functionName).concurrency,
+        ),
+      },
+      (event) => this.invoke(q.functionName, event, POLLED),
       this.log,
       this.clientsAs(this.roleOf(q.functionName)).sqs,
     );
@@ -258,8 +270,9 @@ export class LocalRuntime {
               throw new InvokeRefused((error as Error).message, { cause: error });
             }),
         deliver: async (event) => {
-          await this.invoke(spec.functionName, event);
+          await this.invoke(spec.functionName, event, POLLED);
         },
+        concurrency: this.requireFunction(spec.functionName).concurrency,
         asyncInvoke: spec.asyncInvoke,
         failureTargets: {
           onFailure: onFailureArn ? destinationFromArn(onFailureArn, queueUrl, clients) : undefined,
@@ -462,11 +475,35 @@ export class LocalRuntime {
     return this.access;
   }
 
-  async invoke<T = unknown>(functionName: string, event: unknown): Promise<T> {
+  /**
+   * Invokes a function synchronously (Lambda's Invoke, RequestResponse): over a reserved
+   * concurrency in use it is refused with TooManyRequestsException, unless `options` say
+   * the caller waits, as Lambda's own pollers and event queue do.
+   */
+  async invoke<T = unknown>(functionName: string, event: unknown, options?: InvokeOptions): Promise<T> {
+    const fn = this.requireFunction(functionName);
+    await this.ready();
+    return fn.invoke<T>(event, options);
+  }
+
+  private requireFunction(functionName: string): LocalFunction {
     const fn = this.functions.get(functionName);
     if (!fn) throw new RuntimeError(`no function ${functionName} in the template`);
-    await this.ready();
-    return fn.invoke<T>(event);
+    return fn;
+  }
+
+  /** Each function's invocations, errors, cold starts, throttles and most at once, by its `lambdas/` name. */
+  functionStats(): Record<string, FunctionStats> {
+    return Object.fromEntries(
+      this.stack.functions.map(({ functionName, pipelineFunction }) => {
+        const fn = this.requireFunction(functionName);
+        const { concurrency, invocations, errors, coldStarts, throttles, peakConcurrency } = fn;
+        return [
+          pipelineFunction,
+          { concurrency, invocations, errors, coldStarts, throttles, peakConcurrency },
+        ];
+      }),
+    );
   }
 
   /** Looks a function up by its `lambdas/<name>` folder name. */
@@ -565,6 +602,14 @@ export class LocalRuntime {
     await Promise.all([...this.functions.values()].map((f) => f.stop()));
     await triggers;
     await this.access?.close();
+    const stats = this.functionStats();
+    // For the benchmark (bench/runtime-process.ts), which runs the runtime as `local up`.
+    mkdirSync(this.options.stateDir, { recursive: true });
+    writeFileSync(functionStatsFile(this.options.stateDir), `${JSON.stringify(stats, null, 2)}\n`);
+    for (const [name, f] of Object.entries(stats).filter(([, f]) => f.invocations > 0))
+      this.log(
+        `${name}: ${f.invocations} invocations (${f.errors} failed), ${f.coldStarts} cold starts, at most ${f.peakConcurrency} at once of ${f.concurrency}${f.throttles ? `, ${f.throttles} throttled` : ""}`,
+      );
   }
 
   /** A function of the template by its physical name. */
@@ -617,6 +662,27 @@ export class LocalRuntime {
 
 /** How long {@link LocalRuntime.stop} lets the invocations under way finish before it kills their sandboxes. */
 export const STOP_GRACE_MS = 5_000;
+
+/** Where a stopped runtime leaves its functions' {@link FunctionStats}. */
+export function functionStatsFile(stateDir: string): string {
+  return join(stateDir, "function-stats.json");
+}
+
+/** How Lambda's pollers and event queues invoke: a throttled invocation waits for a sandbox. */
+const POLLED: InvokeOptions = { whenThrottled: "wait" };
+
+/** Lambda's SQS pollers at the start (it adds more as the queue stays full, up to the concurrency). */
+const SQS_POLLERS_AT_START = 5;
+
+export interface FunctionStats {
+  /** What it may run at once: its reserved concurrency, else the offline default. */
+  readonly concurrency: number;
+  readonly invocations: number;
+  readonly errors: number;
+  readonly coldStarts: number;
+  readonly throttles: number;
+  readonly peakConcurrency: number;
+}
 
 /** Each S3 notification's delay (ms from the object's write to the invocation), one a line; the bench reads it. */
 export function s3NotificationDelaysFile(stateDir: string): string {

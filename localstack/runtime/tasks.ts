@@ -8,7 +8,7 @@
  */
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { AccessDeniedError, type RuntimeAccess } from "./access.ts";
-import { FunctionError, FunctionTimeoutError } from "./functions/host.ts";
+import { FunctionError, FunctionTimeoutError, TooManyRequestsError } from "./functions/host.ts";
 import { TaskError, type TaskRunner } from "./state-machines.ts";
 import { lastArnPart } from "./template-reader.ts";
 
@@ -93,6 +93,9 @@ async function invokeLambda(deps: TaskRunnerDeps, functionRef: string, payload: 
     // Step Functions names a function error by its errorType; a timeout is Sandbox.Timedout.
     if (error instanceof FunctionTimeoutError) throw new TaskError("Sandbox.Timedout", error.message);
     if (error instanceof FunctionError) throw new TaskError(error.errorType, error.message);
+    // Lambda's 429 (reserved concurrency in use): the state's Retry may catch it by this name.
+    if (error instanceof TooManyRequestsError)
+      throw new TaskError("Lambda.TooManyRequestsException", error.message);
     throw new TaskError("Lambda.ServiceException", (error as Error).message);
   }
 }

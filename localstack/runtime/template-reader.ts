@@ -20,6 +20,8 @@ export interface FunctionSpec {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** `ReservedConcurrentExecutions`, when the template sets it. */
+  readonly reservedConcurrency: number | undefined;
   /** The function's ARN and its execution role's ARN (what it acts as offline too). */
   readonly functionArn: string;
   readonly roleArn: string;
@@ -55,6 +57,8 @@ export interface QueueMappingDefinition {
   readonly batchSize: number;
   readonly batchingWindowMs: number;
   readonly reportBatchItemFailures: boolean;
+  /** `ScalingConfig.MaximumConcurrency`: at most this many of the mapping's batches at once. */
+  readonly maximumConcurrency: number | undefined;
 }
 
 export interface BucketNotification {
@@ -187,6 +191,8 @@ function readFunction({ id, p, ctx, repoRoot }: Resource): FunctionSpec | undefi
     environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)])),
     timeoutSeconds: Number(p.Timeout ?? 3),
     memoryMb: Number(p.MemorySize ?? 128),
+    reservedConcurrency:
+      p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
     functionArn: arnOf(ctx, id),
     roleArn: String(p.Role),
     asyncInvoke: {
@@ -287,6 +293,7 @@ function readQueueMapping({ id, p }: Resource): QueueMappingDefinition | undefin
     batchingWindowMs: Number(p.MaximumBatchingWindowInSeconds ?? 0) * 1000,
     reportBatchItemFailures:
       Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes("ReportBatchItemFailures"),
+    maximumConcurrency: (p.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
   };
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import type { FunctionStats } from "../../localstack/runtime/runtime.ts";
 import { testPortShift } from "../fixtures/test-services.ts";
 import { SEPARATE_SET_PORT_BASE } from "./separate-services.ts";
 
@@ -124,6 +125,11 @@ describe("pipeline bench --quick", () => {
     expect(at(result, "servingState.accountedVotes")).toBe(at(result, "servingState.expectedVotes"));
     expect(at(result, "servingState.voterClaims")).toBe(at(result, "servingState.expectedVotes"));
     expect(at(result, "servingState.largestPartitionItemBytes") as number).toBeLessThan(400 * 1024);
+    // Every function that ran started a sandbox and never ran more at once than its concurrency.
+    const functions = Object.values(at(result, "functions") as Record<string, FunctionStats>);
+    const ran = functions.filter((f) => f.invocations > 0);
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.every((f) => f.coldStarts >= 1 && f.peakConcurrency <= f.concurrency)).toBe(true);
     expect(stdout).toContain("end to end (20,000 votes)");
     expect(stdout).toContain("ProducerPerformance");
   });

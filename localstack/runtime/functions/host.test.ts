@@ -2,7 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { FunctionError, FunctionStoppedError, LocalFunction } from "./host.ts";
+import {
+  type FunctionDefinition,
+  FunctionError,
+  FunctionStoppedError,
+  LocalFunction,
+  TooManyRequestsError,
+  UNRESERVED_CONCURRENCY_OFFLINE,
+} from "./host.ts";
 import { RequestEntityTooLargeException, SYNC_PAYLOAD_LIMIT_BYTES } from "./payload-limits.ts";
 
 describe("a local function's payload limits", () => {
@@ -113,7 +120,7 @@ describe("a local function stopped with invocations under way", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("kills the sandbox at once: the invocation under way, the queued one and any later one fail as stopped", async () => {
-    // Prepare
+    // Prepare: one reserved sandbox, so the second invocation waits for it (as a poller's would).
     const fn = new LocalFunction(
       {
         functionName: "stuck",
@@ -122,12 +129,13 @@ describe("a local function stopped with invocations under way", () => {
         environment: {},
         timeoutSeconds: 60,
         memoryMb: 128,
+        reservedConcurrency: 1,
       },
       "us-east-1",
       {},
     );
     const running = fn.invoke({}).catch((e: unknown) => e);
-    const queued = fn.invoke({}).catch((e: unknown) => e);
+    const queued = fn.invoke({}, { whenThrottled: "wait" }).catch((e: unknown) => e);
     await vi.waitFor(() => expect(existsSync(entered)).toBe(true), { timeout: 30_000 });
 
     // Act
@@ -193,4 +201,103 @@ describe("a local function's CloudWatch Logs", () => {
       if (!logged) expect(text).toBe("");
     },
   );
+});
+
+describe("a local function's concurrency", () => {
+  const dir = mkdtempSync(join(tmpdir(), "function-concurrency-"));
+  const modulePath = join(dir, "index.mjs");
+  // Each invocation says it entered, then waits until `event.together` have: it returns only
+  // if that many run at the same time (one after another they would wait forever).
+  writeFileSync(
+    modulePath,
+    `import { readdirSync, writeFileSync } from "node:fs";
+    import { threadId } from "node:worker_threads";
+    export const handler = async (event) => {
+      writeFileSync(${JSON.stringify(dir)} + "/entered-" + event.round + "-" + event.n, "");
+      const started = Date.now();
+      while (readdirSync(${JSON.stringify(dir)}).filter((f) => f.startsWith("entered-" + event.round + "-")).length < event.together) {
+        if (Date.now() - started > 20_000) throw new Error("not run together");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return threadId;
+    };\n`,
+  );
+  const definition = (extra: Partial<FunctionDefinition> = {}): FunctionDefinition => ({
+    functionName: "concurrent",
+    modulePath,
+    handlerName: "handler",
+    environment: {},
+    timeoutSeconds: 30,
+    memoryMb: 128,
+    ...extra,
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("runs concurrent invocations each in its own sandbox, cold once, warm after", async () => {
+    // Prepare
+    const fn = new LocalFunction(definition(), "us-east-1", {});
+    try {
+      // Act
+      const first = await Promise.all([0, 1, 2].map((n) => fn.invoke({ round: 1, n, together: 3 })));
+      const second = await Promise.all([0, 1, 2].map((n) => fn.invoke({ round: 2, n, together: 3 })));
+
+      // Assess: three sandboxes (threads), started once, used again by the second round.
+      expect(new Set(first).size).toBe(3);
+      expect(new Set(second)).toEqual(new Set(first));
+      expect(fn.coldStarts).toBe(3);
+      expect(fn.peakConcurrency).toBe(3);
+      expect(fn.invocations).toBe(6);
+    } finally {
+      await fn.stop();
+    }
+  });
+
+  it("refuses a synchronous invoke over its reserved concurrency with TooManyRequestsException; a poller's waits", async () => {
+    // Prepare
+    const fn = new LocalFunction(definition({ reservedConcurrency: 2 }), "us-east-1", {});
+    try {
+      const running = [0, 1].map((n) => fn.invoke({ round: 3, n, together: 2 }));
+
+      // Act
+      const refused = await fn.invoke({ round: 3, n: 9, together: 1 }).catch((e: unknown) => e);
+      const waited = fn.invoke({ round: 4, n: 0, together: 1 }, { whenThrottled: "wait" });
+
+      // Assess
+      expect(refused).toBeInstanceOf(TooManyRequestsError);
+      expect((refused as TooManyRequestsError).errorType).toBe("TooManyRequestsException");
+      await Promise.all(running);
+      await expect(waited).resolves.toBeTypeOf("number");
+      expect(fn.throttles).toBe(1);
+      expect(fn.peakConcurrency).toBe(2);
+      expect(fn.coldStarts).toBe(2);
+    } finally {
+      await fn.stop();
+    }
+  });
+
+  it("makes invocations over the offline default concurrency wait, never refuses them (AWS would run them)", async () => {
+    // Prepare
+    const fn = new LocalFunction(definition(), "us-east-1", {});
+    const count = UNRESERVED_CONCURRENCY_OFFLINE + 2;
+    try {
+      // Act: the first UNRESERVED_CONCURRENCY_OFFLINE wait for each other; the two over run after.
+      const results = await Promise.all(
+        Array.from({ length: count }, (_, n) =>
+          fn.invoke({
+            round: 5,
+            n,
+            together: n < UNRESERVED_CONCURRENCY_OFFLINE ? UNRESERVED_CONCURRENCY_OFFLINE : 1,
+          }),
+        ),
+      );
+
+      // Assess
+      expect(results).toHaveLength(count);
+      expect(fn.throttles).toBe(0);
+      expect(fn.peakConcurrency).toBe(UNRESERVED_CONCURRENCY_OFFLINE);
+      expect(fn.coldStarts).toBe(UNRESERVED_CONCURRENCY_OFFLINE);
+    } finally {
+      await fn.stop();
+    }
+  });
 });

@@ -1,8 +1,11 @@
 /**
  * Runs Lambda functions of the synthesized template in-process, from the same handler
- * modules esbuild bundles for AWS. Each function gets a worker thread with the environment
- * the template gives it; invocations of one function are serialised (one sandbox), and a
- * timeout kills the sandbox like Lambda does, so the next invocation starts cold.
+ * modules esbuild bundles for AWS. Each sandbox is a worker thread with the environment the
+ * template gives the function and runs one invocation at a time; as Lambda does, a function
+ * runs as many sandboxes at once as it has concurrent invocations, up to its concurrency
+ * (reserved concurrency, else {@link UNRESERVED_CONCURRENCY_OFFLINE}), reusing a warm one
+ * when one is free (a new one is a cold start). A timeout or crash kills its sandbox, so
+ * the next invocation there starts cold.
  */
 import { randomUUID } from "node:crypto";
 import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
@@ -22,7 +25,18 @@ export interface FunctionDefinition {
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** `ReservedConcurrentExecutions`: at most this many invocations at once (0 = throttled). */
+  readonly reservedConcurrency?: number;
 }
+
+/**
+ * How many sandboxes a function without reserved concurrency may run at once offline. AWS
+ * gives it the account's unreserved pool (1,000 by default); on a laptop or a 2-core CI
+ * machine more sandboxes of one function than this only add worker threads competing for
+ * the same cores. Reaching it makes invocations wait for a sandbox (AWS would have run them),
+ * never fail: written down in docs/ARCHITECTURE.md.
+ */
+export const UNRESERVED_CONCURRENCY_OFFLINE = 10;
 
 export class FunctionError extends PipelineError {
   readonly errorType: string;
@@ -34,6 +48,27 @@ export class FunctionError extends PipelineError {
 }
 
 export class FunctionTimeoutError extends PipelineError {}
+
+/**
+ * Lambda's 429 for a synchronous Invoke of a function whose reserved concurrency is all in
+ * use (`Rate Exceeded.`, reason ReservedFunctionConcurrentInvocationLimitExceeded). Nothing
+ * ran; the caller may try again. Event source mappings and asynchronous invocations are not
+ * refused: Lambda's pollers and event queue wait and retry, as the triggers here wait.
+ */
+export class TooManyRequestsError extends PipelineError {
+  readonly errorType = "TooManyRequestsException";
+  readonly reason = "ReservedFunctionConcurrentInvocationLimitExceeded";
+}
+
+/** What a caller does when every sandbox the function may run is busy. */
+export interface InvokeOptions {
+  /**
+   * "refuse" (Lambda's synchronous Invoke API: {@link TooManyRequestsError} when the reserved
+   * concurrency is used up) or "wait" (a poller or the asynchronous queue: run when a sandbox
+   * frees). Over the offline default concurrency an invocation always waits.
+   */
+  readonly whenThrottled?: "refuse" | "wait";
+}
 
 /**
  * The runtime is stopping: the invocation was not run, or its sandbox was killed under it (as
@@ -52,12 +87,23 @@ interface Sandbox {
 }
 
 export class LocalFunction {
-  private sandbox: Sandbox | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Every sandbox alive; `warm` holds those between invocations (the last freed on top). */
+  private readonly sandboxes = new Set<Sandbox>();
+  private warm: Sandbox[] = [];
+  /** Invocations holding a slot of the function's concurrency, and those waiting for one. */
+  private running = 0;
+  private readonly waiting: Array<{ go: () => void; stop: (error: Error) => void }> = [];
   private nextId = 0;
   private stopped = false;
+  readonly concurrency: number;
   invocations = 0;
   errors = 0;
+  /** Sandboxes started (Lambda's cold starts: a timeout or crash makes the next one cold). */
+  coldStarts = 0;
+  /** Synchronous invocations refused with {@link TooManyRequestsError}. */
+  throttles = 0;
+  /** The most invocations that ran at once. */
+  peakConcurrency = 0;
 
   readonly definition: FunctionDefinition;
   private readonly region: string;
@@ -92,16 +138,70 @@ export class LocalFunction {
     this.logFile = logFile;
     this.sandboxEnv = sandboxEnv;
     this.judgeLogs = judgeLogs;
+    this.concurrency = definition.reservedConcurrency ?? UNRESERVED_CONCURRENCY_OFFLINE;
   }
 
-  /** Invokes the function (RequestResponse); invocations run one after another. */
-  invoke<T = unknown>(event: unknown): Promise<T> {
+  /**
+   * Invokes the function (RequestResponse) in a free sandbox — a warm one if there is one,
+   * else a new one while the function is under its concurrency; at it, as
+   * `options.whenThrottled` says.
+   */
+  async invoke<T = unknown>(event: unknown, options: InvokeOptions = {}): Promise<T> {
     // Lambda refuses a request over 6 MB before any sandbox sees it.
     const refused = requestSizeError(event, "RequestResponse");
-    if (refused) return Promise.reject(refused);
-    const run = this.queue.then(() => this.invokeNow(event));
-    this.queue = run.catch(() => undefined);
-    return run as Promise<T>;
+    if (refused) throw refused;
+    await this.takeSlot(options.whenThrottled ?? "refuse");
+    try {
+      return (await this.invokeNow(event)) as T;
+    } finally {
+      this.freeSlot();
+    }
+  }
+
+  private async takeSlot(whenThrottled: "refuse" | "wait"): Promise<void> {
+    if (this.stopped) throw this.stoppedError();
+    if (this.running < this.concurrency) {
+      this.running += 1;
+      this.peakConcurrency = Math.max(this.peakConcurrency, this.running);
+      return;
+    }
+    if (whenThrottled === "refuse" && this.definition.reservedConcurrency !== undefined) {
+      this.throttles += 1;
+      throw new TooManyRequestsError(
+        `${this.definition.functionName}: Rate Exceeded. (ReservedFunctionConcurrentInvocationLimitExceeded: ${this.concurrency} reserved)`,
+      );
+    }
+    // The slot is handed over by freeSlot (running stays as it is).
+    await new Promise<void>((go, stop) => this.waiting.push({ go, stop }));
+  }
+
+  private freeSlot(): void {
+    const next = this.waiting.shift();
+    if (next) next.go();
+    else this.running -= 1;
+  }
+
+  /** A warm sandbox whose credentials outlast this invocation, else a new one (a cold start). */
+  private takeSandbox(): Sandbox {
+    // Lambda retires a sandbox before its session credentials expire: one whose credentials
+    // would not outlast this invocation with the margin RENEW_BEFORE_EXPIRY_MS is replaced.
+    const needed = this.definition.timeoutSeconds * 1000 + RENEW_BEFORE_EXPIRY_MS;
+    for (let sandbox = this.warm.pop(); sandbox; sandbox = this.warm.pop()) {
+      const expires = sandbox.credentialsExpireAt;
+      if (expires === undefined || expires - needed >= Date.now()) return sandbox;
+      this.retire(sandbox);
+    }
+    this.coldStarts += 1;
+    const sandbox = this.start();
+    this.sandboxes.add(sandbox);
+    return sandbox;
+  }
+
+  /** Ends a sandbox (timed out, crashed, expiring, or stopping): it is never used again. */
+  private retire(sandbox: Sandbox): void {
+    this.sandboxes.delete(sandbox);
+    this.warm = this.warm.filter((s) => s !== sandbox);
+    void sandbox.worker.terminate();
   }
 
   private start(): Sandbox {
@@ -135,7 +235,7 @@ export class LocalFunction {
     worker.on("error", (error) => {
       if (!this.logsLost)
         this.log?.write(`${new Date().toISOString()} sandbox crashed: ${error.stack ?? error.message}\n`);
-      if (this.sandbox?.worker === worker) this.sandbox = undefined;
+      for (const sandbox of this.sandboxes) if (sandbox.worker === worker) this.retire(sandbox);
     });
     // Whether this sandbox's role may write its logs, judged before its first invocation runs.
     const judged = this.logFile
@@ -174,36 +274,43 @@ export class LocalFunction {
     return { worker, ready, credentialsExpireAt: expiration ? Date.parse(expiration) : undefined };
   }
 
+  /** Runs one invocation in a sandbox of its own; the sandbox is warm for the next one after. */
   private async invokeNow(event: unknown): Promise<unknown> {
     if (this.stopped) throw this.stoppedError();
     this.invocations += 1;
-    // Lambda retires a sandbox before its session credentials expire: one whose credentials
-    // would not outlast this invocation with the margin RENEW_BEFORE_EXPIRY_MS is replaced.
-    const expires = this.sandbox?.credentialsExpireAt;
-    const needed = this.definition.timeoutSeconds * 1000 + RENEW_BEFORE_EXPIRY_MS;
-    if (this.sandbox && expires !== undefined && expires - needed < Date.now()) {
-      void this.sandbox.worker.terminate();
-      this.sandbox = undefined;
-    }
-    this.sandbox ??= this.start();
-    const { worker, ready } = this.sandbox;
+    const sandbox = this.takeSandbox();
+    const { ready } = sandbox;
     try {
       await ready;
     } catch (error) {
-      this.sandbox = undefined;
+      this.retire(sandbox);
       if (this.stopped) throw this.stoppedError();
       this.errors += 1;
       throw error;
     }
+    const result = this.runIn(sandbox, event);
+    // Still alive (no timeout, crash or stop): warm for the next invocation.
+    void result.then(
+      () => this.keepWarm(sandbox),
+      () => this.keepWarm(sandbox),
+    );
+    return await result;
+  }
+
+  private keepWarm(sandbox: Sandbox): void {
+    if (!this.stopped && this.sandboxes.has(sandbox)) this.warm.push(sandbox);
+  }
+
+  private runIn(sandbox: Sandbox, event: unknown): Promise<unknown> {
+    const { worker } = sandbox;
     const id = this.nextId++;
     const timeoutMs = this.definition.timeoutSeconds * 1000;
     const message: InvokeMessage = { id, event, deadline: Date.now() + timeoutMs, requestId: randomUUID() };
-    return await new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
         this.errors += 1;
-        this.sandbox = undefined;
-        void worker.terminate();
+        this.retire(sandbox);
         reject(new FunctionTimeoutError(`${this.definition.functionName} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       const onMessage = (reply: ResultMessage) => {
@@ -219,7 +326,7 @@ export class LocalFunction {
       };
       const onExit = (code: number) => {
         cleanup();
-        this.sandbox = undefined;
+        this.retire(sandbox);
         if (this.stopped) return reject(this.stoppedError());
         this.errors += 1;
         reject(
@@ -252,14 +359,16 @@ export class LocalFunction {
   }
 
   /**
-   * Kills the sandbox, as a Lambda shutdown does: an invocation under way fails with
-   * {@link FunctionStoppedError}, and so does every one queued or asked for after it.
+   * Kills every sandbox, as a Lambda shutdown does: an invocation under way fails with
+   * {@link FunctionStoppedError}, and so does every one waiting or asked for after it.
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    const sandbox = this.sandbox;
-    this.sandbox = undefined;
-    if (sandbox) await sandbox.worker.terminate();
+    for (const waiter of this.waiting.splice(0)) waiter.stop(this.stoppedError());
+    const sandboxes = [...this.sandboxes];
+    this.sandboxes.clear();
+    this.warm = [];
+    await Promise.all(sandboxes.map((s) => s.worker.terminate()));
     this.log?.end();
     this.log = undefined;
   }

@@ -120,7 +120,9 @@ export class KafkaMapping {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
+      // Lambda's Kafka pollers invoke once per partition at a time, every partition at once
+      // (the function's concurrency bounds how many run; the rest wait for a sandbox).
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         // Like Lambda: an event stops at the batch size or at the 6 MB invocation payload.
         const events = toMskEvents(
@@ -212,9 +214,9 @@ function describe(event: MskEvent): string {
 }
 
 /**
- * Heartbeats the group while an invocation runs. A function's invocations run one after
- * another, so after a stall (S3 unreachable, say) every mapping's batch waits in that queue;
- * a member silent for the session timeout (30 s) is evicted, its commit then fails and the
+ * Heartbeats the group while an invocation runs. An invocation may wait for a sandbox (the
+ * function at its concurrency), so after a stall (S3 unreachable, say) every mapping's batch
+ * waits for the ones ahead; a member silent for the session timeout (30 s) is evicted, its commit then fails and the
  * batch comes again — forever, when the queue stays that long. Lambda's pollers don't lose
  * their partitions to a slow function either.
  */
@@ -227,6 +229,12 @@ async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<v
     clearInterval(timer);
   }
 }
+
+/**
+ * kafkajs hands a consumer's partitions to eachBatch this many at once: more than any topic
+ * here has, so every assigned partition gets its own concurrent batch, as with Lambda.
+ */
+const PARTITIONS_AT_ONCE = 100;
 
 /** kafkajs's default heartbeat interval; it sends one only when this much time has passed. */
 const HEARTBEAT_MS = 3_000;

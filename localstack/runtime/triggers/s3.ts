@@ -142,6 +142,8 @@ export interface NotifiedFunction {
   readonly deliver: (event: unknown) => Promise<void>;
   /** The template's asynchronous invocation settings of the function. */
   readonly asyncInvoke: AsyncInvokeConfig;
+  /** How many of its events are delivered at once (the function's concurrency); else the options'. */
+  readonly concurrency?: number;
   /** Where an event goes once Lambda gives up on it (as the function's execution role). */
   readonly failureTargets: AsyncFailureTargets;
 }
@@ -268,14 +270,14 @@ export class S3Notifications {
     return total;
   }
 
-  private limit(): number {
-    return this.options.concurrency ?? 4;
+  private limit(fn: NotifiedFunction): number {
+    return fn.concurrency ?? this.options.concurrency ?? 4;
   }
 
   private async poll(fn: NotifiedFunction): Promise<void> {
     const running = this.inFlight.get(fn.functionArn) as Set<Promise<void>>;
     while (!this.stopping) {
-      if (running.size >= this.limit()) {
+      if (running.size >= this.limit(fn)) {
         await Promise.race(running);
         continue;
       }
@@ -293,7 +295,7 @@ export class S3Notifications {
   /** One receive from the function's queue; each message is handled in the background. */
   private async receive(fn: NotifiedFunction, waitSeconds: number): Promise<Message[]> {
     const running = this.inFlight.get(fn.functionArn) as Set<Promise<void>>;
-    const free = Math.max(1, Math.min(10, this.limit() - running.size));
+    const free = Math.max(1, Math.min(10, this.limit(fn) - running.size));
     const { Messages = [] } = await sqs().send(
       new ReceiveMessageCommand({
         QueueUrl: fn.queueUrl,

@@ -20,11 +20,13 @@ export interface QueuePollerSpec {
   readonly batchingWindowMs: number;
   readonly reportBatchItemFailures: boolean;
   readonly region: string;
+  /** How many batches are gathered and invoked at once (each poller one at a time); 1 if unset. */
+  readonly pollers?: number;
 }
 
 export class QueuePoller {
   private running = false;
-  private loop: Promise<void> | undefined;
+  private loops: Promise<void>[] = [];
   private readonly spec: QueuePollerSpec;
   private readonly invoke: (event: SQSEvent) => Promise<unknown>;
   private readonly log: (message: string) => void;
@@ -46,12 +48,12 @@ export class QueuePoller {
 
   start(): void {
     this.running = true;
-    this.loop = this.run();
+    this.loops = Array.from({ length: Math.max(1, this.spec.pollers ?? 1) }, () => this.run());
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
   private async run(): Promise<void> {
