@@ -54,10 +54,16 @@ export function formatReport(r: BenchResult): string[] {
       "",
     ],
     [
-      `dbt build (${n(r.transform.fullBuildRows)} votes)`,
+      `dbt build, full (${n(r.transform.fullBuildRows)} votes)`,
       `${r.transform.fullBuildSeconds} s`,
-      `incremental after ${n(r.transform.incrementalRows)} new: ${r.transform.incrementalBuildSeconds} s`,
+      `dbt ${r.transform.dbtArgs.join(" ")}`,
       "",
+    ],
+    [
+      `dbt build, incremental after ${n(r.transform.incrementalRows)} new`,
+      `${r.transform.incrementalBuildSeconds} s`,
+      "the full build above",
+      pct(r.transform.incrementalShareOfFull),
     ],
     [
       `real-time (${n(r.realtime.ratePerSecond)}/s for ${r.realtime.seconds} s)`,
