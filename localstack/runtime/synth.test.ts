@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -86,5 +95,34 @@ describe("assemblies shared between runtime dirs (regression: every test file on
     expect(runsAfterReuse).toBe(1);
     expect(existsSync(join(reused, "manifest.json"))).toBe(true);
     expect(cdkRuns(root)).toBe(2);
+  });
+
+  it("keeps the assemblies used last when it drops one (another checkout's tests add theirs meanwhile), and leaves no partial copy", async () => {
+    // Prepare: the assembly of 23092 synthesized, then eight of other endpoints, 23092's reused in between.
+    const root = repoWithFakeCdk();
+    const cacheDir = join(root, "cache");
+    const synth = (port: number, dir: string) =>
+      synthLocal({
+        repoRoot: root,
+        outDir: join(root, dir, "cdk.out"),
+        context: { localKafkaBrokers: `127.0.0.1:${port}` },
+        cacheDir,
+      });
+    await synth(23092, "first");
+    for (let i = 1; i <= 8; i++) {
+      await synth(23092 + i * 1000, `other-${i}`);
+      if (i === 4) await synth(23092, "reused"); // a read: the entry becomes the most recently used
+    }
+    const runs = cdkRuns(root);
+
+    // Act: a new runtime dir on 23092 again
+    await synth(23092, "again");
+
+    // Assess: copied from the cache, not synthesized; eight entries, none half-written
+    expect(runs).toBe(9);
+    expect(cdkRuns(root)).toBe(9);
+    const entries = readdirSync(cacheDir);
+    expect(entries).toHaveLength(8);
+    expect(entries.filter((name) => name.includes("."))).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -94,9 +95,7 @@ export async function synthLocal(options: SynthOptions): Promise<string> {
     }
     const cacheDir = options.cacheDir ?? join(options.repoRoot, ".cache", "assemblies");
     const cached = join(cacheDir, fingerprint.slice(0, 16));
-    if (!options.force && stampOf(cached) === fingerprint) {
-      rmSync(outDir, { recursive: true, force: true });
-      cpSync(cached, outDir, { recursive: true });
+    if (!options.force && copyFromCache(cached, outDir, fingerprint)) {
       log(`reusing the cloud assembly synthesized for the same sources and endpoints (${cached})`);
       return outDir;
     }
@@ -111,19 +110,65 @@ export async function synthLocal(options: SynthOptions): Promise<string> {
   });
 }
 
-/** Copies a fresh assembly into the cache (whole or not at all: a rename), dropping the oldest. */
+/**
+ * Copies a cached assembly into `outDir`; false when there is none, or it went away while being
+ * copied (another process — another checkout's tests, the other lane of `npm test` — evicted
+ * it): the caller synthesizes instead. A cache entry is only ever added or removed by a rename,
+ * so a copy that succeeds is a whole assembly.
+ */
+function copyFromCache(cached: string, outDir: string, fingerprint: string): boolean {
+  if (stampOf(cached) !== fingerprint) return false;
+  rmSync(outDir, { recursive: true, force: true });
+  try {
+    cpSync(cached, outDir, { recursive: true });
+    const now = new Date();
+    utimesSync(cached, now, now); // recently used: the last to be evicted
+  } catch {
+    rmSync(outDir, { recursive: true, force: true });
+    return false;
+  }
+  return stampOf(outDir) === fingerprint;
+}
+
+/**
+ * Copies a fresh assembly into the cache, dropping the least recently used. Processes of several
+ * checkouts' tests share the cache and read it while others write: an entry appears whole (a
+ * rename of a finished copy), is never rewritten in place (one already there with the same
+ * fingerprint is the same assembly, and is kept), and disappears by a rename before its removal.
+ */
 function keepInCache(outDir: string, cacheDir: string, cached: string): void {
   mkdirSync(cacheDir, { recursive: true });
   const partial = `${cached}.${process.pid}.partial`;
   rmSync(partial, { recursive: true, force: true });
   cpSync(outDir, partial, { recursive: true });
-  rmSync(cached, { recursive: true, force: true });
-  renameSync(partial, cached);
+  if (existsSync(cached)) removeEntry(cached); // an entry of other inputs under the same prefix, or a broken one
+  try {
+    renameSync(partial, cached);
+  } catch {
+    rmSync(partial, { recursive: true, force: true }); // another process put it there meanwhile
+  }
   const entries = readdirSync(cacheDir)
-    .filter((name) => !name.endsWith(".partial"))
-    .map((name) => ({ path: join(cacheDir, name), mtime: statSync(join(cacheDir, name)).mtimeMs }))
+    .filter((name) => !name.endsWith(".partial") && !name.endsWith(".evicted"))
+    .flatMap((name) => {
+      try {
+        return [{ path: join(cacheDir, name), mtime: statSync(join(cacheDir, name)).mtimeMs }];
+      } catch {
+        return []; // evicted by another process meanwhile
+      }
+    })
     .sort((a, b) => b.mtime - a.mtime);
-  for (const old of entries.slice(CACHED_ASSEMBLIES)) rmSync(old.path, { recursive: true, force: true });
+  for (const old of entries.slice(CACHED_ASSEMBLIES)) removeEntry(old.path);
+}
+
+/** Removes a cache entry: renamed away first, so no reader ever copies half of it. */
+function removeEntry(path: string): void {
+  const evicted = `${path}.${process.pid}.evicted`;
+  try {
+    renameSync(path, evicted);
+  } catch {
+    return; // already gone
+  }
+  rmSync(evicted, { recursive: true, force: true });
 }
 
 /** A hash of every input file (path and bytes) and the context; the same inputs, the same hash. */
