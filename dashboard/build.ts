@@ -4,7 +4,7 @@
  * `npm run build:dashboard` runs it; the local dashboard server and the CDK Dashboard
  * construct call `buildDashboard()` themselves, so a fresh clone needs no separate step.
  */
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,9 +25,13 @@ let built: string | undefined;
 export function buildDashboard(options: { force?: boolean } = {}): string {
   if (built && !options.force) return built;
   mkdirSync(DASHBOARD_DIST, { recursive: true });
+  // Several processes build at once (the two lanes of `npm test`, each synth, a local runtime):
+  // each file is written beside its place and renamed into it, so a reader — a synth copying
+  // dist into its asset, the dashboard's server — never gets half of one.
+  const tmp = (file: string) => join(DASHBOARD_DIST, `.${file}.${process.pid}.tmp`);
   buildSync({
     entryPoints: [join(here, "web", "main.ts")],
-    outfile: join(DASHBOARD_DIST, "app.js"),
+    outfile: tmp("app.js"),
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -35,8 +39,11 @@ export function buildDashboard(options: { force?: boolean } = {}): string {
     minify: true,
     logLevel: "warning",
   });
-  for (const file of ["index.html", "styles.css"])
-    copyFileSync(join(here, "web", file), join(DASHBOARD_DIST, file));
+  renameSync(tmp("app.js"), join(DASHBOARD_DIST, "app.js"));
+  for (const file of ["index.html", "styles.css"]) {
+    copyFileSync(join(here, "web", file), tmp(file));
+    renameSync(tmp(file), join(DASHBOARD_DIST, file));
+  }
   built = DASHBOARD_DIST;
   return built;
 }
