@@ -3,7 +3,7 @@
 -- Incremental (delete+insert on voter_id): a run types only the raw voter records ingested
 -- since the newest ingested_at here and merges them with the voter's row by the same rule
 -- (latest by partition, offset), so a record loaded late that is older than the one held
--- changes nothing, as in a full build.
+-- changes nothing, as in a full build. first_ingested_at keeps when the voter first registered.
 {{
     config(
         materialized='incremental',
@@ -13,13 +13,15 @@
         indexes=[
             {'columns': ['voter_id'], 'unique': true},
             {'columns': ['ingested_at']},
+            {'columns': ['first_ingested_at']},
         ]
     )
 }}
 
 {%- set columns = ['voter_id', 'location_id', 'username', 'first_name', 'last_name', 'gender',
                    'age_band', 'city', 'state', 'country', 'nationality', 'age', 'born_at',
-                   'registered_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'ingested_at'] %}
+                   'registered_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'ingested_at',
+                   'first_ingested_at'] %}
 
 with
 
@@ -63,7 +65,9 @@ shaped as (
         kafka_partition,
         kafka_offset,
         -- When this version of the record reached the warehouse (the incremental filters).
-        ingested_at
+        ingested_at,
+        -- When the voter's first record did (their vote counts from then on: fct_votes).
+        min(ingested_at) over (partition by voter_id) as first_ingested_at
 
     from typed
 
@@ -82,9 +86,18 @@ contenders as (
 
 ),
 
+registered as (
+
+    select
+        {{ columns[:-1] | join(', ') }},
+        min(first_ingested_at) over (partition by voter_id) as first_ingested_at
+    from contenders
+
+),
+
 latest as (
 
-    {{ pipeline.deduplicate('contenders', 'voter_id', 'kafka_partition desc, kafka_offset desc') }}
+    {{ pipeline.deduplicate('registered', 'voter_id', 'kafka_partition desc, kafka_offset desc') }}
 
 )
 

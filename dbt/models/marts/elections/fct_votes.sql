@@ -1,12 +1,15 @@
 -- One row per voter whose vote counts: the voter's first vote (int_elections__first_votes), for a
 -- registered candidate, by a registered voter. Votes whose references are missing are set apart
 -- in election_rejected_votes instead — never in any total.
+-- references_ingested_at is when the vote became countable: the newest of the vote's own
+-- ingested_at and its voter's and candidate's first registration (first_ingested_at). A record
+-- sent again changes nothing here: no column comes from the voter's or candidate's record.
 -- Incremental (delete+insert on voter_id): a run recomputes only the voters touched since the
 -- newest references_ingested_at here — a first vote ingested since (a new vote, or an earlier
--- one loaded late), a voter record ingested since (a held vote is released when its voter
--- registers), a candidate record ingested since (the votes for it) — each found through an
--- index, never by joining every vote. The pre-hook first removes the row of a voter whose first
--- vote changed: re-inserted below if the new first vote counts, left out (rejected) if not.
+-- one loaded late), a voter first registered since (a held vote is released), a candidate first
+-- registered since (the votes for it) — each found through an index, never by joining every
+-- vote. The pre-hook first removes the row of a voter whose first vote changed: re-inserted
+-- below if the new first vote counts, left out (rejected) if not.
 {{
     config(
         materialized='incremental',
@@ -36,7 +39,7 @@ touched as (
     union
 
     select voter_id from {{ ref('dim_voter') }}
-    where ingested_at >= {{ since }}
+    where first_ingested_at >= {{ since }}
 
     union
 
@@ -44,7 +47,7 @@ touched as (
     from {{ ref('int_elections__first_votes') }} as first_votes
     inner join {{ ref('dim_candidate') }} as candidates
         on first_votes.candidate_id = candidates.candidate_id
-    where candidates.ingested_at >= {{ since }}
+    where candidates.first_ingested_at >= {{ since }}
 
 ),
 {% endif %}
@@ -53,7 +56,7 @@ referenced as (
 
     select
         votes.*,
-        greatest(votes.ingested_at, voters.ingested_at, candidates.ingested_at) as references_ingested_at
+        greatest(votes.ingested_at, voters.first_ingested_at, candidates.first_ingested_at) as references_ingested_at
     -- The dimensions (tables), not the staging views: joined to a view the planner may rescan its
     -- window function per vote.
     from {{ ref('int_elections__first_votes') }} as votes
