@@ -4,9 +4,23 @@ import type { BenchResult } from "./run.ts";
 
 const MB = 1024 * 1024;
 
+/** A figure rounded to a whole number, with thousands separators. */
+const n = (x: number) => Math.round(x).toLocaleString("en-US");
+
+/** A real-time stage's latency percentiles and how they were read. */
+function realtimeRow(stage: string, f: BenchResult["realtime"]): [string, string, string, string] {
+  return [
+    `${stage} (${n(f.ratePerSecond)}/s for ${f.seconds} s)`,
+    `p50 ${n(f.p50Ms)} ms, p95 ${n(f.p95Ms)} ms, p99 ${n(f.p99Ms)} ms`,
+    `via ${f.via}, one read ${f.readP50Ms} ms`,
+    f.unseenSamples > 0
+      ? `${f.samples} samples, ${f.unseenSamples} not visible after 60 s (counted as 60 s+)`
+      : `${f.samples} samples`,
+  ];
+}
+
 /** The result as lines of a plain-text table. */
 export function formatReport(r: BenchResult): string[] {
-  const n = (x: number) => Math.round(x).toLocaleString("en-US");
   const pct = (x: number) => `${Math.round(x * 100)} %`;
   const rows: Array<[string, string, string, string]> = [
     ["stage", "figure", "reference limit", "of limit"],
@@ -65,14 +79,8 @@ export function formatReport(r: BenchResult): string[] {
       "the full build above",
       pct(r.transform.incrementalShareOfFull),
     ],
-    [
-      `real-time (${n(r.realtime.ratePerSecond)}/s for ${r.realtime.seconds} s)`,
-      `p50 ${n(r.realtime.p50Ms)} ms, p95 ${n(r.realtime.p95Ms)} ms, p99 ${n(r.realtime.p99Ms)} ms`,
-      `via ${r.realtime.via}, one read ${r.realtime.readP50Ms} ms`,
-      r.realtime.unseenSamples > 0
-        ? `${r.realtime.samples} samples, ${r.realtime.unseenSamples} not visible after 60 s (counted as 60 s+)`
-        : `${r.realtime.samples} samples`,
-    ],
+    realtimeRow("real-time", r.realtime),
+    realtimeRow("real-time peak", r.realtimePeak),
     ["CPU during the real-time stage", cpuList(r.realtime.cpuSeconds), "", ""],
     [
       `serving state (${n(r.servingState.voterClaims)} voters claimed)`,

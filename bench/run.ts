@@ -28,6 +28,9 @@ export interface BenchOptions {
   readonly scales: readonly number[];
   readonly realtimeRate: number;
   readonly realtimeSeconds: number;
+  /** The real-time stage again at a peak rate, right after it (its own votes and voters). */
+  readonly peakRate: number;
+  readonly peakSeconds: number;
   readonly incrementalRows: number;
   /** The baseline inserts row by row: at most this many votes (its rate settles quickly). */
   readonly baselineRecords: number;
@@ -71,6 +74,8 @@ export interface BenchResult {
   readonly scaling: readonly ScalePoint[];
   readonly transform: TransformFigures;
   readonly realtime: RealtimeFigures;
+  /** The same measure at the peak rate. */
+  readonly realtimePeak: RealtimeFigures;
   readonly servingState: ServingStateFigures;
   /** The last runtime's functions (the largest ingest, the serving state, the transform): sandboxes, cold starts, most at once. */
   readonly functions: FunctionsFigures;
@@ -105,7 +110,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const scales = [...options.scales].sort((a, b) => a - b);
     const largest = scales.at(-1) ?? 0;
     log(
-      `generating ${scales.join(" + ")} votes and ${options.incrementalRows} + ${realtimeVotes(options)} more…`,
+      `generating ${scales.join(" + ")} votes and ${options.incrementalRows} + ${realtimeVotes(options)} + ${peakVotes(options)} more…`,
     );
     const files: VotesFile[] = [];
     for (const [i, count] of scales.entries())
@@ -120,6 +125,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       realtimeVotes(options),
       options.seed + 200,
     );
+    const peak = await writeVotesFile(
+      join(workDir, "realtime-peak.ndjson"),
+      peakVotes(options),
+      options.seed + 300,
+    );
+    // Every real-time vote, both stages: they land and load like any record.
+    const liveCount = live.count + peak.count;
 
     // `cdk synth` runs only when no earlier run (or test) synthesized these sources for these
     // endpoints: synthLocal copies the assembly from `.cache/assemblies/` otherwise.
@@ -129,16 +141,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // Read the totals as the dashboard does, through its API, when the runtime serves one.
     const dashboard = await runtime.dashboardUrl();
     const source = dashboard ? dashboardSource(dashboard) : storeSource;
-    log(`real-time: registering the ${live.count} voters of the real-time votes through Kafka…`);
+    log(`real-time: registering the ${liveCount} voters of the real-time votes through Kafka…`);
     await registerVotersLive(live, 600_000);
+    await registerVotersLive(peak, 600_000);
     // First, while the aggregate has no backlog: its latency, not the time to catch up.
     log(`real-time: ${options.realtimeRate} votes/s for ${options.realtimeSeconds} s, via ${source.via}…`);
-    const realtime = await runRealtime(live, options.realtimeRate, source, {
-      runtime: runtime.pid,
-      ...services.pids,
-    });
+    const pids = { runtime: runtime.pid, ...services.pids };
+    const realtime = await runRealtime(live, options.realtimeRate, source, pids);
+    log(`real-time peak: ${options.peakRate} votes/s for ${options.peakSeconds} s…`);
+    const realtimePeak = await runRealtime(peak, options.peakRate, source, pids);
     log("waiting for the real-time votes to land and load…");
-    await waitForVotesLoaded(live.count, 600_000);
+    await waitForVotesLoaded(liveCount, 600_000);
 
     const runs: IngestFigures[] = [];
     for (const file of files) {
@@ -158,24 +171,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const ingest = runs.at(-1) as IngestFigures;
     const ingested = scales.reduce((a, b) => a + b, 0);
     if (!runtime) throw new Error("no ingest ran");
-    log(`serving state: waiting for the aggregate to account for all ${ingested + live.count} votes…`);
-    const servingState = await measureServingState(ingested + live.count, 1_800_000);
+    log(`serving state: waiting for the aggregate to account for all ${ingested + liveCount} votes…`);
+    const servingState = await measureServingState(ingested + liveCount, 1_800_000);
 
     log(
-      `transform: dbt build over ${ingested + live.count} votes, then again after ${incremental.count} new ones…`,
+      `transform: dbt build over ${ingested + liveCount} votes, then again after ${incremental.count} new ones…`,
     );
     // The real-time voters came through Kafka (landed and loaded like any record).
-    const transform = await runTransform(ingested + live.count, incremental, runtime, [
-      ...files,
-      incremental,
-    ]);
+    const transform = await runTransform(ingested + liveCount, incremental, runtime, [...files, incremental]);
     const functions = await runtime.stop();
     runtime = undefined;
 
     log("reference limits: Kafka ProducerPerformance, ConsumerPerformance, psql COPY…");
     const limits = await measureLimits(
       files.at(-1) as VotesFile,
-      ingested + live.count + incremental.count,
+      ingested + liveCount + incremental.count,
       workDir,
     );
     const baselineRecords = Math.min(largest, options.baselineRecords);
@@ -192,6 +202,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       scaling: scalePoints(runs),
       transform,
       realtime,
+      realtimePeak,
       servingState,
       functions: functions ?? {},
       limits,
@@ -218,6 +229,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
 function realtimeVotes(options: BenchOptions): number {
   return options.realtimeRate * options.realtimeSeconds;
+}
+
+function peakVotes(options: BenchOptions): number {
+  return options.peakRate * options.peakSeconds;
 }
 
 function machine(loadAtStart: number): BenchResult["machine"] {

@@ -18,6 +18,8 @@ interface CliOptions {
   quick?: boolean;
   rate?: string;
   seconds?: string;
+  peakRate?: string;
+  peakSeconds?: string;
   baselineRecords?: string;
   seed: string;
   portBase: string;
@@ -26,8 +28,24 @@ interface CliOptions {
 }
 
 /** What `--quick` changes: small enough for CI (< 2 minutes), every figure still measured. */
-const QUICK = { records: 20_000, rate: 1_000, seconds: 5, incremental: 2_000, baseline: 10_000 };
-const FULL = { records: 1_000_000, rate: 5_000, seconds: 60, incremental: 10_000, baseline: 100_000 };
+const QUICK = {
+  records: 20_000,
+  rate: 1_000,
+  seconds: 5,
+  peakRate: 2_000,
+  peakSeconds: 2,
+  incremental: 2_000,
+  baseline: 10_000,
+};
+const FULL = {
+  records: 1_000_000,
+  rate: 5_000,
+  seconds: 60,
+  peakRate: 20_000,
+  peakSeconds: 10,
+  incremental: 10_000,
+  baseline: 100_000,
+};
 
 export function register(program: Command): void {
   program
@@ -44,6 +62,12 @@ export function register(program: Command): void {
     .option("--quick", "a small run for CI: 20,000 votes, 5 s of real-time at 1,000/s")
     .option("--rate <n>", "real-time votes per second (default 5,000; --quick 1,000)", positive)
     .option("--seconds <n>", "real-time duration (default 60; --quick 5)", positive)
+    .option(
+      "--peak-rate <n>",
+      "real-time again at this peak rate (default 20,000/s; --quick 2,000)",
+      positive,
+    )
+    .option("--peak-seconds <n>", "the peak's duration (default 10; --quick 2)", positive)
     .option("--baseline-records <n>", "votes the row-by-row baseline inserts (default 100,000)", positive)
     .option("--seed <n>", "generator seed", "42")
     .option(
@@ -83,6 +107,8 @@ function benchOptions(cli: CliOptions): BenchOptions {
     scales: scales.sort((a, b) => a - b),
     realtimeRate: Number(cli.rate ?? defaults.rate),
     realtimeSeconds: Number(cli.seconds ?? defaults.seconds),
+    peakRate: Number(cli.peakRate ?? defaults.peakRate),
+    peakSeconds: Number(cli.peakSeconds ?? defaults.peakSeconds),
     incrementalRows: defaults.incremental,
     baselineRecords: Number(cli.baselineRecords ?? defaults.baseline),
     seed: Number(cli.seed),

@@ -47,7 +47,7 @@ const FIGURES = [
     "p99Ms",
     "maxMs",
     "unseenSamples",
-  ].map((f) => `realtime.${f}`),
+  ].flatMap((f) => [`realtime.${f}`, `realtimePeak.${f}`]),
   ...[
     "accountedVotes",
     "expectedVotes",
