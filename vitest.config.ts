@@ -1,7 +1,14 @@
 import { defineConfig } from "vitest/config";
+import { currentLane, lanes } from "./test/tools/lanes.ts";
 
 // Two projects: fast unit tests beside the code, and integration tests against the real
 // native services (Kafka, PostgreSQL, the AWS emulator, dbt) started by test/global-setup.ts.
+// `npm test` (test/tools/run-tests.ts) runs two vitest processes at once, one per lane
+// (STREAMLINE_TEST_LANE, test/tools/lanes.ts): `own` — the integration files on the separate
+// sets' ports; `shared` — the other integration files and the unit project. Without a lane,
+// `vitest run` runs every file, as before.
+const lane = currentLane();
+const ownFiles = lane ? lanes().own : [];
 export default defineConfig({
   test: {
     reporters: ["default"],
@@ -17,7 +24,8 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: lane === "own" ? ownFiles : ["test/integration/**/*.test.ts"],
+          exclude: lane === "shared" ? ownFiles : [],
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,

@@ -11,8 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FunctionStats } from "../../localstack/runtime/runtime.ts";
-import { testPortShift } from "../fixtures/test-services.ts";
-import { SEPARATE_SET_PORT_BASE } from "./separate-services.ts";
+import { separateSetPortBase } from "./separate-services.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "../../bin/pipeline.mjs");
@@ -93,15 +92,7 @@ describe("pipeline bench --quick", () => {
     // Act
     const { stdout } = await run(
       process.execPath,
-      [
-        CLI,
-        "bench",
-        "--quick",
-        "--port-base",
-        String(SEPARATE_SET_PORT_BASE + testPortShift()),
-        "--json",
-        jsonFile,
-      ],
+      [CLI, "bench", "--quick", "--port-base", String(separateSetPortBase()), "--json", jsonFile],
       {
         maxBuffer: 16 * 1024 * 1024,
       },

@@ -16,6 +16,7 @@ import {
   up,
 } from "../../localstack/services/index.ts";
 import { testPortShift } from "../fixtures/test-services.ts";
+import { currentLane, LANE_ENV } from "../tools/lanes.ts";
 
 export interface SeparateServices {
   /** Where the local runtime keeps its history, logs and assembly (PIPELINE_RUNTIME_DIR). */
@@ -34,10 +35,25 @@ export interface SeparateServices {
 export const SEPARATE_SET_PORT_BASE = 23_000;
 
 /**
+ * The separate sets' port base for this checkout (SEPARATE_SET_PORT_BASE + TEST_PORT_SHIFT).
+ * Only the `own` lane of `npm test` may use it (test/tools/lanes.ts puts every file importing
+ * this module there): in the `shared` lane it would race the own lane's file on the same ports.
+ */
+export function separateSetPortBase(): number {
+  if (currentLane() === "shared") {
+    throw new Error(
+      `a separate set's ports (${SEPARATE_SET_PORT_BASE} + TEST_PORT_SHIFT) in the shared lane (${LANE_ENV}=shared): ` +
+        "test/tools/lanes.ts puts a file in the own lane only when it imports test/integration/separate-services.ts",
+    );
+  }
+  return SEPARATE_SET_PORT_BASE + testPortShift();
+}
+
+/**
  * @param start false when the code under test starts the services itself (the demo does)
  */
 export async function useSeparateServices(start = true): Promise<SeparateServices> {
-  const portBase = SEPARATE_SET_PORT_BASE + testPortShift();
+  const portBase = separateSetPortBase();
   const root = join(tmpdir(), `pipeline-test-set-${portBase}`);
   const stateDir = join(root, "services");
   const runtimeDir = join(root, "runtime");
