@@ -190,14 +190,15 @@ describe("a local function's CloudWatch Logs", () => {
       await expect(fn.invoke({ word: "hello" })).resolves.toBe("ok");
       await expect(fn.invoke({ word: "again" })).resolves.toBe("ok");
       fn.note("IAM denied: something");
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The sandbox's output and the note reach the file asynchronously: wait for all three.
+      const all = (text: string) => ["said hello", "said again", "IAM denied"].every((t) => text.includes(t));
+      if (logged) await vi.waitFor(() => expect(all(readLog(logFile))).toBe(true), { timeout: 10_000 });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
 
       // Assess: judged once for the one sandbox; the function ran either way.
       expect(judgeLogs).toHaveBeenCalledTimes(1);
       const text = readLog(logFile);
-      expect(text.includes("said hello") && text.includes("said again") && text.includes("IAM denied")).toBe(
-        logged,
-      );
+      expect(all(text)).toBe(logged);
       if (!logged) expect(text).toBe("");
     },
   );

@@ -253,7 +253,12 @@ export class LocalFunction {
               mkdirSync(dirname(logFile), { recursive: true });
               this.log = createWriteStream(logFile, { flags: "a" });
             }
-            output.pipe(this.log, { end: false });
+            const log = this.log;
+            // Written chunk by chunk, not piped: every sandbox of the function shares the log,
+            // and each pipe would add its listeners to it (Node warns past 10).
+            output.on("data", (chunk: Buffer) => {
+              if (!log.writableEnded) log.write(chunk);
+            });
           }
         }
       });
