@@ -148,8 +148,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(`real-time: ${options.realtimeRate} votes/s for ${options.realtimeSeconds} s, via ${source.via}…`);
     const pids = { runtime: runtime.pid, ...services.pids };
     const realtime = await runRealtime(live, options.realtimeRate, source, pids);
+    // Each stage's figures in the log as soon as they exist: a run cut short keeps them.
+    log(`real-time: ${latencies(realtime)}`);
     log(`real-time peak: ${options.peakRate} votes/s for ${options.peakSeconds} s…`);
     const realtimePeak = await runRealtime(peak, options.peakRate, source, pids);
+    log(`real-time peak: ${latencies(realtimePeak)}`);
     log("waiting for the real-time votes to land and load…");
     await waitForVotesLoaded(liveCount, 600_000);
 
@@ -160,8 +163,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       log(`ingest of ${file.count} votes: starting a fresh local runtime…`);
       runtime = await startRuntime({ assemblyDir, cpuProfileDir: main ? options.cpuProfileDir : undefined });
       const progress = options.onIngestProgress?.(file.count);
-      runs.push(await runIngest(file, runtime, { onProgress: progress, servicePids: services.pids }));
+      const figures = await runIngest(file, runtime, { onProgress: progress, servicePids: services.pids });
+      runs.push(figures);
       progress?.done?.();
+      log(
+        `ingest of ${file.count} votes: end to end ${Math.round(figures.endToEnd.perSecond)} votes/s (${figures.endToEnd.seconds} s), peak RSS ${Math.round(figures.runtime.peakRssBytes / 2 ** 20)} MB`,
+      );
     }
     if (options.cpuProfileDir && runtime) {
       // The profiles are written when the runtime exits: end it here so they cover the ingest only.
@@ -225,6 +232,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await services.release();
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+function latencies(f: RealtimeFigures): string {
+  return `p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, p99 ${f.p99Ms} ms (${f.samples} samples, ${f.unseenSamples} not seen)`;
 }
 
 function realtimeVotes(options: BenchOptions): number {
