@@ -375,6 +375,32 @@ def gateway_or_operator_only(app, secret_file: str, operator_key_id: str):
 HEALTH_PATH = "/_pipeline/health"
 
 
+_dynamodb_lock = threading.Lock()
+
+
+def dynamodb_one_at_a_time(app):
+    """DynamoDB applies each request atomically: of two conditional UpdateItems on one item,
+    the second sees the first's write. moto serves requests on threads and checks a condition
+    and writes the item with no lock of its own, so under load (a thread switch between the
+    check and the write) both can pass. The aggregate's vote release depends on exactly one
+    passing (core/realtime/voter-claims.ts): DynamoDB requests are served one at a time, the
+    response read in full inside the lock."""
+
+    def wsgi(environ, start_response):
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return app(environ, start_response)
+        with _dynamodb_lock:
+            body = app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                close = getattr(body, "close", None)
+                if close:
+                    close()
+
+    return wsgi
+
+
 def with_health(app):
     """Answers HEALTH_PATH itself: moto's own pages (data.json) dump the whole state, whose cost
     grows with it (a million voter claims make a health check time out)."""
@@ -411,7 +437,7 @@ def main() -> None:
         print(f"restored the state: {replayed} requests replayed from {args.replay} ({refused} refused, as before)", flush=True)
 
     served = gateway_or_operator_only(app, args.gateway_secret_file, args.operator_key_id)
-    run_simple(args.host, args.port, with_health(served), threaded=True, request_handler=MotoRequestHandler)
+    run_simple(args.host, args.port, with_health(dynamodb_one_at_a_time(served)), threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":
