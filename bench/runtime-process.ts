@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { RUNTIME_STATE_DIR } from "../localstack/runtime/open.ts";
 import { type FunctionStats, functionStatsFile } from "../localstack/runtime/runtime.ts";
 import { REPO_ROOT } from "../localstack/services/settings.ts";
 import { StageError } from "./errors.ts";
@@ -47,7 +48,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runnin
   // Its standard input stays open while this process lives: when the benchmark ends in any way
   // (SIGKILL too), `local up` sees it close and stops (PIPELINE_STOP_WITH_STDIN).
   const env = { ...process.env, DASHBOARD_PORT: "0", PIPELINE_STOP_WITH_STDIN: "1" };
-  const runtimeDir = process.env.PIPELINE_RUNTIME_DIR ?? join(REPO_ROOT, ".cache", "runtime");
+  const runtimeDir = RUNTIME_STATE_DIR(REPO_ROOT);
   const statsFile = functionStatsFile(runtimeDir);
   // An earlier runtime's figures are not this one's.
   rmSync(statsFile, { force: true });
