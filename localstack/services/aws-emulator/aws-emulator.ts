@@ -96,7 +96,8 @@ function ensureGatewaySecret(dir: string): string {
   return file;
 }
 
-function emulatorVenv(settings: ServicesSettings) {
+/** The emulator's own venv (moto and its server), also for scripts that load serve.py. */
+export function emulatorVenv(settings: ServicesSettings = servicesSettings()) {
   return venvAt(join(settings.cacheDir, "aws-emulator-venv"));
 }
 
