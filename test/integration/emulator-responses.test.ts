@@ -43,13 +43,14 @@ async function answers(mode: "plain" | "patched"): Promise<Answer[]> {
 describe("the AWS emulator's DynamoDB answers with serve.py's patches", () => {
   it("are moto's own for every attribute type and item operation", async () => {
     const [plain, patched] = await Promise.all([answers("plain"), answers("patched")]);
-    expect(plain).toHaveLength(20);
+    expect(plain).toHaveLength(23);
     expect(patched).toEqual(plain);
-    // The set exercises what it claims: items with binaries come back, a condition is refused, a table is missing.
+    // The set exercises what it claims: items with binaries come back, a condition is refused, a table is missing, an item is too large.
     const bodies = JSON.stringify(plain);
     expect(bodies).toContain('"B":"AAFiaW5hcnk="');
     expect(plain.map(([, status]) => status)).toContain(400);
     expect(bodies).toContain("ConditionalCheckFailedException");
     expect(bodies).toContain("ResourceNotFoundException");
+    expect(bodies).toContain("Item size has exceeded the maximum allowed size");
   });
 });

@@ -80,6 +80,10 @@ requests = [
     ("TransactWriteItems", {"TransactItems": [{"Put": {"TableName": "t", "Item": {**item, "sk": {"S": "e"}}}}]}),
     ("TransactGetItems", {"TransactItems": [{"Get": {"TableName": "t", "Key": key("e")}}]}),
     ("GetItem", {"TableName": "missing-table", "Key": key("b")}),
+    # Over DynamoDB's 400 KB item limit, by its last attribute and by an earlier one.
+    ("PutItem", {"TableName": "t", "Item": {**key("big"), "small": {"S": "x"}, "large": {"S": "x" * 410_000}}}),
+    ("PutItem", {"TableName": "t", "Item": {**key("big"), "large": {"S": "x" * 410_000}, "small": {"S": "x"}}}),
+    ("PutItem", {"TableName": "t", "Item": {**key("big"), "near": {"S": "x" * 399_000}}}),
 ]
 for operation, body in requests:
     print(json.dumps(call(operation, body)), flush=True)
