@@ -1,6 +1,7 @@
 /**
  * S3 event notifications across an AWS emulator restart, on the emulator alone (its own state
- * dir and port, 35566 + TEST_PORT_SHIFT): the replay of the request log restores the objects
+ * dir and port, 26566 + TEST_PORT_SHIFT, below the ephemeral range where an outgoing connection
+ * may already hold it): the replay of the request log restores the objects
  * without notifying again, and puts back exactly the events not consumed before the stop —
  * one in flight (received, not deleted) and one never received, each with its body as it was
  * sent (its eventTime the write's) — for a Lambda destination (the function's internal queue,
@@ -26,7 +27,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { down, type ServicesSettings, servicesSettings, up } from "../../localstack/services/index.ts";
 
-const PORT = 35_566 + Number(process.env.TEST_PORT_SHIFT ?? 0);
+const PORT = 26_566 + Number(process.env.TEST_PORT_SHIFT ?? 0);
 const ENDPOINT = `http://127.0.0.1:${PORT}`;
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
