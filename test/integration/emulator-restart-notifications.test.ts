@@ -1,8 +1,8 @@
 /**
  * S3 event notifications across an AWS emulator restart, on the emulator alone (its own state
- * dir and port, 26566 + TEST_PORT_SHIFT, below the ephemeral range where an outgoing connection
- * may already hold it): the replay of the request log restores the objects
- * without notifying again, and puts back exactly the events not consumed before the stop —
+ * dir and port, 26566 + TEST_PORT_SHIFT: below the ephemeral range, where an outgoing connection
+ * may already hold a port): the replay of the request log restores the objects without
+ * notifying again, and puts back exactly the events not consumed before the stop —
  * one in flight (received, not deleted) and one never received, each with its body as it was
  * sent (its eventTime the write's) — for a Lambda destination (the function's internal queue,
  * serve.py) and a queue destination alike. A second restart delivers nothing: the restored
@@ -26,8 +26,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { down, type ServicesSettings, servicesSettings, up } from "../../localstack/services/index.ts";
+import { testPortShift } from "../fixtures/test-services.ts";
 
-const PORT = 26_566 + Number(process.env.TEST_PORT_SHIFT ?? 0);
+const PORT = 26_566 + testPortShift();
 const ENDPOINT = `http://127.0.0.1:${PORT}`;
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
