@@ -4,7 +4,8 @@
  * (it bundles every function), so it lives in its own file.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -56,8 +57,22 @@ describe("npx cdk synth", () => {
       for (const fn of pipelineFunctions) {
         const metadata = (fn as unknown as { Metadata?: Record<string, string> }).Metadata ?? {};
         const assetDir = path.join(dir, String(metadata["aws:asset:path"]));
-        expect(existsSync(path.join(assetDir, "index.mjs")), assetDir).toBe(true);
-        expect(existsSync(path.join(assetDir, "index.mjs.map")), assetDir).toBe(true);
+        const name = (fn.Properties.Environment as { Variables: { PIPELINE_FUNCTION: string } }).Variables
+          .PIPELINE_FUNCTION;
+        const modules = target === "aws" ? (functions.find((f) => f.name === name)?.nodeModules ?? []) : [];
+        // The bundle and its map, plus — on AWS only — the packages kept out of the bundle,
+        // installed where the bundle's own imports find them; nothing else.
+        expect(readdirSync(assetDir).sort(), name).toEqual(
+          modules.length > 0
+            ? ["index.mjs", "index.mjs.map", "node_modules", "package-lock.json", "package.json"]
+            : ["index.mjs", "index.mjs.map"],
+        );
+        const fromBundle = createRequire(path.join(assetDir, "index.mjs"));
+        for (const module of modules) {
+          expect(fromBundle.resolve(module).startsWith(path.join(assetDir, "node_modules")), module).toBe(
+            true,
+          );
+        }
       }
     });
   }

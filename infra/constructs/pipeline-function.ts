@@ -12,6 +12,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { type FunctionSpec, handlerModule } from "../functions.ts";
+import { copyNodeModulesCommands, installedNodeModules } from "./installed-node-modules.ts";
 
 /** Repository root: handler modules and the lock file are found from here. */
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -54,7 +55,7 @@ export class PipelineFunction extends NodejsFunction {
       removalPolicy: props.logRemovalPolicy,
     });
     const external = [...(spec.nodeModules ?? [])];
-    const nodeModules = props.installNodeModules === false ? [] : external;
+    const install = props.installNodeModules !== false && external.length > 0;
     super(scope, id, {
       functionName: props.functionName,
       description: spec.description,
@@ -95,12 +96,13 @@ export class PipelineFunction extends NodejsFunction {
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         // The runtime ships AWS SDK v3; snowflake-sdk and friends are installed, not bundled.
         externalModules: ["@aws-sdk/*", ...external],
-        nodeModules,
-        // Installing nodeModules reuses npm's cache, so a synth after `npm ci` works offline.
-        environment: {
-          npm_config_prefer_offline: "true",
-          npm_config_audit: "false",
-          npm_config_fund: "false",
+        // Not CDK's `nodeModules` (an `npm ci` per function per synth): the same install, done
+        // once per lock file and copied into each asset (installed-node-modules.ts).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) =>
+            install ? copyNodeModulesCommands(installedNodeModules(REPO_ROOT, external), outputDir) : [],
         },
       },
     });
