@@ -65,6 +65,48 @@ describe("a local function's payload limits", () => {
   });
 });
 
+describe("a sandbox's memory", () => {
+  const dir = mkdtempSync(join(tmpdir(), "sandbox-memory-"));
+  // Holds `event.mb` megabytes of live JavaScript objects, then answers how many it held.
+  const modulePath = join(dir, "index.mjs");
+  writeFileSync(
+    modulePath,
+    `export const handler = async (event) => {
+      const held = [];
+      for (let i = 0; i < event.mb; i++) held.push(Array.from({ length: 131072 }, (_, j) => j + i));
+      return held.length;
+    };\n`,
+  );
+  const fn = new LocalFunction(
+    {
+      functionName: "memory",
+      modulePath,
+      handlerName: "handler",
+      environment: {},
+      timeoutSeconds: 60,
+      memoryMb: 128,
+    },
+    "us-east-1",
+    {},
+  );
+  afterAll(async () => {
+    await fn.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails an invocation whose heap passes the function's MemorySize with Runtime.OutOfMemory; the next starts cold", async () => {
+    // Act: 300 MB of live arrays in a 128 MB function, then 10 MB.
+    const failed = await fn.invoke({ mb: 300 }).catch((e: unknown) => e);
+    const next = await fn.invoke({ mb: 10 });
+
+    // Assess
+    expect(failed).toBeInstanceOf(FunctionError);
+    expect((failed as FunctionError).errorType).toBe("Runtime.OutOfMemory");
+    expect(next).toBe(10);
+    expect(fn.coldStarts).toBe(2);
+  });
+});
+
 describe("a sandbox's session credentials", () => {
   const dir = mkdtempSync(join(tmpdir(), "sandbox-credentials-"));
   // Answers the access key id its sandbox was started with.

@@ -5,7 +5,9 @@
  * runs as many sandboxes at once as it has concurrent invocations, up to its concurrency
  * (reserved concurrency, else {@link UNRESERVED_CONCURRENCY_OFFLINE}), reusing a warm one
  * when one is free (a new one is a cold start). A timeout or crash kills its sandbox, so
- * the next invocation there starts cold.
+ * the next invocation there starts cold. A sandbox's JavaScript heap is capped at the
+ * function's MemorySize: past it the invocation fails with Runtime.OutOfMemory, as Lambda
+ * ends a sandbox that uses more memory than it was given.
  */
 import { randomUUID } from "node:crypto";
 import { appendFileSync, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
@@ -84,6 +86,8 @@ interface Sandbox {
   ready: Promise<void>;
   /** When the credentials in its environment expire (AWS_CREDENTIAL_EXPIRATION), ms. */
   credentialsExpireAt: number | undefined;
+  /** Ended by V8 for a heap over the function's memory (ERR_WORKER_OUT_OF_MEMORY). */
+  outOfMemory?: boolean;
 }
 
 export class LocalFunction {
@@ -216,6 +220,10 @@ export class LocalFunction {
     const expiration = sandboxEnv.AWS_CREDENTIAL_EXPIRATION;
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
       workerData: init,
+      // Lambda gives a sandbox MemorySize in all; offline only the V8 heap is capped (buffers
+      // and native memory are not counted: docs/ARCHITECTURE.md), so a function that runs out
+      // here runs out in AWS too.
+      resourceLimits: { maxOldGenerationSizeMb: this.definition.memoryMb },
       stdout: this.logFile !== undefined,
       stderr: this.logFile !== undefined,
       env: {
@@ -232,10 +240,19 @@ export class LocalFunction {
     // due to administrator command" between queries) ends this sandbox, as a crash ends a
     // Lambda runtime: the "exit" that follows fails the invocation, the next one starts cold.
     // Unheard, the worker's "error" would be thrown in the runtime and end every function.
-    worker.on("error", (error) => {
+    worker.on("error", (error: Error & { code?: string }) => {
+      const outOfMemory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
       if (!this.logsLost)
-        this.log?.write(`${new Date().toISOString()} sandbox crashed: ${error.stack ?? error.message}\n`);
-      for (const sandbox of this.sandboxes) if (sandbox.worker === worker) this.retire(sandbox);
+        this.log?.write(
+          outOfMemory
+            ? `${new Date().toISOString()} sandbox out of memory: its heap passed the function's ${this.definition.memoryMb} MB\n`
+            : `${new Date().toISOString()} sandbox crashed: ${error.stack ?? error.message}\n`,
+        );
+      for (const sandbox of this.sandboxes)
+        if (sandbox.worker === worker) {
+          sandbox.outOfMemory = outOfMemory;
+          this.retire(sandbox);
+        }
     });
     // Whether this sandbox's role may write its logs, judged before its first invocation runs.
     const judged = this.logFile
@@ -335,10 +352,15 @@ export class LocalFunction {
         if (this.stopped) return reject(this.stoppedError());
         this.errors += 1;
         reject(
-          new FunctionError(this.definition.functionName, {
-            name: "Runtime.ExitError",
-            message: `exit ${code}`,
-          }),
+          new FunctionError(
+            this.definition.functionName,
+            sandbox.outOfMemory
+              ? {
+                  name: "Runtime.OutOfMemory",
+                  message: `Runtime exited with error: out of memory (MemorySize ${this.definition.memoryMb} MB)`,
+                }
+              : { name: "Runtime.ExitError", message: `exit ${code}` },
+          ),
         );
       };
       const cleanup = () => {
