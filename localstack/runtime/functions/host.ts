@@ -242,12 +242,10 @@ export class LocalFunction {
     // Unheard, the worker's "error" would be thrown in the runtime and end every function.
     worker.on("error", (error: Error & { code?: string }) => {
       const outOfMemory = error.code === "ERR_WORKER_OUT_OF_MEMORY";
-      if (!this.logsLost)
-        this.log?.write(
-          outOfMemory
-            ? `${new Date().toISOString()} sandbox out of memory: its heap passed the function's ${this.definition.memoryMb} MB\n`
-            : `${new Date().toISOString()} sandbox crashed: ${error.stack ?? error.message}\n`,
-        );
+      const what = outOfMemory
+        ? `out of memory: its heap passed the function's ${this.definition.memoryMb} MB`
+        : `crashed: ${error.stack ?? error.message}`;
+      if (!this.logsLost) this.log?.write(`${new Date().toISOString()} sandbox ${what}\n`);
       for (const sandbox of this.sandboxes)
         if (sandbox.worker === worker) {
           sandbox.outOfMemory = outOfMemory;
