@@ -57,6 +57,12 @@ function demoServices(warehouse: "postgres" | "snowflake"): string[] {
 /** The Snowflake stage the local target's loader COPYs from (infra/config.ts's default). */
 const SNOWFLAKE_STAGE = "RAW.LAKE_STAGE";
 
+/**
+ * load-raw's batching window on Snowflake in the demo: the sample lands 16 objects within
+ * seconds, so a deployment's window (infra/config.ts) would only be waited out, once per run.
+ */
+const DEMO_SNOWFLAKE_LOAD_BATCHING_WINDOW_SECONDS = 5;
+
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { log } = options;
   const warehouse = options.warehouse ?? "postgres";
@@ -71,7 +77,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const opening = openRuntime({
     log: () => undefined,
     progress: (m) => step(`synth: ${m}`),
-    context: warehouse === "snowflake" ? { warehouse } : undefined,
+    context:
+      warehouse === "snowflake"
+        ? {
+            warehouse,
+            snowflakeLoadBatchingWindowSeconds: String(DEMO_SNOWFLAKE_LOAD_BATCHING_WINDOW_SECONDS),
+          }
+        : undefined,
   });
   opening.catch(() => undefined); // awaited below; a failure of `up` must not leave it unhandled
   await up(servicesSettings(), demoServices(warehouse), step);
@@ -93,6 +105,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         bucket: loadConfig().buckets.raw,
       });
       step("Snowflake: secret filled with a new key pair; database, raw tables and stage created");
+      step(
+        `load-raw gathers S3 events for ${DEMO_SNOWFLAKE_LOAD_BATCHING_WINDOW_SECONDS} s per COPY in the demo (a deployment's: the snowflakeLoadBatchingWindowSeconds context key)`,
+      );
     }
     await runtime.start();
     step(`deployed and started in ${since(started)}`);

@@ -6,7 +6,7 @@
 import { App } from "aws-cdk-lib";
 import type * as ecs from "aws-cdk-lib/aws-ecs";
 import { configFromContext } from "./config.ts";
-import { type FunctionSpec, functions as registry, withLandingConfig } from "./functions.ts";
+import { type FunctionSpec, functions as registry, withTriggerConfig } from "./functions.ts";
 import { acknowledgeFindings, addNagChecks } from "./nag.ts";
 import { PipelineStack } from "./pipeline-stack.ts";
 
@@ -22,7 +22,7 @@ export interface BuildOptions {
 export function buildApp(options: BuildOptions = {}): { app: App; stack: PipelineStack } {
   const app = options.app ?? new App();
   const config = configFromContext((key) => app.node.tryGetContext(key));
-  const functions = withLandingConfig(options.functions ?? registry, config);
+  const functions = withTriggerConfig(options.functions ?? registry, config);
   const stack = new PipelineStack(app, stackName(config.target, config.envName), {
     config,
     functions,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateScheduleExpression } from "../core/schedule/expression.ts";
 import { functionId, resourcesOf, synthesize } from "../test/fixtures/stacks.ts";
-import { configFromContext, InfraConfigError, parseInfraConfig } from "./config.ts";
+import { configFromContext, InfraConfigError, type InfraConfigInput, parseInfraConfig } from "./config.ts";
 import { datasetTopics } from "./functions.ts";
 
 describe("infra configuration", () => {
@@ -129,6 +129,22 @@ describe("infra configuration", () => {
     expect(mappings.map((m) => m.Properties?.Topics).sort()).toEqual([["elections.votes"], ["sales.orders"]]);
     expect(mappings.map((m) => m.Properties?.BatchSize)).toEqual([250, 250]);
     expect(datasetTopics.length).toBeGreaterThan(2);
+  });
+
+  it("synthesizes load-raw's S3 → SQS mapping on Snowflake with the configured batching window, within SQS's 0–300 s", () => {
+    const windowOf = (context: InfraConfigInput) => {
+      const { template } = synthesize({ target: "local", warehouse: "snowflake", ...context });
+      const loadRaw = functionId(template, "load-raw");
+      return Object.values(resourcesOf(template, "AWS::Lambda::EventSourceMapping"))
+        .filter((m) => (m.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === loadRaw)
+        .map((m) => m.Properties?.MaximumBatchingWindowInSeconds);
+    };
+
+    expect(windowOf({})).toEqual([60]);
+    expect(windowOf({ snowflakeLoadBatchingWindowSeconds: "5" })).toEqual([5]);
+    expect(() => parseInfraConfig({ snowflakeLoadBatchingWindowSeconds: "301" })).toThrow(
+      /snowflakeLoadBatchingWindowSeconds/,
+    );
   });
 
   it("synthesizes only schedules EventBridge Scheduler accepts (the configured one and the registry's)", () => {

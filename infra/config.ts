@@ -21,6 +21,7 @@
  * | localDatabaseUrl  | postgres URL (local target)   | postgres://pipeline:pipeline@127.0.0.1:5432/warehouse |
  * | landingBatchSize  | 1–10000 records per land-records invocation | 5000      |
  * | landingTopics     | comma-separated dataset topics land-records consumes | every dataset topic |
+ * | snowflakeLoadBatchingWindowSeconds | 0–300 s load-raw's S3 → SQS mapping gathers events (Snowflake) | 60 |
  * | stockPoller       | off \| generator \| a quotes API https URL | off      |
  */
 import { z } from "zod";
@@ -100,6 +101,12 @@ export const InfraConfigSchema = z.object({
       `dataset topics only (${knownTopics.join(", ")})`,
     )
     .optional(),
+  /**
+   * Snowflake only: how long load-raw's SQS mapping gathers S3 events before one invocation
+   * (one COPY of up to 100 files). Longer: fewer COPYs; shorter: fresher raw tables. The demo's
+   * small sample sets it low so as not to wait out the window (SQS's limit: 0–300 s).
+   */
+  snowflakeLoadBatchingWindowSeconds: z.coerce.number().int().min(0).max(300).default(60),
   /**
    * What the scheduled stock-poller produces: nothing (`off`: real history is not mixed with
    * made-up prices unless someone asks), `generator` (seeded ticks, marked as generated), or

@@ -32,6 +32,7 @@ export interface S3Trigger {
    */
   readonly batchThroughQueueFor?: readonly ("postgres" | "snowflake")[];
   readonly queueBatchSize?: number;
+  /** Set from the configuration (withTriggerConfig: snowflakeLoadBatchingWindowSeconds). */
   readonly queueBatchingWindowSeconds?: number;
 }
 
@@ -164,7 +165,7 @@ export const functions: readonly FunctionSpec[] = [
         prefix: "raw/",
         batchThroughQueueFor: ["snowflake"],
         queueBatchSize: 100,
-        queueBatchingWindowSeconds: 60,
+        // The window: snowflakeLoadBatchingWindowSeconds (infra/config.ts, 60 s by default).
       },
     ],
     memorySize: 1024,
@@ -251,26 +252,28 @@ export const functions: readonly FunctionSpec[] = [
   },
 ];
 
-/** What the CDK configuration may change about landing (infra/config.ts). */
-export interface LandingConfig {
+/** What the CDK configuration may change about the functions' triggers (infra/config.ts). */
+export interface TriggerConfig {
   readonly landingBatchSize: number;
   readonly landingTopics?: readonly string[];
+  readonly snowflakeLoadBatchingWindowSeconds: number;
 }
 
-/** The registry with land-records' Kafka trigger set to the configured batch size and topics. */
-export function withLandingConfig(specs: readonly FunctionSpec[], config: LandingConfig): FunctionSpec[] {
-  return specs.map((spec) =>
-    spec.name !== "land-records"
-      ? spec
-      : {
-          ...spec,
-          triggers: spec.triggers.map((t) =>
-            t.kind === "kafka"
-              ? { ...t, batchSize: config.landingBatchSize, topics: config.landingTopics ?? t.topics }
-              : t,
-          ),
-        },
-  );
+/**
+ * The registry with land-records' Kafka trigger set to the configured batch size and topics,
+ * and the batching window of every S3 trigger that goes through a queue set as configured.
+ */
+export function withTriggerConfig(specs: readonly FunctionSpec[], config: TriggerConfig): FunctionSpec[] {
+  return specs.map((spec) => ({
+    ...spec,
+    triggers: spec.triggers.map((t) => {
+      if (t.kind === "kafka" && spec.name === "land-records")
+        return { ...t, batchSize: config.landingBatchSize, topics: config.landingTopics ?? t.topics };
+      if (t.kind === "s3" && t.batchThroughQueueFor?.includes("snowflake"))
+        return { ...t, queueBatchingWindowSeconds: config.snowflakeLoadBatchingWindowSeconds };
+      return t;
+    }),
+  }));
 }
 
 export function getFunction(name: string): FunctionSpec {

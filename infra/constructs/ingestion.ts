@@ -167,6 +167,11 @@ export class Ingestion extends Construct {
       return undefined;
     }
     const id = pascal(spec.name);
+    const batchingWindowSeconds = trigger.queueBatchingWindowSeconds;
+    if (batchingWindowSeconds === undefined)
+      throw new Error(
+        `${spec.name}: its S3 trigger's queue has no batching window (set by withTriggerConfig)`,
+      );
     const deadLetters = new sqs.Queue(this, `${id}EventsDlq`, {
       queueName: this.props.fixedNames ? `pipeline-${this.props.envName}-${spec.name}-events-dlq` : undefined,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -185,7 +190,7 @@ export class Ingestion extends Construct {
     fn.addEventSource(
       new SqsEventSource(queue, {
         batchSize: trigger.queueBatchSize ?? 100,
-        maxBatchingWindow: Duration.seconds(trigger.queueBatchingWindowSeconds ?? 60),
+        maxBatchingWindow: Duration.seconds(batchingWindowSeconds),
         reportBatchItemFailures: true,
       }),
     );
