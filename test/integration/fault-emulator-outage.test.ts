@@ -5,7 +5,8 @@
  *
  * An outage, not a restart (fault-emulator-restart.test.ts has that): the process is frozen
  * (SIGSTOP) and thawed (SIGCONT), so connections are accepted and never answered, like a
- * network black hole — calls hang instead of failing fast, longer than Kafka's session timeout.
+ * network black hole — calls hang instead of failing fast, longer than the Kafka mappings'
+ * session timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../core/config/index.ts";
@@ -13,6 +14,7 @@ import type { ProduceResult } from "../../core/producer/produce.ts";
 import type { ReconcileReport } from "../../core/reconcile/index.ts";
 import { readConsumerLag } from "../../core/reconcile/readers.ts";
 import { landingGroups } from "../../demo/wait-for-loaded.ts";
+import { SESSION_TIMEOUT_MS } from "../../localstack/runtime/triggers/kafka.ts";
 import { servicesSettings, status } from "../../localstack/services/index.ts";
 import { processTree } from "../../localstack/services/processes.ts";
 import { until } from "../fixtures/until.ts";
@@ -29,9 +31,9 @@ import {
 } from "./fault-harness.ts";
 
 const VOTERS = 3_000;
-// Longer than Kafka's session timeout (30 s): the landing consumers wait that long on a frozen
-// S3 call and must keep their group membership meanwhile.
-const OUTAGE_MS = 40_000;
+// Longer than the Kafka mappings' session timeout: the landing consumers wait that long on a
+// frozen S3 call and must keep their group membership meanwhile.
+const OUTAGE_MS = SESSION_TIMEOUT_MS + 10_000;
 
 describe("AWS emulator (S3, SQS) unreachable mid-stream", () => {
   let stack: FaultStack;

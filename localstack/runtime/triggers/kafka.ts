@@ -98,6 +98,9 @@ export class KafkaMapping {
       minBytes: 1,
       maxBytesPerPartition: 6 * 1024 * 1024,
       allowAutoTopicCreation: false,
+      // A runtime killed with SIGKILL leaves its members in the group: the next start's join
+      // waits until the broker drops them, after this long (kafkajs's default: 30 s).
+      sessionTimeout: SESSION_TIMEOUT_MS,
     });
     this.consumer = consumer;
     // kafkajs restarts a crashed consumer only after a retriable error; after another one (an
@@ -238,3 +241,10 @@ const PARTITIONS_AT_ONCE = 100;
 
 /** kafkajs's default heartbeat interval; it sends one only when this much time has passed. */
 const HEARTBEAT_MS = 3_000;
+
+/**
+ * How long the broker keeps a member that stopped heartbeating: three heartbeats and a margin
+ * (the broker's floor, group.min.session.timeout.ms, is 6 s). Invocations heartbeat as they run
+ * (whileHeartbeating), so a slow function does not lose its partitions.
+ */
+export const SESSION_TIMEOUT_MS = 10_000;
