@@ -5,6 +5,7 @@
  */
 import { App } from "aws-cdk-lib";
 import type * as ecs from "aws-cdk-lib/aws-ecs";
+import { BUNDLING_STACKS } from "aws-cdk-lib/cx-api";
 import { configFromContext } from "./config.ts";
 import { type FunctionSpec, functions as registry, withTriggerConfig } from "./functions.ts";
 import { acknowledgeFindings, addNagChecks } from "./nag.ts";
@@ -22,6 +23,10 @@ export interface BuildOptions {
 export function buildApp(options: BuildOptions = {}): { app: App; stack: PipelineStack } {
   const app = options.app ?? new App();
   const config = configFromContext((key) => app.node.tryGetContext(key));
+  // The local runtime imports each handler from its source (lambdas/<name>/index.ts), never
+  // its bundle: esbuild for every function was most of a local synth, for assets nobody read.
+  // The AWS target bundles as always (infra/synth.test.ts checks its bundles).
+  if (config.target === "local") app.node.setContext(BUNDLING_STACKS, []);
   const functions = withTriggerConfig(options.functions ?? registry, config);
   const stack = new PipelineStack(app, stackName(config.target, config.envName), {
     config,

@@ -1,17 +1,18 @@
 /**
  * `npx cdk synth` as a deploy (or the local runtime) runs it: the real CLI, the real app from
- * cdk.json, esbuild bundles of every function, offline. One synth per target; slow by nature
- * (it bundles every function), so it lives in its own file.
+ * cdk.json, offline — esbuild bundles of every function for AWS, none for the local target
+ * (its runtime runs the handlers from source). One synth per target; slow by nature (the AWS
+ * one bundles every function), so it lives in its own file.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./constructs/pipeline-function.ts";
-import { functions } from "./functions.ts";
+import { functions, handlerModule } from "./functions.ts";
 
 const run = promisify(execFile);
 const outDirs: string[] = [];
@@ -37,43 +38,62 @@ afterAll(() => {
   for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
-describe("npx cdk synth", () => {
-  for (const target of ["aws", "local"] as const) {
-    it(`synthesizes the ${target} target with an esbuild bundle and source map per function`, {
-      timeout: 600_000,
-    }, async () => {
-      const { dir, template } = await cdkSynth(target);
+/** The pipeline's functions in a synthesized template, with the name each carries (PIPELINE_FUNCTION). */
+function pipelineFunctions(template: Record<string, unknown>) {
+  const resources = Object.values(
+    template.Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }
+    >,
+  );
+  return resources.flatMap((r) => {
+    const name = (r.Properties.Environment as { Variables?: { PIPELINE_FUNCTION?: string } })?.Variables
+      ?.PIPELINE_FUNCTION;
+    return r.Type === "AWS::Lambda::Function" && name
+      ? [{ name, assetPath: r.Metadata?.["aws:asset:path"] }]
+      : [];
+  });
+}
 
-      const resources = Object.values(
-        template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+describe("npx cdk synth", () => {
+  it("synthesizes the aws target with an esbuild bundle and source map per function", {
+    timeout: 600_000,
+  }, async () => {
+    const { dir, template } = await cdkSynth("aws");
+
+    const synthesized = pipelineFunctions(template);
+    expect(synthesized).toHaveLength(functions.length);
+    for (const { name, assetPath } of synthesized) {
+      const assetDir = path.join(dir, String(assetPath));
+      const modules = functions.find((f) => f.name === name)?.nodeModules ?? [];
+      // The bundle and its map, plus the packages kept out of the bundle, installed where the
+      // bundle's own imports find them; nothing else.
+      expect(readdirSync(assetDir).sort(), name).toEqual(
+        modules.length > 0
+          ? ["index.mjs", "index.mjs.map", "node_modules", "package-lock.json", "package.json"]
+          : ["index.mjs", "index.mjs.map"],
       );
-      const pipelineFunctions = resources.filter(
-        (r) =>
-          r.Type === "AWS::Lambda::Function" &&
-          (r.Properties.Environment as { Variables?: { PIPELINE_FUNCTION?: string } })?.Variables
-            ?.PIPELINE_FUNCTION,
-      );
-      expect(pipelineFunctions).toHaveLength(functions.length);
-      for (const fn of pipelineFunctions) {
-        const metadata = (fn as unknown as { Metadata?: Record<string, string> }).Metadata ?? {};
-        const assetDir = path.join(dir, String(metadata["aws:asset:path"]));
-        const name = (fn.Properties.Environment as { Variables: { PIPELINE_FUNCTION: string } }).Variables
-          .PIPELINE_FUNCTION;
-        const modules = target === "aws" ? (functions.find((f) => f.name === name)?.nodeModules ?? []) : [];
-        // The bundle and its map, plus — on AWS only — the packages kept out of the bundle,
-        // installed where the bundle's own imports find them; nothing else.
-        expect(readdirSync(assetDir).sort(), name).toEqual(
-          modules.length > 0
-            ? ["index.mjs", "index.mjs.map", "node_modules", "package-lock.json", "package.json"]
-            : ["index.mjs", "index.mjs.map"],
-        );
-        const fromBundle = createRequire(path.join(assetDir, "index.mjs"));
-        for (const module of modules) {
-          expect(fromBundle.resolve(module).startsWith(path.join(assetDir, "node_modules")), module).toBe(
-            true,
-          );
-        }
+      const fromBundle = createRequire(path.join(assetDir, "index.mjs"));
+      for (const module of modules) {
+        expect(fromBundle.resolve(module).startsWith(path.join(assetDir, "node_modules")), module).toBe(true);
       }
-    });
-  }
+    }
+  });
+
+  it("synthesizes the local target without bundling: the local runtime imports each handler from its source", {
+    timeout: 600_000,
+  }, async () => {
+    const { dir, template } = await cdkSynth("local");
+
+    const synthesized = pipelineFunctions(template);
+    expect(synthesized.map((f) => f.name).sort()).toEqual(functions.map((f) => f.name).sort());
+    // CDK's skipped bundling: the asset names the project itself, nothing is built into the assembly.
+    for (const { name, assetPath } of synthesized) expect(assetPath, name).toBe(REPO_ROOT);
+    const bundles = readdirSync(dir).filter(
+      (entry) => entry.startsWith("asset.") && readdirSync(path.join(dir, entry)).includes("index.mjs"),
+    );
+    expect(bundles).toEqual([]);
+    for (const { name } of synthesized)
+      expect(existsSync(path.join(REPO_ROOT, handlerModule(name))), name).toBe(true);
+  });
 });
