@@ -1,10 +1,11 @@
 /**
  * Python virtual environments built from a pinned requirements file, cached: a venv is rebuilt
- * only when its requirements file (or the Python it was built with) changed.
+ * only when its requirements file (or the Python it was built with) changed. uv builds them
+ * (uv-requirements.txt; pip installs uv itself): a minute of pip per venv became seconds.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { InstallError, MissingPrerequisiteError } from "./errors.ts";
@@ -26,13 +27,12 @@ export function venvAt(dir: string): Venv {
 
 /** True when the venv at `dir` was built from the current `requirementsFile`. */
 export async function venvIsCurrent(dir: string, requirementsFile: string): Promise<boolean> {
-  const stamp = join(dir, STAMP);
-  if (!existsSync(stamp) || !existsSync(join(dir, "bin", "python"))) return false;
-  return readFileSync(stamp, "utf8").trim() === (await requirementsHash(requirementsFile));
+  if (!existsSync(join(dir, "bin", "python"))) return false;
+  return readStamp(dir) === (await requirementsHash(requirementsFile));
 }
 
 /**
- * Makes sure a venv at `dir` holds `requirementsFile`; pip's output goes to `logFile`.
+ * Makes sure a venv at `dir` holds `requirementsFile`; the installer's output goes to `logFile`.
  * Returns whether it had to (re)build it.
  */
 export async function ensureVenv(dir: string, requirementsFile: string, logFile: string): Promise<boolean> {
@@ -41,86 +41,118 @@ export async function ensureVenv(dir: string, requirementsFile: string, logFile:
   const hash = await requirementsHash(requirementsFile);
   const label = basename(dir).replace(/-venv$/, "");
   const started = Date.now();
-  reportProgress(`${label}: building its Python venv (first run or new requirements; pip log: ${logFile})…`);
+  reportProgress(`${label}: building its Python venv (first run or new requirements; log: ${logFile})…`);
+  const uv = await uvBinary(dirname(dir));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(logFile), { recursive: true });
   try {
-    await run(python, ["-m", "venv", dir]);
-  } catch (error) {
-    throw new MissingPrerequisiteError(
-      "python3 cannot create virtual environments (the venv module is missing); install it with `apt-get install python3-venv`.",
-      { cause: error },
+    const output = await runLogged(
+      uv,
+      [
+        "pip",
+        "install",
+        "--python",
+        join(dir, "bin", "python"),
+        // Byte-compiled at install: where PYTHONDONTWRITEBYTECODE is set, as here and on CI,
+        // Python would otherwise compile dbt and moto again at every start.
+        "--compile-bytecode",
+        "-r",
+        requirementsFile,
+      ],
+      logFile,
+      () => run(uv, ["venv", "--quiet", "--python", python, "--seed", dir]),
     );
-  }
-  try {
-    const packages = await pipInstall(join(dir, "bin", "pip"), requirementsFile, logFile, label);
-    reportProgress(`${label}: venv ready (${packages} packages) in ${secondsSince(started)}`);
+    const installed = /Installed (\d+) packages?/.exec(output);
+    reportProgress(`${label}: venv ready (${installed?.[1] ?? 0} packages) in ${secondsSince(started)}`);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    throw new InstallError(`pip could not install ${requirementsFile}; see ${logFile}`, { cause: error });
+    throw new InstallError(`could not install ${requirementsFile} into ${dir}; see ${logFile}`, {
+      cause: error,
+    });
   }
   writeFileSync(join(dir, STAMP), `${hash}\n`);
   return true;
 }
 
-/** How often a venv build says how far pip got. */
-const PIP_REPORT_MS = 10_000;
+/** Runs `before`, then the command with its output (both streams) written to `logFile`; resolves with it. */
+async function runLogged(
+  command: string,
+  args: string[],
+  logFile: string,
+  before: () => Promise<unknown>,
+): Promise<string> {
+  let output = "";
+  try {
+    await before();
+    const { stdout, stderr } = await run(command, args, { maxBuffer: 64 * 1024 * 1024 });
+    output = `${stdout}${stderr}`;
+    return output;
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    output = `${stdout}${stderr}${(error as Error).message}\n`;
+    throw error;
+  } finally {
+    writeFileSync(logFile, output);
+  }
+}
+
+const UV_REQUIREMENTS = join(import.meta.dirname, "uv-requirements.txt");
+
+/** One bootstrap of uv per cache dir at a time, when several services build their venvs at once. */
+const uvBootstraps = new Map<string, Promise<string>>();
 
 /**
- * `pip install -r`, its output to `logFile`, reporting every {@link PIP_REPORT_MS} how many
- * packages pip has collected and what it is on; resolves with the packages collected.
+ * The uv binary in `<cacheDir>/uv-venv`, installed there by pip from uv-requirements.txt when
+ * missing or out of date. Built in a temporary dir and renamed into place: the binary is static,
+ * so it runs from anywhere, and another process never sees a half-built one.
  */
-function pipInstall(pip: string, requirementsFile: string, logFile: string, label: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      pip,
-      ["install", "--disable-pip-version-check", "--no-input", "-r", requirementsFile],
-      {
-        // Byte-compiled at install (no --no-compile): where PYTHONDONTWRITEBYTECODE is set, as
-        // here and on CI, Python would otherwise compile dbt and moto again at every start.
-        // Unbuffered: pip's lines arrive as it prints them, not in blocks at the end.
-        env: { ...process.env, PYTHONUNBUFFERED: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    const output: Buffer[] = [];
-    let collected = 0;
-    let current = "";
-    let lastReport = Date.now();
-    let pending = "";
-    const onData = (chunk: Buffer) => {
-      output.push(chunk);
-      const lines = (pending + chunk.toString("utf8")).split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        const collecting = /^Collecting (\S+)/.exec(line);
-        if (collecting) {
-          collected++;
-          current = `collecting ${collecting[1]}`;
-        }
-        const downloading = /^\s*Downloading (\S+)(?: \(([^)]+)\))?/.exec(line);
-        if (downloading)
-          current = `downloading ${basename(downloading[1] ?? "")}${downloading[2] ? ` (${downloading[2]})` : ""}`;
-        if (/^Installing collected packages/.test(line)) {
-          reportProgress(`${label}: pip is installing the ${collected} packages it collected…`);
-          lastReport = Date.now();
-          current = "";
-        }
+function uvBinary(cacheDir: string): Promise<string> {
+  const dir = join(cacheDir, "uv-venv");
+  const binary = join(dir, "bin", "uv");
+  let bootstrap = uvBootstraps.get(dir);
+  if (!bootstrap) {
+    bootstrap = (async () => {
+      const hash = await requirementsHash(UV_REQUIREMENTS);
+      if (existsSync(binary) && readStamp(dir) === hash) return binary;
+      const python = requirePrerequisite(PYTHON);
+      const building = `${dir}.building-${process.pid}`;
+      rmSync(building, { recursive: true, force: true });
+      mkdirSync(cacheDir, { recursive: true });
+      try {
+        await run(python, ["-m", "venv", building]);
+      } catch (error) {
+        throw new MissingPrerequisiteError(
+          "python3 cannot create virtual environments (the venv module is missing); install it with `apt-get install python3-venv`.",
+          { cause: error },
+        );
       }
-      if (current && Date.now() - lastReport >= PIP_REPORT_MS) {
-        reportProgress(`${label}: pip has collected ${collected} packages, ${current}…`);
-        lastReport = Date.now();
+      try {
+        await run(join(building, "bin", "pip"), [
+          "install",
+          "--disable-pip-version-check",
+          "--no-input",
+          "--quiet",
+          "-r",
+          UV_REQUIREMENTS,
+        ]);
+      } catch (error) {
+        rmSync(building, { recursive: true, force: true });
+        throw new InstallError(`pip could not install uv (${UV_REQUIREMENTS})`, { cause: error });
       }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      writeFileSync(logFile, Buffer.concat(output));
-      if (code === 0) resolve(collected);
-      else reject(new Error(`pip exited with ${code}`));
-    });
-  });
+      writeFileSync(join(building, STAMP), `${hash}\n`);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(building, dir);
+      return binary;
+    })();
+    uvBootstraps.set(dir, bootstrap);
+    bootstrap.catch(() => uvBootstraps.delete(dir));
+  }
+  return bootstrap;
+}
+
+function readStamp(dir: string): string | undefined {
+  const stamp = join(dir, STAMP);
+  return existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : undefined;
 }
 
 async function requirementsHash(requirementsFile: string): Promise<string> {
