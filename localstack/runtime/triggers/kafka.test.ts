@@ -11,6 +11,7 @@ import { KafkaMapping, type KafkaMappingSpec } from "./kafka.ts";
  */
 function fakeKafka() {
   const commits: unknown[] = [];
+  const heartbeats: number[] = [];
   let running = true;
   let batchDone: Promise<void> = Promise.resolve();
   const messages: KafkaMessage[] = [0, 1, 2].map((offset) => ({
@@ -33,7 +34,9 @@ function fakeKafka() {
       batchDone = eachBatch({
         batch: { topic: "votes", partition: 0, messages },
         resolveOffset: () => undefined,
-        heartbeat: async () => undefined,
+        heartbeat: async () => {
+          heartbeats.push(Date.now());
+        },
         isRunning: () => running,
         isStale: () => false,
       });
@@ -43,7 +46,7 @@ function fakeKafka() {
       await batchDone;
     },
   };
-  return { kafka: { consumer: () => consumer } as unknown as Kafka, commits };
+  return { kafka: { consumer: () => consumer } as unknown as Kafka, commits, heartbeats };
 }
 
 function destination() {
@@ -118,5 +121,35 @@ describe("a Kafka mapping stopped with a batch under way", () => {
     expect(invoke).toHaveBeenCalledTimes(1);
     expect(commits).toEqual([]);
     expect(send).not.toHaveBeenCalled();
+  });
+  it("heartbeats its group through a retry's backoff, not only before it (regression: evicted past the session timeout)", async () => {
+    // Prepare: the first attempt fails, the retry comes 600 ms later; heartbeats every 50 ms
+    const { kafka, heartbeats } = fakeKafka();
+    const { onFailure } = destination();
+    const failedAt: number[] = [];
+    const invoke = vi.fn(async () => {
+      if (failedAt.length === 0) {
+        failedAt.push(Date.now());
+        throw new Error("S3 unreachable");
+      }
+      return {};
+    });
+    const mapping = new KafkaMapping(spec(onFailure), {
+      kafka,
+      invoke,
+      source: LOCAL_EVENT_SOURCE,
+      retryBaseMs: 600,
+      heartbeatMs: 50,
+    });
+
+    // Act
+    await mapping.start();
+    await vi.waitFor(() => expect(mapping.stats.batches).toBe(1));
+    await mapping.stop();
+
+    // Assess: heartbeats all along the backoff (the old code sent one, then slept silent)
+    const duringBackoff = heartbeats.filter((t) => t > (failedAt[0] as number) + 100);
+    expect(invoke).toHaveBeenCalledTimes(2);
+    expect(duringBackoff.length).toBeGreaterThanOrEqual(5);
   });
 });

@@ -45,6 +45,8 @@ export interface KafkaMappingDeps {
   readonly source: MskEventSource;
   /** First retry delay; doubles up to 30 s (Lambda backs off exponentially too). */
   readonly retryBaseMs?: number;
+  /** How often a busy or backing-off batch heartbeats its group. @default HEARTBEAT_MS (tests shorten it) */
+  readonly heartbeatMs?: number;
   readonly log?: (message: string) => void;
 }
 
@@ -164,7 +166,7 @@ export class KafkaMapping {
     for (let attempt = 0; ; attempt++) {
       if (this.stopped) return false;
       try {
-        await whileHeartbeating(this.deps.invoke(event), heartbeat);
+        await whileHeartbeating(this.deps.invoke(event), heartbeat, this.deps.heartbeatMs);
         return true;
       } catch (error) {
         if (this.stopped || error instanceof FunctionStoppedError) return false;
@@ -189,9 +191,14 @@ export class KafkaMapping {
           return true;
         }
         this.stats.retries += 1;
-        await heartbeat();
-        await sleep(Math.min(base * 2 ** attempt, 30_000), undefined, { signal: this.stopping.signal }).catch(
-          () => undefined,
+        // The backoff (up to 30 s) heartbeats too: longer than the session timeout, the member
+        // would be evicted and the batch handed to a new member from the start.
+        await whileHeartbeating(
+          sleep(Math.min(base * 2 ** attempt, 30_000), undefined, { signal: this.stopping.signal }).catch(
+            () => undefined,
+          ),
+          heartbeat,
+          this.deps.heartbeatMs,
         );
       }
     }
@@ -219,13 +226,17 @@ function describe(event: MskEvent): string {
 /**
  * Heartbeats the group while an invocation runs. An invocation may wait for a sandbox (the
  * function at its concurrency), so after a stall (S3 unreachable, say) every mapping's batch
- * waits for the ones ahead; a member silent for the session timeout (30 s) is evicted, its commit then fails and the
+ * waits for the ones ahead; a member silent for the session timeout (SESSION_TIMEOUT_MS) is evicted, its commit then fails and the
  * batch comes again — forever, when the queue stays that long. Lambda's pollers don't lose
  * their partitions to a slow function either.
  */
-async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+async function whileHeartbeating<T>(
+  work: Promise<T>,
+  heartbeat: () => Promise<void>,
+  everyMs = HEARTBEAT_MS,
+): Promise<T> {
   // A failed heartbeat (a rebalance) is not the invocation's failure: the commit will tell.
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), everyMs);
   try {
     return await work;
   } finally {
