@@ -178,12 +178,17 @@ export class KafkaMapping {
         );
         if (exhausted) {
           if (this.spec.onFailure) {
-            await this.spec.onFailure.send({
-              mappingId: this.spec.id,
-              functionName: this.spec.functionName,
-              event,
-              error: message,
-            });
+            // A destination down (the emulator restarting) may take a while: stay in the group.
+            await whileHeartbeating(
+              this.spec.onFailure.send({
+                mappingId: this.spec.id,
+                functionName: this.spec.functionName,
+                event,
+                error: message,
+              }),
+              heartbeat,
+              this.deps.heartbeatMs,
+            );
             this.stats.sentToDestination += 1;
           }
           // Without a destination Lambda drops the batch after the retries: we log it loudly.
