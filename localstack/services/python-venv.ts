@@ -5,7 +5,15 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { InstallError, MissingPrerequisiteError } from "./errors.ts";
@@ -46,6 +54,8 @@ export async function ensureVenv(dir: string, requirementsFile: string, logFile:
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(logFile), { recursive: true });
   try {
+    writeFileSync(logFile, "");
+    await runLogged(uv, ["venv", "--quiet", "--python", python, "--seed", dir], logFile);
     const output = await runLogged(
       uv,
       [
@@ -60,7 +70,6 @@ export async function ensureVenv(dir: string, requirementsFile: string, logFile:
         requirementsFile,
       ],
       logFile,
-      () => run(uv, ["venv", "--quiet", "--python", python, "--seed", dir]),
     );
     const installed = /Installed (\d+) packages?/.exec(output);
     reportProgress(`${label}: venv ready (${installed?.[1] ?? 0} packages) in ${secondsSince(started)}`);
@@ -74,25 +83,16 @@ export async function ensureVenv(dir: string, requirementsFile: string, logFile:
   return true;
 }
 
-/** Runs `before`, then the command with its output (both streams) written to `logFile`; resolves with it. */
-async function runLogged(
-  command: string,
-  args: string[],
-  logFile: string,
-  before: () => Promise<unknown>,
-): Promise<string> {
-  let output = "";
+/** Runs the command, its output (both streams, or the error's) appended to `logFile`; resolves with it. */
+async function runLogged(command: string, args: string[], logFile: string): Promise<string> {
   try {
-    await before();
     const { stdout, stderr } = await run(command, args, { maxBuffer: 64 * 1024 * 1024 });
-    output = `${stdout}${stderr}`;
-    return output;
+    appendFileSync(logFile, `${stdout}${stderr}`);
+    return `${stdout}${stderr}`;
   } catch (error) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
-    output = `${stdout}${stderr}${(error as Error).message}\n`;
+    appendFileSync(logFile, `${stdout}${stderr}${(error as Error).message}\n`);
     throw error;
-  } finally {
-    writeFileSync(logFile, output);
   }
 }
 

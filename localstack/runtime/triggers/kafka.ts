@@ -163,10 +163,12 @@ export class KafkaMapping {
   private async deliver(event: MskEvent, heartbeat: () => Promise<void>): Promise<boolean> {
     const { maxRetryAttempts } = this.spec;
     const base = this.deps.retryBaseMs ?? 500;
+    // Everything a batch waits for keeps its member in the group: invocations, backoffs, destinations.
+    const inGroup = <T>(work: Promise<T>) => whileHeartbeating(work, heartbeat, this.deps.heartbeatMs);
     for (let attempt = 0; ; attempt++) {
       if (this.stopped) return false;
       try {
-        await whileHeartbeating(this.deps.invoke(event), heartbeat, this.deps.heartbeatMs);
+        await inGroup(this.deps.invoke(event));
         return true;
       } catch (error) {
         if (this.stopped || error instanceof FunctionStoppedError) return false;
@@ -179,15 +181,13 @@ export class KafkaMapping {
         if (exhausted) {
           if (this.spec.onFailure) {
             // A destination down (the emulator restarting) may take a while: stay in the group.
-            await whileHeartbeating(
+            await inGroup(
               this.spec.onFailure.send({
                 mappingId: this.spec.id,
                 functionName: this.spec.functionName,
                 event,
                 error: message,
               }),
-              heartbeat,
-              this.deps.heartbeatMs,
             );
             this.stats.sentToDestination += 1;
           }
@@ -198,12 +198,10 @@ export class KafkaMapping {
         this.stats.retries += 1;
         // The backoff (up to 30 s) heartbeats too: longer than the session timeout, the member
         // would be evicted and the batch handed to a new member from the start.
-        await whileHeartbeating(
+        await inGroup(
           sleep(Math.min(base * 2 ** attempt, 30_000), undefined, { signal: this.stopping.signal }).catch(
             () => undefined,
           ),
-          heartbeat,
-          this.deps.heartbeatMs,
         );
       }
     }
@@ -229,7 +227,8 @@ function describe(event: MskEvent): string {
 }
 
 /**
- * Heartbeats the group while an invocation runs. An invocation may wait for a sandbox (the
+ * Heartbeats the group while a batch's work runs (its invocation, a retry's backoff, the write
+ * to its destination). An invocation may wait for a sandbox (the
  * function at its concurrency), so after a stall (S3 unreachable, say) every mapping's batch
  * waits for the ones ahead; a member silent for the session timeout (SESSION_TIMEOUT_MS) is evicted, its commit then fails and the
  * batch comes again — forever, when the queue stays that long. Lambda's pollers don't lose
