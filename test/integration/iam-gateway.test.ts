@@ -7,6 +7,8 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetBootstrapBrokersCommand, KafkaClient } from "@aws-sdk/client-kafka";
@@ -300,6 +302,49 @@ describe("the IAM gateway with the SDK v3 clients", () => {
  * August 2025; SNS: 256 KB; DynamoDB: 400 KB items), so the gateway adds no check of its own.
  * A moto upgrade that stops refusing them fails here.
  */
+describe("an emulator that drops the connection before answering (it was stopped mid-call)", () => {
+  it("answers the caller 502 at once, not never (regression: a PutObject hung to the function's timeout)", {
+    timeout: 20_000,
+  }, async () => {
+    // Prepare: an "emulator" that reads the whole request, then closes the socket unanswered.
+    const dropping = createServer((req) => {
+      req.resume();
+      req.on("end", () => req.socket.destroy());
+    });
+    await new Promise<void>((resolve) => dropping.listen(0, "127.0.0.1", resolve));
+    const { port } = dropping.address() as AddressInfo;
+    const shortLived = await startGateway({
+      authorizer: createAuthorizer(template),
+      template,
+      credentials: store,
+      emulatorUrl: `http://127.0.0.1:${port}`,
+    });
+    try {
+      const s3 = new S3Client({
+        endpoint: shortLived.url,
+        region,
+        credentials: OPERATOR,
+        forcePathStyle: true,
+        maxAttempts: 1,
+      });
+
+      // Act
+      const error = await s3
+        .send(new PutObjectCommand({ Bucket: "pipeline-raw", Key: "raw/iam/dropped.bin", Body: "x" }))
+        .then(
+          () => undefined,
+          (e: { $metadata?: { httpStatusCode?: number } }) => e,
+        );
+
+      // Assess
+      expect(error?.$metadata?.httpStatusCode).toBe(502);
+    } finally {
+      await shortLived.close();
+      dropping.close();
+    }
+  });
+});
+
 describe("call-time limits the emulator refuses as AWS does", () => {
   it("SQS message above 1 MiB, SNS message above 256 KB, DynamoDB item above 400 KB", async () => {
     const role = roleName("IngestionLandRecordsServiceRole");

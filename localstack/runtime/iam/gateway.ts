@@ -362,11 +362,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       headers: vouch ? { ...headers, [GATEWAY_HEADER]: vouch } : headers,
     });
     const answered = new Promise<void>((resolve, reject) => {
+      // The emulator gone after the request was sent (stopped mid-call): the caller gets the 502
+      // below, as a reset connection fails an SDK call in AWS, instead of waiting forever.
+      upstream.once("error", reject);
       upstream.once("response", (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         pipeline(answer, res).then(resolve, reject);
       });
     });
+    // Awaited only once the body is sent: an error while sending is the pipeline's to report.
+    answered.catch(() => undefined);
     const payload = caller.payload;
     const check =
       payload?.kind === "signed-hash"
