@@ -253,17 +253,26 @@ export class S3Notifications {
     }
   }
 
-  /** Messages on the functions' queues that are delayed (a retry's wait) or in flight. */
+  /**
+   * Messages on the functions' queues that are visible, delayed (a retry's wait) or in flight.
+   * Visible ones count too: a retry whose delay ran out between `settle`'s receive and this
+   * question is visible, neither delayed nor in flight, and not yet delivered.
+   */
   private async waiting(): Promise<number> {
     let total = 0;
     for (const fn of this.functions) {
       const { Attributes = {} } = await sqs().send(
         new GetQueueAttributesCommand({
           QueueUrl: fn.queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessagesNotVisible"],
+          AttributeNames: [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesDelayed",
+            "ApproximateNumberOfMessagesNotVisible",
+          ],
         }),
       );
       total +=
+        Number(Attributes.ApproximateNumberOfMessages ?? 0) +
         Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) +
         Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
     }
