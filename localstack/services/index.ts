@@ -16,4 +16,9 @@ export { clusterDir as postgresClusterDir, postgresUrl } from "./postgres/postgr
 export { SEPARATE_SET_NAMES } from "./registry.ts";
 export { dbtPaths, separateServicesEnv } from "./separate.ts";
 export { serviceContext } from "./service.ts";
-export { clientEnv, type ServicesSettings, servicesSettings } from "./settings.ts";
+export {
+  clientEnv,
+  KAFKA_JVM_PERFORMANCE_OPTS,
+  type ServicesSettings,
+  servicesSettings,
+} from "./settings.ts";

@@ -55,4 +55,19 @@ describe("services settings", () => {
     expect(read).toThrow(ServicesError);
     expect(read).toThrow(/PGPORT/);
   });
+  it("takes the Kafka JVM's options from Kafka's own variables, G1 and a 1 GB heap by default", () => {
+    // Act
+    const defaults = servicesSettings({});
+    const tests = servicesSettings({
+      KAFKA_HEAP_OPTS: "-Xmx512m",
+      KAFKA_JVM_PERFORMANCE_OPTS: " -XX:+UseG1GC  -XX:TieredStopAtLevel=1 ",
+    });
+
+    // Assess
+    expect(defaults.kafkaJvm).toEqual({ heap: ["-Xms256m", "-Xmx1g"], performance: ["-XX:+UseG1GC"] });
+    expect(tests.kafkaJvm).toEqual({
+      heap: ["-Xmx512m"],
+      performance: ["-XX:+UseG1GC", "-XX:TieredStopAtLevel=1"],
+    });
+  });
 });

@@ -28,6 +28,13 @@ export interface ServicesSettings {
   };
   /** Whether the AWS emulator keeps its state across a restart (aws-emulator/persistence.ts). */
   readonly persistEmulatorState: boolean;
+  /** The Kafka JVM's options, by the names Kafka's own start scripts read. */
+  readonly kafkaJvm: {
+    /** KAFKA_HEAP_OPTS. */
+    readonly heap: readonly string[];
+    /** KAFKA_JVM_PERFORMANCE_OPTS: JIT and GC (the storage format tool runs with them too). */
+    readonly performance: readonly string[];
+  };
 }
 
 /**
@@ -35,7 +42,8 @@ export interface ServicesSettings {
  * `PIPELINE_CACHE_DIR` (default `.cache`), `KAFKA_PORT` (9092), `KAFKA_CONTROLLER_PORT`
  * (Kafka port + 1), `KAFKA_IAM_PORT` (Kafka port + 4, the MSK IAM listener), `PGPORT` (5432), `AWS_EMULATOR_PORT` (4566),
  * `SNOWFLAKE_EMULATOR_PORT` (emulator port + 1, so every set of ports has its own), `AWS_EMULATOR_PERSIST`
- * (`0` for an emulator that forgets everything when it stops; default on).
+ * (`0` for an emulator that forgets everything when it stops; default on), `KAFKA_HEAP_OPTS`
+ * (`-Xms256m -Xmx1g`), `KAFKA_JVM_PERFORMANCE_OPTS` (`-XX:+UseG1GC`).
  */
 export function servicesSettings(env: Env = process.env): ServicesSettings {
   const cacheDir = resolve(env.PIPELINE_CACHE_DIR || join(REPO_ROOT, ".cache"));
@@ -55,7 +63,22 @@ export function servicesSettings(env: Env = process.env): ServicesSettings {
       snowflake: portFrom(env, "SNOWFLAKE_EMULATOR_PORT", awsEmulator + 1),
     },
     persistEmulatorState: env.AWS_EMULATOR_PERSIST !== "0",
+    kafkaJvm: {
+      heap: jvmOptions(env, "KAFKA_HEAP_OPTS", "-Xms256m -Xmx1g"),
+      performance: jvmOptions(env, KAFKA_JVM_PERFORMANCE_OPTS, "-XX:+UseG1GC"),
+    },
   };
+}
+
+/**
+ * Kafka's own name for the broker JVM's JIT and GC options. The tests set C1 only
+ * (test/fixtures/test-services.ts); `bench` and the developer's set keep the default.
+ */
+export const KAFKA_JVM_PERFORMANCE_OPTS = "KAFKA_JVM_PERFORMANCE_OPTS";
+
+/** A JVM options variable split into arguments, or its default. */
+function jvmOptions(env: Env, name: string, fallback: string): string[] {
+  return (env[name] || fallback).split(/\s+/).filter(Boolean);
 }
 
 /** The environment a client of these services needs (brokers, database URL, emulator). */

@@ -49,13 +49,13 @@ export const kafkaService: ServiceDefinition = {
       "-Djava.awt.headless=true",
       `@${classpathArgs}`,
     ];
+    const { heap, performance } = ctx.settings.kafkaJvm;
     if (!existsSync(join(files.dataDir, "meta.properties"))) {
-      await formatStorage(java, jvm, files.serverProperties, ctx.logFile);
+      await formatStorage(java, [...performance, ...jvm], files.serverProperties, ctx.logFile);
     }
-    const heap = (process.env.KAFKA_HEAP_OPTS ?? "-Xms256m -Xmx1g").split(/\s+/).filter(Boolean);
     return {
       command: java,
-      args: [...heap, "-XX:+UseG1GC", ...jvm, "kafka.Kafka", files.serverProperties],
+      args: [...heap, ...performance, ...jvm, "kafka.Kafka", files.serverProperties],
       cwd: ctx.dir,
     };
   },
