@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useMiniRuntime } from "../fixtures/mini-stack.ts";
+import { until } from "../fixtures/until.ts";
 
 const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -48,8 +49,16 @@ describe("a function's CloudWatch Logs writes offline", () => {
 
       // Assess: the function ran both times either way; its log has its output only if allowed.
       expect(read(eventsFile)).toContain(`${marker}-again`);
-      const functionLog = read(join(eventsFile, "..", ".state", "logs", `${functionName}.log`));
-      expect(functionLog.includes(`echo saw ${marker}`)).toBe(logged);
+      // The sandbox's output reaches its log file after the invoke returns (a worker's stdout is
+      // a stream of its own, as CloudWatch shows a function's lines shortly after, not at once).
+      const logFile = join(eventsFile, "..", ".state", "logs", `${functionName}.log`);
+      if (logged)
+        await until(
+          "the function's log line",
+          () => read(logFile).includes(`echo saw ${marker}`) || undefined,
+          10_000,
+        );
+      expect(read(logFile).includes(`echo saw ${marker}`)).toBe(logged);
       const lost = log.filter((line) => line.includes("its logs are lost"));
       if (logged) expect(lost).toEqual([]);
       else
