@@ -296,12 +296,6 @@ describe("the IAM gateway with the SDK v3 clients", () => {
   });
 });
 
-/**
- * Size limits AWS enforces at call time, checked against the emulator through the gateway:
- * moto refuses them itself as AWS does (SQS: 1 MiB since AWS raised it from 256 KB in
- * August 2025; SNS: 256 KB; DynamoDB: 400 KB items), so the gateway adds no check of its own.
- * A moto upgrade that stops refusing them fails here.
- */
 describe("an emulator that drops the connection before answering (it was stopped mid-call)", () => {
   it("answers the caller 502 at once, not never (regression: a PutObject hung to the function's timeout)", {
     timeout: 20_000,
@@ -345,6 +339,12 @@ describe("an emulator that drops the connection before answering (it was stopped
   });
 });
 
+/**
+ * Size limits AWS enforces at call time, checked against the emulator through the gateway:
+ * moto refuses them itself as AWS does (SQS: 1 MiB since AWS raised it from 256 KB in
+ * August 2025; SNS: 256 KB; DynamoDB: 400 KB items), so the gateway adds no check of its own.
+ * A moto upgrade that stops refusing them fails here.
+ */
 describe("call-time limits the emulator refuses as AWS does", () => {
   it("SQS message above 1 MiB, SNS message above 256 KB, DynamoDB item above 400 KB", async () => {
     const role = roleName("IngestionLandRecordsServiceRole");

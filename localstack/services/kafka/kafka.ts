@@ -49,13 +49,13 @@ export const kafkaService: ServiceDefinition = {
       "-Djava.awt.headless=true",
       `@${classpathArgs}`,
     ];
-    const { heap, performance } = ctx.settings.kafkaJvm;
+    const { heap, performance: jitAndGc } = ctx.settings.kafkaJvm;
     if (!existsSync(join(files.dataDir, "meta.properties"))) {
-      await formatStorage(java, [...performance, ...jvm], files.serverProperties, ctx.logFile);
+      await formatStorage(java, [...jitAndGc, ...jvm], files.serverProperties, ctx.logFile);
     }
     return {
       command: java,
-      args: [...heap, ...performance, ...jvm, "kafka.Kafka", files.serverProperties],
+      args: [...heap, ...jitAndGc, ...jvm, "kafka.Kafka", files.serverProperties],
       cwd: ctx.dir,
     };
   },
