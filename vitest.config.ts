@@ -31,10 +31,16 @@ export default defineConfig({
           include: lane === "own" ? ownFiles : ["test/integration/**/*.test.ts"],
           exclude: lane === "shared" ? ownFiles : [],
           globalSetup: ["test/global-setup.ts"],
+          setupFiles: ["test/restore-env.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           // The services are shared; files run one after another so they never race on them.
           fileParallelism: false,
+          // The shared lane's files all talk to the tests' one set of services, so they can share
+          // one module registry (the AWS SDK, kafkajs, pg and the runtime load once, not 44 times);
+          // test/restore-env.ts undoes each file's environment. The own lane's files point
+          // process.env at separate sets, which cached clients would outlive: they stay isolated.
+          isolate: lane !== "shared",
         },
       },
     ],
