@@ -8,6 +8,7 @@ import { type MskEvent, toMskEvent } from "../../core/msk-event/index.ts";
 import { type LiveResults, readLiveResults, VOTERS_TOPIC, VOTES_TOPIC } from "../../core/realtime/index.ts";
 import { Prng } from "../../core/sources/prng.ts";
 import type { SourceRecord } from "../../core/sources/types.ts";
+import { seekToStarts } from "./consumer-start.ts";
 
 export const unique = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
@@ -128,14 +129,6 @@ export async function readPublished(
   const to = (await endOffsets([topic], config)).get(topic) ?? [];
   const kafka = createKafka(config.kafka, "-it-reader");
   const groupId = `it-aggregate-${unique()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.setOffsets({
-    groupId,
-    topic,
-    partitions: from.map((p) => ({ partition: p.partition, offset: p.offset })),
-  });
-  await admin.disconnect();
   const remaining = new Set(
     to
       .filter((p) => Number(p.offset) > Number(from.find((f) => f.partition === p.partition)?.offset ?? 0))
@@ -145,7 +138,7 @@ export async function readPublished(
   if (remaining.size === 0) return byKey;
   const consumer = kafka.consumer({ groupId });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topic] });
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out reading ${topic}`)), 60_000);
@@ -153,8 +146,9 @@ export async function readPublished(
         .run({
           eachMessage: async ({ partition, message }) => {
             const end = Number(to.find((p) => p.partition === partition)?.offset ?? 0);
+            const start = Number(from.find((p) => p.partition === partition)?.offset ?? 0);
             const offset = Number(message.offset);
-            if (offset < end) {
+            if (offset >= start && offset < end) {
               const key = message.key?.toString() ?? "";
               const list = byKey.get(key) ?? [];
               list.push({ key, offset, value: JSON.parse(message.value?.toString() ?? "null") });
@@ -168,6 +162,10 @@ export async function readPublished(
           },
         })
         .catch(reject);
+      seekToStarts(
+        consumer,
+        from.map((p) => ({ topic, ...p })),
+      );
     });
   } finally {
     await consumer.disconnect();

@@ -14,6 +14,7 @@ import { decodeNdjsonGz, type ObjectRef, objectCreatedEvent } from "../../core/l
 import type { ConsumedBatch, MskEvent } from "../../core/msk-event/index.ts";
 import type { TopicLocation } from "../../core/reconcile/reconcile.ts";
 import { pgQualified, postgresPool } from "../../core/warehouse/index.ts";
+import { seekToStarts } from "./consumer-start.ts";
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
@@ -84,26 +85,11 @@ export async function consumeRange(
   const kafka = createKafka(config.kafka, "-it-consumer");
   const groupId = uniqueName("it-group");
   const topics = [...new Set([...to.keys()].map((tp) => tp.slice(0, tp.lastIndexOf("-"))))];
-  const admin = kafka.admin();
-  await admin.connect();
-  for (const topic of topics) {
-    const partitions = [...from].filter(([tp]) => tp.startsWith(`${topic}-`));
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: partitions.map(([tp, offset]) => ({
-        partition: Number(tp.slice(topic.length + 1)),
-        offset: String(offset),
-      })),
-    });
-  }
-  await admin.disconnect();
-
   const collected = new Map<string, ConsumedBatch & { messages: KafkaMessage[] }>();
   const remaining = new Set([...to].filter(([tp, end]) => end > (from.get(tp) ?? 0)).map(([tp]) => tp));
   const consumer = kafka.consumer({ groupId, maxBytes: 16 * 1024 * 1024 });
   await consumer.connect();
-  await consumer.subscribe({ topics });
+  await consumer.subscribe({ topics, fromBeginning: true });
   const done = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`consumeRange timed out; waiting for ${[...remaining]}`)),
@@ -122,7 +108,7 @@ export async function consumeRange(
           };
           collected.set(tp, target);
           // A rebalance (slow test machine) redelivers uncommitted records: keep each offset once.
-          const last = Number(target.messages.at(-1)?.offset ?? -1);
+          const last = Number(target.messages.at(-1)?.offset ?? (from.get(tp) ?? 0) - 1);
           for (const m of batch.messages) {
             const offset = Number(m.offset);
             if (offset > last && offset < end) target.messages.push(m);
@@ -135,6 +121,13 @@ export async function consumeRange(
         },
       })
       .catch(reject);
+    seekToStarts(
+      consumer,
+      [...from].map(([tp, offset]) => {
+        const split = tp.lastIndexOf("-");
+        return { topic: tp.slice(0, split), partition: Number(tp.slice(split + 1)), offset };
+      }),
+    );
   });
   try {
     await done;
