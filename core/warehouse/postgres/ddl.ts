@@ -21,6 +21,12 @@ export function postgresRawDdl(
   primary key (topic, partition, "offset")
 )`,
     ),
+    // The incremental models' watermark (dbt/macros/elections.sql): a run reads the rows ingested
+    // since it through this index instead of scanning the whole raw table (1.5M votes: 1 s).
+    ...tables.map(
+      (t) =>
+        `create index if not exists "${assertIdentifier(`${t.table}_ingested_at`)}" on ${pgQualified(schema, t.table)} (ingested_at)`,
+    ),
     `create table if not exists ${pgQualified(schema, MANIFEST_TABLE)} (
   object_key     text primary key,
   etag           text not null,

@@ -10,10 +10,14 @@ describe("PostgreSQL raw DDL", () => {
     const ddl = postgresRawDdl("raw_test");
     // Assess
     expect(ddl[0]).toBe('create schema if not exists "raw_test"');
-    expect(ddl).toHaveLength(1 + rawTables().length + 2);
+    expect(ddl).toHaveLength(1 + 2 * rawTables().length + 2);
     for (const t of rawTables()) {
       expect(ddl.some((s) => s.startsWith(`create table if not exists "raw_test"."${t.table}" (`))).toBe(
         true,
+      );
+      // The incremental models' watermark reads the new rows through an index.
+      expect(ddl).toContain(
+        `create index if not exists "${t.table}_ingested_at" on "raw_test"."${t.table}" (ingested_at)`,
       );
     }
     expect(
@@ -21,6 +25,7 @@ describe("PostgreSQL raw DDL", () => {
         (s) =>
           s.startsWith("create schema if not exists") ||
           s.startsWith("create table if not exists") ||
+          s.startsWith("create index if not exists") ||
           /^alter table .* add column if not exists /.test(s),
       ),
     ).toBe(true);
