@@ -20,7 +20,7 @@
             {'columns': ['voter_id'], 'unique': true},
             {'columns': ['references_ingested_at']},
         ],
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where voter_id in (select voter_id from {{ ref('int_elections__first_votes') }} where ingested_at >= (select max(references_ingested_at) from {{ this }})){% endif %}"
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where voter_id in (select voter_id from {{ ref('int_elections__first_votes') }} where ingested_at >= {{ pipeline.incremental_watermark('references_ingested_at') }}){% endif %}"
     )
 }}
 
@@ -43,11 +43,10 @@ touched as (
 
     union
 
-    select first_votes.voter_id
-    from {{ ref('int_elections__first_votes') }} as first_votes
-    inner join {{ ref('dim_candidate') }} as candidates
-        on first_votes.candidate_id = candidates.candidate_id
-    where candidates.first_ingested_at >= {{ since }}
+    select voter_id from {{ ref('int_elections__first_votes') }}
+    where candidate_id in (
+        {{ pipeline.values_of("select candidate_id from " ~ ref('dim_candidate') ~ " where first_ingested_at >= " ~ since) }}
+    )
 
 ),
 {% endif %}
