@@ -7,10 +7,11 @@
  * by its candidate's, candidate records sent again, a voter record that changes the voter's
  * state, repeat votes, and earlier votes whose objects are loaded after later ones' (one changes
  * the counted candidate, one names an unregistered candidate, so a counted vote becomes a
- * rejected one).
+ * rejected one). Then what a build tests: only the rows it wrote in the big incremental tables
+ * (dbt/macros/rows_built.sql), where `dbt test` reads every row.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -59,7 +60,11 @@ const ballot = (n: number, candidate: number, prefix = "a"): Vote =>
   vote(n, prefix, candidate, new Date(day + n * 60_000));
 const cast = (v: Vote) => logs.votes.append(v.voter_id, v);
 
-/** Every table of a schema, rows as JSON text, sorted: what a dashboard or a test could read. */
+/**
+ * Every table of a schema, rows as JSON text, sorted: what a dashboard or a test could read.
+ * Without built_at, when the build that wrote a row started (dbt/macros/rows_built.sql), which
+ * differs between any two builds.
+ */
 async function tables(schema: string): Promise<Record<string, string[]>> {
   const { rows: names } = await client.query(
     `select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' order by 1`,
@@ -68,7 +73,7 @@ async function tables(schema: string): Promise<Record<string, string[]>> {
   const result: Record<string, string[]> = {};
   for (const { table_name: table } of names) {
     const { rows } = await client.query(
-      `select row_to_json(t)::text as row from "${schema}"."${table}" t order by 1`,
+      `select (to_jsonb(t) - 'built_at')::text as row from "${schema}"."${table}" t order by 1`,
     );
     result[table] = rows.map((r) => r.row);
   }
@@ -167,4 +172,35 @@ describe("dbt incremental elections models", () => {
     );
     expect(nevada.rows).toEqual([{ n: 1 }]);
   }, 600_000); // four dbt builds
+
+  test("a build tests the rows it wrote; `dbt test` tests every row", async () => {
+    // Prepare: a held row made invalid behind dbt's back, and a new voter record that is invalid.
+    const held = voter(3, "a").login.uuid;
+    await client.query(`update "${incrementalSchema}".dim_voter set age = 500 where voter_id = $1`, [held]);
+    const invalid = voter(60, "a");
+    await loadRaw(client, rawSchema, "elections_voters", [
+      logs.voters.append(invalid.login.uuid, { ...invalid, dob: { ...invalid.dob, age: 200 } }),
+    ]);
+
+    // Act
+    const built = await runDbt(["build", "--target", "local", ...ELECTIONS], { env: env(incrementalSchema) });
+    const buildFailures = ageTestFailures(incrementalSchema);
+    const tested = await runDbt(["test", "--target", "local", "--select", "dim_voter"], {
+      env: env(incrementalSchema),
+    });
+
+    // Assess: the build fails on the row it wrote only; the test run finds both.
+    expect(built.exitCode, built.output).toBe(1);
+    expect(buildFailures).toBe(1);
+    expect(tested.exitCode, tested.output).toBe(1);
+    expect(ageTestFailures(incrementalSchema)).toBe(2);
+  }, 300_000);
 });
+
+/** Rows failing dim_voter's age test in the last dbt invocation's results. */
+function ageTestFailures(schema: string): number | undefined {
+  const results = JSON.parse(readFileSync(join(artifacts, schema, "target", "run_results.json"), "utf8"));
+  return results.results.find((r: { unique_id: string }) =>
+    r.unique_id.startsWith("test.pipeline.expression_is_true_dim_voter_age_"),
+  )?.failures;
+}

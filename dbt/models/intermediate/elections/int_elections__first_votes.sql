@@ -11,9 +11,11 @@
         unique_key='voter_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'test_rows_built': true},
         indexes=[
             {'columns': ['voter_id'], 'unique': true},
             {'columns': ['ingested_at']},
+            {'columns': ['built_at']},
         ]
     )
 }}
@@ -27,7 +29,7 @@ source as (
 
     select * from {{ source('elections', 'elections_votes') }}
     {% if is_incremental() %}
-    where ingested_at >= {{ pipeline.incremental_watermark('ingested_at') }}
+    where ingested_at > {{ pipeline.incremental_watermark('ingested_at') }}
     {% endif %}
 
 ),
@@ -57,5 +59,8 @@ first_vote as (
 
 )
 
-select {{ columns | join(', ') }}
+select
+    {{ columns | join(', ') }},
+    -- When the build that wrote this row started (macros/rows_built.sql: what its tests read).
+    {{ pipeline.built_at() }} as built_at
 from first_vote

@@ -11,9 +11,11 @@
         unique_key='voter_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'test_rows_built': true},
         indexes=[
             {'columns': ['voter_id'], 'unique': true},
             {'columns': ['references_ingested_at']},
+            {'columns': ['built_at']},
         ]
     )
 }}
@@ -29,17 +31,17 @@ with
 touched as (
 
     select voter_id from {{ ref('dim_voter') }}
-    where ingested_at >= {{ since }}
+    where ingested_at > {{ since }}
 
     union
 
     select voter_id from {{ ref('fct_votes') }}
-    where references_ingested_at >= {{ since }}
+    where references_ingested_at > {{ since }}
 
     union
 
     select voter_id from {{ ref('int_elections__first_votes') }}
-    where ingested_at >= {{ since }}
+    where ingested_at > {{ since }}
 
 ),
 {% endif %}
@@ -61,7 +63,10 @@ final as (
         case
             when votes.references_ingested_at > voters.ingested_at then votes.references_ingested_at
             else voters.ingested_at
-        end as references_ingested_at
+        end as references_ingested_at,
+
+        -- When the build that wrote this row started (macros/rows_built.sql: what its tests read).
+        {{ pipeline.built_at() }} as built_at
 
     from {{ ref('dim_voter') }} as voters
     left join {{ ref('fct_votes') }} as votes

@@ -10,10 +10,12 @@
         unique_key='voter_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'test_rows_built': true},
         indexes=[
             {'columns': ['voter_id'], 'unique': true},
             {'columns': ['ingested_at']},
             {'columns': ['first_ingested_at']},
+            {'columns': ['built_at']},
         ]
     )
 }}
@@ -29,7 +31,7 @@ source as (
 
     select * from {{ source('elections', 'elections_voters') }}
     {% if is_incremental() %}
-    where ingested_at >= {{ pipeline.incremental_watermark('ingested_at') }}
+    where ingested_at > {{ pipeline.incremental_watermark('ingested_at') }}
     {% endif %}
 
 ),
@@ -101,5 +103,8 @@ latest as (
 
 )
 
-select {{ columns | join(', ') }}
+select
+    {{ columns | join(', ') }},
+    -- When the build that wrote this row started (macros/rows_built.sql: what its tests read).
+    {{ pipeline.built_at() }} as built_at
 from latest

@@ -16,11 +16,14 @@
         unique_key='voter_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'test_rows_built': true},
         indexes=[
             {'columns': ['voter_id'], 'unique': true},
             {'columns': ['references_ingested_at']},
+            {'columns': ['built_at']},
+            {'columns': ['built_at']},
         ],
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where voter_id in (select voter_id from {{ ref('int_elections__first_votes') }} where ingested_at >= {{ pipeline.incremental_watermark('references_ingested_at') }}){% endif %}"
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where voter_id in (select voter_id from {{ ref('int_elections__first_votes') }} where ingested_at > {{ pipeline.incremental_watermark('references_ingested_at') }}){% endif %}"
     )
 }}
 
@@ -34,18 +37,18 @@ with
 touched as (
 
     select voter_id from {{ ref('int_elections__first_votes') }}
-    where ingested_at >= {{ since }}
+    where ingested_at > {{ since }}
 
     union
 
     select voter_id from {{ ref('dim_voter') }}
-    where first_ingested_at >= {{ since }}
+    where first_ingested_at > {{ since }}
 
     union
 
     select voter_id from {{ ref('int_elections__first_votes') }}
     where candidate_id in (
-        {{ pipeline.values_of("select candidate_id from " ~ ref('dim_candidate') ~ " where first_ingested_at >= " ~ since) }}
+        {{ pipeline.values_of("select candidate_id from " ~ ref('dim_candidate') ~ " where first_ingested_at > " ~ since) }}
     )
 
 ),
@@ -86,7 +89,9 @@ final as (
         kafka_partition,
         kafka_offset,
         ingested_at,
-        references_ingested_at
+        references_ingested_at,
+        -- When the build that wrote this row started (macros/rows_built.sql: what its tests read).
+        {{ pipeline.built_at() }} as built_at
 
     from referenced
 

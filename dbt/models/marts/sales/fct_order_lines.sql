@@ -1,6 +1,7 @@
--- One row per order line (Row ID). Incremental: each run takes the lines ingested since the
--- last one (>= so rows committed in the same instant are not missed); staging already keeps
--- one record per Row ID, and delete+insert on row_id makes a repeated batch a no-op.
+-- One row per order line (Row ID). Incremental: each run takes the lines ingested after the
+-- newest held (a load's rows share its ingested_at and become visible together: see
+-- incremental_watermark); staging already keeps one record per Row ID, and delete+insert on
+-- row_id makes a repeated batch a no-op.
 {{
     config(
         unique_key='row_id',
@@ -16,7 +17,7 @@ order_lines as (
     select * from {{ ref('stg_sales__order_lines') }}
 
     {% if is_incremental() %}
-    where ingested_at >= (select coalesce(max(ingested_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    where ingested_at > (select coalesce(max(ingested_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
     {% endif %}
 
 ),

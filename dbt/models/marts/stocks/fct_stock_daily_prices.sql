@@ -33,7 +33,7 @@ touched_days as (
 
     select distinct symbol, series, trading_date
     from prices
-    where ingested_at >= (select coalesce(max(last_ingested_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    where ingested_at > (select coalesce(max(last_ingested_at), cast('1970-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
 
 ),
 {% endif %}
